@@ -1,0 +1,27 @@
+{
+  "targets": [
+    {
+      "target_name": "netwright",
+      "sources": [
+        "native/reactor/epoll_poller.cc",
+        "native/reactor/reactor.cc",
+        "native/net/socket_ops.cc",
+        "native/conn/connection.cc",
+        "native/conn/listener.cc",
+        "native/conn/core.cc",
+        "native/binding/node_loop.cc",
+        "native/binding/addon.cc"
+      ],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions", "-O2"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
+      "cflags": ["-O3", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fvisibility=hidden", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc"],
+      "conditions": [
+        ["OS!='linux'", { "sources!": ["native/reactor/epoll_poller.cc"] }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,387 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+
+import { PACKAGE_TOO_LARGE, PROTOCOL_ERROR, SEND_FAIL, ERROR_MESSAGES, SEND_BUFFER_FULL_MESSAGE } from '../errors';
+import { Framing, native, SendResult, type ConnectionInfo } from '../native';
+import type { ProtocolObject } from '../protocols/protocol';
+import type { Worker } from '../Worker';
+import { invoke } from './callbacks';
+import { ReceiveBuffer } from './ReceiveBuffer';
+import { jsCounters } from './counters';
+
+export type ConnectionStatus = 'connecting' | 'established' | 'closing' | 'closed';
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type MessageCallback = (connection: TcpConnection, data: any) => unknown;
+export type ConnectionCallback = (connection: TcpConnection) => unknown;
+export type ErrorCallback = (connection: TcpConnection, code: number, message: string) => unknown;
+
+/** Strings longer than this are encoded in JS first, so the native reserve stays small. */
+const NATIVE_STRING_LIMIT = 16384;
+
+type Runner = <R>(fn: (...args: any[]) => R, ...args: any[]) => R;
+
+/** Called when a connection finishes closing; the dispatcher forgets its slot. */
+let onConnectionClosed: (connection: TcpConnection) => void = () => {};
+export function setConnectionClosedHook(hook: (connection: TcpConnection) => void): void {
+  onConnectionClosed = hook;
+}
+
+let lastId = 0;
+
+export class TcpConnection {
+  static defaultMaxSendBufferSize = 1048576;
+  static defaultMaxPackageSize = 10485760;
+
+  readonly id: number;
+  readonly worker: Worker | null;
+  protocol: ProtocolObject | string | null;
+  readonly transport: 'tcp' | 'unix';
+
+  onMessage: MessageCallback | undefined = undefined;
+  onClose: ConnectionCallback | undefined = undefined;
+  onBufferFull: ConnectionCallback | undefined = undefined;
+  onBufferDrain: ConnectionCallback | undefined = undefined;
+  onError: ErrorCallback | undefined = undefined;
+
+  /** @internal */ _slot: number;
+  /** @internal Text protocol: messages arrive as strings. */ readonly _wantsText: boolean;
+  private _status: ConnectionStatus = 'established';
+  private _maxSendBufferSize = TcpConnection.defaultMaxSendBufferSize;
+  private _maxPackageSize = TcpConnection.defaultMaxPackageSize;
+  private readonly framing: Framing;
+  private readonly userProtocol: ProtocolObject | null;
+  private received: ReceiveBuffer | null = null;
+  private packageLength = 0;
+  private paused = false;
+  private pending: unknown[] | null = null;
+  private delivering = false;
+  private closedInfo: ConnectionInfo | undefined;
+  /** Runs callbacks in the async context left by onConnect (worker.keepAsyncContext). */
+  private runInContext: Runner | null = null;
+
+  /** @internal */
+  constructor(worker: Worker, slot: number, framing: Framing, userProtocol: ProtocolObject | null) {
+    this.id = ++lastId;
+    this.worker = worker;
+    this.protocol = worker.protocol;
+    this.transport = worker.transport;
+    this._slot = slot;
+    this.framing = framing;
+    this.userProtocol = userProtocol;
+    this._wantsText = framing === Framing.Line && !userProtocol;
+    if (
+      TcpConnection.defaultMaxSendBufferSize !== 1048576 ||
+      TcpConnection.defaultMaxPackageSize !== 10485760
+    ) {
+      this.pushLimits();
+    }
+  }
+
+  get status(): ConnectionStatus {
+    return this._status;
+  }
+  get maxSendBufferSize(): number {
+    return this._maxSendBufferSize;
+  }
+  set maxSendBufferSize(value: number) {
+    this._maxSendBufferSize = checkSize('maxSendBufferSize', value);
+    this.pushLimits();
+  }
+  get maxPackageSize(): number {
+    return this._maxPackageSize;
+  }
+  set maxPackageSize(value: number) {
+    this._maxPackageSize = checkSize('maxPackageSize', value);
+    this.pushLimits();
+  }
+  get bytesRead(): number {
+    return this.info()?.[4] ?? 0;
+  }
+  get bytesWritten(): number {
+    return this.info()?.[5] ?? 0;
+  }
+
+  getRemoteIp(): string {
+    return this.info()?.[0] ?? '';
+  }
+  getRemotePort(): number {
+    return this.info()?.[1] ?? 0;
+  }
+  getRemoteAddress(): string {
+    const ip = this.getRemoteIp();
+    if (!ip) return '';
+    return ip.includes(':') ? `[${ip}]:${this.getRemotePort()}` : `${ip}:${this.getRemotePort()}`;
+  }
+  getLocalIp(): string {
+    return this.info()?.[2] ?? '';
+  }
+  getLocalPort(): number {
+    return this.info()?.[3] ?? 0;
+  }
+  getLocalAddress(): string {
+    const ip = this.getLocalIp();
+    if (!ip) return '';
+    return ip.includes(':') ? `[${ip}]:${this.getLocalPort()}` : `${ip}:${this.getLocalPort()}`;
+  }
+  isIpV4(): boolean {
+    const ip = this.getRemoteIp();
+    return ip !== '' && !ip.includes(':');
+  }
+  isIpV6(): boolean {
+    return this.getRemoteIp().includes(':');
+  }
+  getSendBufferQueueSize(): number {
+    return this._status === 'closed' ? 0 : native.queueSize(this._slot);
+  }
+  getRecvBufferQueueSize(): number {
+    return this.received?.length ?? 0;
+  }
+
+  /**
+   * true: nothing is left queued beyond this loop turn; null: queued behind
+   * bytes the kernel has not taken; false: refused (closing/closed, or the
+   * queue is at or over maxSendBufferSize).
+   */
+  send(data: string | Buffer | Uint8Array, raw = false): true | null | false {
+    if (this._status !== 'established') return false;
+    let framing = raw ? Framing.None : this.framing;
+    let payload: unknown = data;
+    if (!raw && this.userProtocol) {
+      try {
+        payload = this.userProtocol.encode(data, this);
+      } catch (error) {
+        native.raiseUncaught(error);
+        return false;
+      }
+      if (payload === '') return null;
+      framing = Framing.None;
+    }
+    let bytes: string | Uint8Array;
+    if (typeof payload === 'string') {
+      bytes = payload.length > NATIVE_STRING_LIMIT ? Buffer.from(payload, 'utf8') : payload;
+    } else if (payload instanceof Uint8Array) {
+      bytes = payload;
+    } else if (payload instanceof ArrayBuffer) {
+      bytes = new Uint8Array(payload);
+    } else {
+      bytes = String(payload);
+    }
+    const result = native.send(this._slot, bytes, framing, bytes.length);
+    switch (result & 7) {
+      case SendResult.RefusedClosed:
+        return false;
+      case SendResult.RefusedFull:
+        this.emitError(SEND_FAIL, SEND_BUFFER_FULL_MESSAGE);
+        return false;
+      case SendResult.PeerGone:
+        this.emitError(SEND_FAIL, ERROR_MESSAGES[SEND_FAIL]);
+        this._closed();
+        return false;
+    }
+    if (result & SendResult.BecameFull) {
+      const full = this.onBufferFull ?? this.worker?.onBufferFull;
+      if (full) this.call(full, this);
+    }
+    return (result & 7) === SendResult.Queued ? null : true;
+  }
+
+  /** Sends `data` if given, flushes what is queued, then closes. */
+  close(data?: string | Buffer | Uint8Array, raw = false): void {
+    if (this._status !== 'established') return;
+    if (data !== undefined) this.send(data, raw);
+    this._status = 'closing';
+    if (native.close(this._slot)) this._closed();
+  }
+
+  /** Closes at once; queued bytes are dropped. */
+  destroy(): void {
+    if (this._status === 'closed') return;
+    native.destroy(this._slot);
+    this._closed();
+  }
+
+  pauseRecv(): void {
+    if (this._status === 'closed' || this.paused) return;
+    this.paused = true;
+    native.setReceiving(this._slot, false);
+  }
+
+  resumeRecv(): void {
+    if (this._status === 'closed' || !this.paused) return;
+    this.paused = false;
+    this.deliverPending();
+    if (this.paused || this.isClosed()) return;
+    if (this.userProtocol && this.received?.length) this.splitUserProtocol();
+    if (!this.paused && !this.isClosed()) native.setReceiving(this._slot, true);
+  }
+
+  /** Forwards everything this connection receives to `dest`, with backpressure. */
+  pipe(dest: TcpConnection): void {
+    this.onMessage = (_source, data) => dest.send(data);
+    this.onClose = () => dest.close();
+    dest.onBufferFull = () => this.pauseRecv();
+    dest.onBufferDrain = () => this.resumeRecv();
+  }
+
+  toJSON(): object {
+    return {
+      id: this.id,
+      status: this._status,
+      transport: this.transport,
+      remoteAddress: this.getRemoteAddress(),
+      localAddress: this.getLocalAddress(),
+    };
+  }
+
+  // ---- called by the dispatcher --------------------------------------------
+
+  /** @internal */
+  _connected(): void {
+    const worker = this.worker!;
+    const onConnect = worker.onConnect;
+    if (worker.keepAsyncContext) {
+      const resource = new AsyncResource('netwright.Connection');
+      this.runInContext = resource.runInAsyncScope(() => {
+        if (onConnect) invoke(onConnect, this);
+        return AsyncLocalStorage.snapshot() as Runner;
+      });
+      return;
+    }
+    if (onConnect) invoke(onConnect, this);
+  }
+
+  /** @internal A complete message from a native protocol, or raw bytes. */
+  _received(data: string | Buffer): void {
+    if (this._status === 'closed') return;
+    if (this.userProtocol) {
+      (this.received ??= new ReceiveBuffer()).append(data as Buffer);
+      if (!this.paused) this.splitUserProtocol();
+      return;
+    }
+    this.deliver(data);
+  }
+
+  /** @internal */
+  _drained(): void {
+    const drain = this.onBufferDrain ?? this.worker?.onBufferDrain;
+    if (drain) this.call(drain, this);
+  }
+
+  /** @internal */
+  _failed(code: number): void {
+    this.emitError(code, ERROR_MESSAGES[code] ?? `error ${code}`);
+  }
+
+  /** @internal The core closed the socket, or a close() finished. */
+  _closed(): void {
+    if (this._status === 'closed') return;
+    this.closedInfo = native.info(this._slot) ?? this.closedInfo;
+    this._status = 'closed';
+    this.pending = null;
+    this.received = null;
+    onConnectionClosed(this);
+    const onClose = this.onClose ?? this.worker?.onClose;
+    if (onClose) this.call(onClose, this);
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  private call(fn: (...args: any[]) => unknown, ...args: unknown[]): void {
+    if (this.runInContext) {
+      this.runInContext(invoke, fn, ...args);
+    } else {
+      invoke(fn, ...args);
+    }
+  }
+
+  private emitError(code: number, message: string): void {
+    const onError = this.onError ?? this.worker?.onError;
+    if (onError) this.call(onError, this, code, message);
+  }
+
+  private deliver(data: unknown): void {
+    if (this.paused || this.pending) {
+      (this.pending ??= []).push(data);
+      return;
+    }
+    const onMessage = this.onMessage ?? this.worker?.onMessage;
+    if (onMessage) this.call(onMessage, this, data);
+  }
+
+  private deliverPending(): void {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      const queue = this.pending;
+      while (queue && queue.length && !this.paused && this._status !== 'closed') {
+        const data = queue.shift();
+        const onMessage = this.onMessage ?? this.worker?.onMessage;
+        if (onMessage) this.call(onMessage, this, data);
+      }
+      if (queue && queue.length === 0 && this.pending === queue) this.pending = null;
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  /** Workerman's framing loop over a JavaScript protocol object. */
+  private splitUserProtocol(): void {
+    const protocol = this.userProtocol!;
+    const buffer = this.received!;
+    while (buffer.length > 0 && !this.paused && this._status === 'established') {
+      if (this.packageLength === 0) {
+        let length: number;
+        try {
+          length = protocol.input(buffer.view(), this);
+        } catch (error) {
+          native.raiseUncaught(error);
+          length = -1;
+        }
+        if (this._status !== 'established') return;
+        if (length === 0) {
+          if (buffer.length >= this._maxPackageSize) this.reject(PACKAGE_TOO_LARGE);
+          return;
+        }
+        if (!Number.isInteger(length) || length < 0) return this.reject(PROTOCOL_ERROR);
+        if (length > this._maxPackageSize) return this.reject(PACKAGE_TOO_LARGE);
+        this.packageLength = length;
+      }
+      if (buffer.length < this.packageLength) return;
+      const packet = buffer.take(this.packageLength);
+      this.packageLength = 0;
+      jsCounters.totalRequest++;
+      let message: unknown;
+      try {
+        message = protocol.decode(packet, this);
+      } catch (error) {
+        native.raiseUncaught(error);
+        continue;
+      }
+      this.deliver(message);
+    }
+  }
+
+  private reject(code: number): void {
+    if (code === PACKAGE_TOO_LARGE) jsCounters.packageTooLarge++;
+    else jsCounters.protocolErrors++;
+    this.emitError(code, ERROR_MESSAGES[code]);
+    this.destroy();
+  }
+
+  /** Re-reads the status: callbacks may have closed the connection meanwhile. */
+  private isClosed(): boolean {
+    return this._status === 'closed';
+  }
+
+  private info(): ConnectionInfo | undefined {
+    return this._status === 'closed' ? this.closedInfo : native.info(this._slot);
+  }
+
+  private pushLimits(): void {
+    if (this._status !== 'closed') native.setLimits(this._slot, this._maxSendBufferSize, this._maxPackageSize);
+  }
+}
+
+function checkSize(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);
+  return Math.floor(value);
+}

@@ -1,0 +1,121 @@
+// The only file that touches the native binding: it loads the prebuilt (or
+// locally built) addon, types its surface and owns the shared batch memory.
+import * as path from 'node:path';
+
+export const enum EventType {
+  Accept = 1,
+  Message = 2,
+  AsciiMessage = 3,
+  LargeMessage = 4,
+  Close = 5,
+  Drain = 6,
+  Error = 7,
+}
+export const EVENT_WORDS = 4;
+
+export const enum SendResult {
+  Sent = 0,
+  Queued = 1,
+  RefusedClosed = 2,
+  RefusedFull = 3,
+  PeerGone = 4,
+  BecameFull = 8,
+}
+
+export const enum Framing {
+  None = 0,
+  Line = 1,
+  Length = 2,
+}
+
+export const enum NativeProtocol {
+  Raw = 0,
+  Text = 1,
+  Frame = 2,
+}
+
+export interface ListenRequest {
+  unix: boolean;
+  host: string;
+  port: number;
+  path: string;
+  backlog: number;
+  reusePort: boolean;
+  ipv6Only: boolean;
+  noDelay: boolean;
+  keepAlive: number;
+  kind: NativeProtocol;
+}
+
+export interface NativeStats {
+  connections: number;
+  accepted: number;
+  totalRequest: number;
+  sendFail: number;
+  packageTooLarge: number;
+  protocolErrors: number;
+  acceptErrors: number;
+  rejectedMaxConnections: number;
+  idleTimeouts: number;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+/** [remoteIp, remotePort, localIp, localPort, bytesRead, bytesWritten] */
+export type ConnectionInfo = [string, number, string, number, number, number];
+
+export type BatchHandler = (count: number, large: Buffer[] | undefined) => void;
+
+interface Binding {
+  init(onBatch: BatchHandler): { slab: Buffer; events: Int32Array };
+  listen(request: ListenRequest): number;
+  listenerPort(id: number): number | undefined;
+  unlisten(id: number): void;
+  setAccepting(id: number, accepting: boolean): void;
+  setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number): void;
+  send(slot: number, data: string | Uint8Array, framing: Framing, stringLength: number): number;
+  close(slot: number): boolean;
+  destroy(slot: number): void;
+  setReceiving(slot: number, receiving: boolean): void;
+  setLimits(slot: number, maxSendBufferSize: number, maxPackageSize: number): void;
+  queueSize(slot: number): number;
+  info(slot: number): ConnectionInfo | undefined;
+  stats(): NativeStats;
+  raiseUncaught(error: unknown): void;
+}
+
+const packageRoot = path.join(__dirname, '..');
+
+function load(): Binding {
+  const override = process.env.NETWRIGHT_NATIVE_PATH;
+  try {
+    if (override) return require(path.resolve(override)) as Binding;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding;
+    return nodeGypBuild(packageRoot);
+  } catch (cause) {
+    const where = `${process.platform}-${process.arch}`;
+    const error = new Error(
+      `netwright: no native binary for ${where} (Node ${process.version}). ` +
+        (process.platform === 'linux'
+          ? `Prebuilt binaries ship for linux-x64 with glibc; on this platform build from source with ` +
+            `"npm rebuild netwright --build-from-source" (needs python3, make and a C++17 compiler).`
+          : `netwright supports Linux only for now (epoll); ${process.platform} is not supported.`) +
+        ` Cause: ${(cause as Error).message}`,
+    );
+    (error as Error & { code: string }).code = 'NETWRIGHT_NO_BINARY';
+    throw error;
+  }
+}
+
+export const native: Binding = load();
+
+let shared: { slab: Buffer; events: Int32Array } | undefined;
+let handler: BatchHandler = () => {};
+
+/** Sets the function that receives event batches; starts the core on first use. */
+export function startCore(onBatch: BatchHandler): { slab: Buffer; events: Int32Array } {
+  handler = onBatch;
+  if (!shared) shared = native.init((count, large) => handler(count, large));
+  return shared;
+}

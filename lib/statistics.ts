@@ -1,0 +1,47 @@
+import { jsCounters } from './connection/counters';
+import { native } from './native';
+import { Timer } from './Timer';
+
+/** Counters of this process, as `status` shows them. */
+export interface Statistics {
+  /** Connections open now. */
+  connections: number;
+  /** Connections accepted since start. */
+  accepted: number;
+  /** Messages delivered to onMessage (raw tcp: read chunks). */
+  totalRequest: number;
+  /** Sends refused (buffer full) or failed (peer gone). */
+  sendFail: number;
+  /** Connections closed for a package over maxPackageSize. */
+  packageTooLarge: number;
+  /** Connections closed for bad input (frame length < 4, input() < 0). */
+  protocolErrors: number;
+  /** accept() failures, EMFILE/ENFILE included; connections dropped meanwhile. */
+  acceptErrors: number;
+  /** Connections closed at accept because of maxConnections. */
+  rejectedMaxConnections: number;
+  /** Connections closed by idleTimeout. */
+  idleTimeouts: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** Active Timer.add() timers. */
+  timers: number;
+}
+
+export function getStatistics(): Statistics {
+  const s = native.stats();
+  return {
+    connections: s.connections,
+    accepted: s.accepted,
+    totalRequest: s.totalRequest + jsCounters.totalRequest,
+    sendFail: s.sendFail,
+    packageTooLarge: s.packageTooLarge + jsCounters.packageTooLarge,
+    protocolErrors: s.protocolErrors + jsCounters.protocolErrors,
+    acceptErrors: s.acceptErrors,
+    rejectedMaxConnections: s.rejectedMaxConnections,
+    idleTimeouts: s.idleTimeouts,
+    bytesRead: s.bytesRead,
+    bytesWritten: s.bytesWritten,
+    timers: Timer.count(),
+  };
+}

@@ -1,0 +1,179 @@
+#include "connection.h"
+
+#include <cerrno>
+
+#include "../protocol/ascii.h"
+#include "../protocol/frame.h"
+#include "../protocol/text.h"
+#include "core.h"
+
+namespace nw {
+
+using protocol::Kind;
+
+Connection::Connection(Core& core, Listener* listener, int fd, int32_t slot, Kind kind)
+    : core_(core), listener_(listener), slot_(slot), kind_(kind) {
+  fd_ = fd;
+}
+
+Connection::~Connection() {
+  tail_.release(core_.pool_);
+  out_.release(core_.pool_);
+  core_.releaseSlot(slot_);
+}
+
+void Connection::onReady(uint32_t readiness) {
+  if (readiness & (kHangup | kError)) {
+    // Let a final read collect data and the FIN before deciding.
+    if (!closing() && !paused_) readAvailable();
+    if (!closed_ && (readiness & kError)) {
+      core_.closeNow(this, kClosedOnError, true);
+      return;
+    }
+  }
+  if (closed_) return;
+  if ((readiness & kWriteReady) && backlogged_) core_.flush(this, true);
+  if (closed_) return;
+  if ((readiness & kReadReady) && !closing() && !paused_) readAvailable();
+  if (!closed_ && (readiness & kHangup) && !(interest() & kReadable) && !backlogged_)
+    core_.closeNow(this, kClosedByPeer, true);
+}
+
+void Connection::readAvailable() {
+  // A bounded number of reads per readiness keeps one busy peer from starving
+  // the others; level triggering brings us back for the rest.
+  for (int round = 0; round < 4; round++) {
+    uint8_t* dst = core_.slabSpace(Core::kMinReadSpace);
+    if (closed_ || closing() || paused_) return;
+    size_t room = core_.slabSize_ - core_.slabUsed_;
+    if (room > Core::kMaxRead) room = Core::kMaxRead;
+    ssize_t n = net::readSome(fd_, reinterpret_cast<char*>(dst), room);
+    if (n > 0) {
+      bytesRead += size_t(n);
+      core_.stats_.bytesRead += size_t(n);
+      lastActivityMs = core_.delegate_.nowMs();
+      core_.advanceSlab(size_t(n));
+      consume(dst, size_t(n));
+      if (size_t(n) < room) return;
+      continue;
+    }
+    if (n == 0) {
+      onPeerFin();
+    } else if (n != -EAGAIN && n != -EWOULDBLOCK) {
+      core_.closeNow(this, kClosedOnError, true);
+    }
+    return;
+  }
+}
+
+void Connection::onPeerFin() {
+  peerClosed_ = true;
+  core_.updateInterest(this);
+  // Messages of this batch are still to be answered: decide at the batch end.
+  core_.markDirty(this);
+}
+
+void Connection::consume(uint8_t* data, size_t n) {
+  if (kind_ == Kind::Raw) {
+    emitMessage(data, n, true);
+    return;
+  }
+  consumeFramed(data, n);
+}
+
+protocol::Boundary Connection::boundary(const uint8_t* data, size_t len, size_t scanned) const {
+  return kind_ == Kind::Text ? protocol::text::boundary(data, len, scanned) : protocol::frame::boundary(data, len);
+}
+
+// False (after failing the connection) when the message can never be accepted.
+bool Connection::checkLength(int64_t length, size_t buffered) {
+  if (length < 0) {
+    core_.failProtocol(this, kProtocolError);
+    return false;
+  }
+  if (uint64_t(length) > maxPackageSize || (length == 0 && buffered >= maxPackageSize)) {
+    core_.failProtocol(this, kPackageTooLarge);
+    return false;
+  }
+  return true;
+}
+
+void Connection::consumeFramed(uint8_t* data, size_t n) {
+  if (!tail_.empty()) {
+    if (!tail_.append(data, n, core_.pool_)) {
+      core_.failProtocol(this, kPackageTooLarge);
+      return;
+    }
+    deliverFromTail();
+    return;
+  }
+  // Whole messages are delivered in place in the slab; only an unfinished
+  // one is copied into the connection's tail.
+  size_t pos = 0;
+  while (pos < n && !closed_) {
+    protocol::Boundary b = boundary(data + pos, n - pos, 0);
+    if (!checkLength(b.length, n - pos)) return;
+    if (b.length == 0 || size_t(b.length) > n - pos) break;
+    emitMessage(data + pos, size_t(b.length), true);
+    pos += size_t(b.length);
+  }
+  if (pos < n && !closed_) {
+    if (!tail_.append(data + pos, n - pos, core_.pool_)) {
+      core_.failProtocol(this, kPackageTooLarge);
+      return;
+    }
+    tailScanned_ = kind_ == Kind::Text ? n - pos : 0;
+  }
+}
+
+bool Connection::deliverFromTail() {
+  size_t pos = 0;
+  size_t scanned = tailScanned_;
+  while (!closed_) {
+    size_t left = tail_.size() - pos;
+    if (left == 0) break;
+    protocol::Boundary b = boundary(tail_.data() + pos, left, scanned);
+    if (!checkLength(b.length, left)) return false;
+    if (b.length == 0 || size_t(b.length) > left) {
+      scanned = kind_ == Kind::Text ? left : 0;
+      break;
+    }
+    // emitMessage may hand the batch to JS; the tail stays ours meanwhile.
+    emitMessage(tail_.data() + pos, size_t(b.length), false);
+    pos += size_t(b.length);
+    scanned = 0;
+  }
+  if (closed_) return false;
+  tail_.consume(pos, core_.pool_);
+  tailScanned_ = tail_.empty() ? 0 : scanned;
+  return true;
+}
+
+void Connection::emitMessage(const uint8_t* message, size_t length, bool inSlab) {
+  protocol::Payload p{0, length};
+  if (kind_ == Kind::Text) p = protocol::text::payload(message, length);
+  else if (kind_ == Kind::Frame) p = protocol::frame::payload(message, length);
+  const uint8_t* bytes = message + p.offset;
+  core_.stats_.totalRequest++;
+  int32_t type = kEventMessage;
+  if (kind_ == Kind::Text && protocol::isAscii(bytes, p.length)) type = kEventAsciiMessage;
+  if (inSlab) {
+    core_.pushEvent(type, slot_, int32_t(bytes - core_.slab_), int32_t(p.length));
+    return;
+  }
+  if (!core_.hasSlabRoomFor(p.length)) {
+    int32_t index = core_.delegate_.stashLarge(bytes, p.length);
+    if (index < 0) {
+      core_.failProtocol(this, kPackageTooLarge);
+      return;
+    }
+    core_.pushEvent(kEventLargeMessage, slot_, index, int32_t(p.length));
+    return;
+  }
+  uint8_t* dst = core_.slabSpace(p.length);
+  std::memcpy(dst, bytes, p.length);
+  core_.advanceSlab(p.length);
+  core_.pushEvent(type, slot_, int32_t(dst - core_.slab_), int32_t(p.length));
+}
+
+}  // namespace nw

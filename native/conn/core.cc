@@ -1,0 +1,310 @@
+#include "core.h"
+
+#include <cerrno>
+#include <climits>
+
+namespace nw {
+
+Core::Core(Reactor& reactor, CoreDelegate& delegate, uint8_t* slab, size_t slabSize, int32_t* events,
+           size_t eventCapacity)
+    : reactor_(reactor),
+      delegate_(delegate),
+      slab_(slab),
+      slabSize_(slabSize),
+      events_(events),
+      eventCapacity_(eventCapacity) {
+  spareFd_ = net::openSpareFd();
+}
+
+Core::~Core() {
+  shutdown();
+  reactor_.holdFrees();
+  for (Listener* l : listeners_) reactor_.retire(l);
+  listeners_.clear();
+  reactor_.releaseFrees();
+  net::closeFd(spareFd_);
+}
+
+// ---- batches ---------------------------------------------------------------
+
+void Core::beginBatch() {
+  inBatch_ = true;
+  reactor_.holdFrees();
+}
+
+void Core::endBatch() {
+  // Delivering may cork more sends, and flushing may produce close or error
+  // events: go round until both are quiet.
+  for (;;) {
+    flushCorked();
+    if (eventCount_ == 0) break;
+    deliver();
+  }
+  slabUsed_ = 0;
+  inBatch_ = false;
+  reactor_.releaseFrees();
+}
+
+void Core::pushEvent(int32_t type, int32_t slot, int32_t a, int32_t b) {
+  if (eventCount_ == eventCapacity_) deliver();
+  int32_t* e = events_ + eventCount_ * kEventWords;
+  e[0] = type;
+  e[1] = slot;
+  e[2] = a;
+  e[3] = b;
+  eventCount_++;
+}
+
+void Core::deliver() {
+  size_t n = eventCount_;
+  eventCount_ = 0;
+  if (n) delegate_.deliverEvents(n);
+}
+
+uint8_t* Core::slabSpace(size_t need) {
+  if (slabSize_ - slabUsed_ < need) {
+    // Every descriptor naming the slab goes out before it is reused.
+    deliver();
+    slabUsed_ = 0;
+  }
+  return slab_ + slabUsed_;
+}
+
+// ---- listeners -------------------------------------------------------------
+
+int32_t Core::listen(const net::ListenOptions& options, const ListenerConfig& config) {
+  int fd = net::listenSocket(options);
+  if (fd < 0) return fd;
+  int32_t id = int32_t(listeners_.size());
+  auto* l = new Listener(*this, fd, id, config);
+  listeners_.push_back(l);
+  int rc = reactor_.watch(l, kReadable);
+  if (rc != 0) {
+    unlisten(id);
+    return rc;
+  }
+  return id;
+}
+
+Listener* Core::listener(int32_t id) const {
+  if (id < 0 || size_t(id) >= listeners_.size()) return nullptr;
+  return listeners_[size_t(id)];
+}
+
+void Core::unlisten(int32_t id) {
+  Listener* l = listener(id);
+  if (!l || l->closed()) return;
+  // The object stays until the core goes: connections keep pointing at it.
+  reactor_.watch(l, 0);
+  l->closeSocket();
+}
+
+void Core::setAccepting(Listener* l, bool accepting) {
+  if (!l->closed()) reactor_.watch(l, accepting ? uint32_t(kReadable) : 0u);
+}
+
+void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
+  int32_t slot;
+  if (!freeSlots_.empty()) {
+    slot = freeSlots_.back();
+    freeSlots_.pop_back();
+  } else {
+    if (slots_.size() >= size_t(INT32_MAX)) {
+      net::closeFd(fd);
+      return;
+    }
+    slot = int32_t(slots_.size());
+    slots_.push_back(nullptr);
+  }
+  net::tuneAccepted(fd, l->config().noDelay, l->config().keepAliveSeconds);
+  auto* c = new Connection(*this, l, fd, slot, l->config().kind);
+  c->peer = peer;
+  c->local = net::localAddress(fd);
+  c->lastActivityMs = delegate_.nowMs();
+  slots_[size_t(slot)] = c;
+  if (reactor_.watch(c, kReadable) != 0) {
+    slots_[size_t(slot)] = nullptr;
+    c->closed_ = true;
+    net::closeFd(fd);
+    reactor_.retire(c);
+    return;
+  }
+  l->connections++;
+  stats_.connections++;
+  stats_.accepted++;
+  pushEvent(kEventAccept, slot, l->id(), 0);
+}
+
+// ---- connections -----------------------------------------------------------
+
+Connection* Core::connection(int32_t slot) const {
+  if (slot < 0 || size_t(slot) >= slots_.size()) return nullptr;
+  Connection* c = slots_[size_t(slot)];
+  return c && !c->closed_ ? c : nullptr;
+}
+
+Connection* Core::connectionEvenIfClosed(int32_t slot) const {
+  if (slot < 0 || size_t(slot) >= slots_.size()) return nullptr;
+  return slots_[size_t(slot)];
+}
+
+void Core::releaseSlot(int32_t slot) {
+  if (slot < 0 || size_t(slot) >= slots_.size()) return;
+  slots_[size_t(slot)] = nullptr;
+  freeSlots_.push_back(slot);
+}
+
+void Core::updateInterest(Connection* c) {
+  if (c->closed_) return;
+  uint32_t want = 0;
+  if (!c->paused_ && !c->closing()) want |= kReadable;
+  if (c->backlogged_) want |= kWritable;
+  reactor_.watch(c, want);
+}
+
+void Core::setReceiving(Connection* c, bool receiving) {
+  c->paused_ = !receiving;
+  updateInterest(c);
+}
+
+int32_t Core::admit(Connection* c) {
+  if (c->closed_ || c->closing_) return kRefusedClosed;
+  if (c->out_.size() >= c->maxSendBufferSize) {
+    stats_.sendFail++;
+    return kRefusedFull;
+  }
+  return kSent;
+}
+
+uint8_t* Core::reserve(Connection* c, size_t maxBytes) { return c->out_.reserve(maxBytes, pool_); }
+
+int32_t Core::commit(Connection* c, size_t bytes) {
+  size_t before = c->out_.size();
+  c->out_.commit(bytes);
+  int32_t result = kSent;
+  if (c->backlogged_) {
+    result = kQueued;
+  } else if (inBatch_) {
+    markDirty(c);
+  } else if (!flush(c, false)) {
+    return kPeerGone;  // c is gone; the caller reports the failure itself
+  }
+  size_t after = c->out_.size();
+  if (before < c->maxSendBufferSize && after >= c->maxSendBufferSize) result |= kBecameFull;
+  return result;
+}
+
+void Core::markDirty(Connection* c) {
+  if (c->dirty_) return;
+  c->dirty_ = true;
+  dirty_.push_back(c);
+}
+
+void Core::flushCorked() {
+  // flush() may push events that deliver the batch, and the user may cork more
+  // sends meanwhile: take the list first.
+  while (!dirty_.empty()) {
+    std::vector<Connection*> batch;
+    batch.swap(dirty_);
+    for (Connection* c : batch) {
+      c->dirty_ = false;
+      if (!c->closed_) flush(c, true);
+    }
+  }
+}
+
+bool Core::flush(Connection* c, bool notify) {
+  while (!c->out_.empty()) {
+    ssize_t n = net::writeSome(c->fd_, reinterpret_cast<char*>(c->out_.data()), c->out_.size());
+    if (n > 0) {
+      c->out_.consume(size_t(n), pool_);
+      c->bytesWritten += size_t(n);
+      stats_.bytesWritten += size_t(n);
+      continue;
+    }
+    if (n == -EAGAIN || n == -EWOULDBLOCK) break;
+    stats_.sendFail++;
+    if (notify) pushEvent(kEventError, c->slot_, kSendFail, 0);
+    closeNow(c, kClosedOnError, notify);
+    return false;
+  }
+  bool wasBacklogged = c->backlogged_;
+  c->backlogged_ = !c->out_.empty();
+  if (wasBacklogged != c->backlogged_) updateInterest(c);
+  if (wasBacklogged && !c->backlogged_) pushEvent(kEventDrain, c->slot_, 0, 0);
+  finishIfDone(c);
+  return true;
+}
+
+void Core::finishIfDone(Connection* c) {
+  if (c->closed_ || !c->out_.empty() || c->dirty_) return;
+  if (c->closing_) closeNow(c, kClosedLocally, true);
+  else if (c->peerClosed_) closeNow(c, kClosedByPeer, true);
+}
+
+bool Core::close(Connection* c) {
+  if (c->closed_) return true;
+  c->closing_ = true;
+  updateInterest(c);
+  if (c->out_.empty() && !c->dirty_) {
+    closeNow(c, kClosedLocally, false);
+    return true;
+  }
+  return false;
+}
+
+void Core::destroy(Connection* c) { closeNow(c, kClosedLocally, false); }
+
+void Core::closeNow(Connection* c, int32_t reason, bool notify) {
+  if (c->closed_) return;
+  c->closed_ = true;
+  int fd = c->fd_;
+  stats_.connections--;
+  if (c->listener_) c->listener_->connections--;
+  if (notify) pushEvent(kEventClose, c->slot_, reason, 0);
+  reactor_.retire(c);  // deleted at the end of this batch, or the next one
+  if (reason == kClosedLocally || reason == kClosedByPeer) net::discardPending(fd);
+  net::closeFd(fd);
+}
+
+void Core::failProtocol(Connection* c, int32_t code) {
+  if (code == kPackageTooLarge) stats_.packageTooLarge++;
+  else stats_.protocolErrors++;
+  pushEvent(kEventError, c->slot_, code, 0);
+  closeNow(c, kClosedOnError, true);
+}
+
+// ---- timers and teardown -----------------------------------------------------
+
+void Core::sweep() {
+  uint64_t now = delegate_.nowMs();
+  for (Listener* l : listeners_) {
+    if (l->resumeAtMs && now >= l->resumeAtMs) {
+      l->resumeAtMs = 0;
+      if (!l->paused) setAccepting(l, true);
+    }
+  }
+  for (Connection* c : slots_) {
+    if (!c || c->closed_ || !c->listener_) continue;
+    uint64_t idle = c->listener_->idleTimeoutMs;  // listeners outlive connections
+    if (idle && now - c->lastActivityMs >= idle) {
+      stats_.idleTimeouts++;
+      closeNow(c, kClosedIdle, true);
+    }
+  }
+}
+
+bool Core::hasOpenSockets() const {
+  if (stats_.connections > 0) return true;
+  for (Listener* l : listeners_)
+    if (!l->closed()) return true;
+  return false;
+}
+
+void Core::shutdown() {
+  for (Connection* c : slots_)
+    if (c && !c->closed_) closeNow(c, kClosedShutdown, false);
+  for (size_t i = 0; i < listeners_.size(); i++) unlisten(int32_t(i));
+}
+
+}  // namespace nw

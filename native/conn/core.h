@@ -1,0 +1,116 @@
+// The connection core: listeners, connections by slot, the event batch handed
+// to the embedder, corking, and counters. No Node headers: the embedder
+// provides the slab and event memory and a delegate that delivers batches.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "../net/socket_ops.h"
+#include "../reactor/reactor.h"
+#include "buffer_pool.h"
+#include "connection.h"
+#include "events.h"
+#include "listener.h"
+#include "stats.h"
+
+namespace nw {
+
+class CoreDelegate {
+ public:
+  virtual ~CoreDelegate() = default;
+  // Hand the first `count` descriptors to the user; the slab regions they
+  // name are valid until this returns.
+  virtual void deliverEvents(size_t count) = 0;
+  // Keep a copy of a message too large for the slab; returns its index for
+  // kEventLargeMessage, or -1 when out of memory.
+  virtual int32_t stashLarge(const uint8_t* data, size_t length) = 0;
+  virtual uint64_t nowMs() = 0;
+};
+
+class Core {
+ public:
+  static constexpr size_t kMinReadSpace = 64 * 1024;
+  static constexpr size_t kMaxRead = 256 * 1024;
+
+  Core(Reactor& reactor, CoreDelegate& delegate, uint8_t* slab, size_t slabSize, int32_t* events,
+       size_t eventCapacity);
+  ~Core();
+
+  // Batches: everything the reactor dispatches between begin and end is
+  // delivered to the embedder, then corked sends are flushed.
+  void beginBatch();
+  void endBatch();
+  bool inBatch() const { return inBatch_; }
+
+  // Listeners. listen() returns the id, or -errno.
+  int32_t listen(const net::ListenOptions& options, const ListenerConfig& config);
+  Listener* listener(int32_t id) const;
+  void unlisten(int32_t id);
+  void setAccepting(Listener* l, bool accepting);
+
+  Connection* connection(int32_t slot) const;  // open connections only
+  // Also one closed in the current batch, whose slot is not yet released.
+  Connection* connectionEvenIfClosed(int32_t slot) const;
+
+  // Sending: admit() first (a refusal code, or kSent when the send may go
+  // ahead), then write into reserve() and commit().
+  int32_t admit(Connection* c);
+  uint8_t* reserve(Connection* c, size_t maxBytes);
+  int32_t commit(Connection* c, size_t bytes);
+
+  // close(): flush, then close; returns true when it closed at once (then no
+  // close event follows). destroy(): close now, drop what is queued.
+  bool close(Connection* c);
+  void destroy(Connection* c);
+  void setReceiving(Connection* c, bool receiving);
+
+  // Idle timeouts and accept back-off; call every few hundred ms in a batch.
+  void sweep();
+  // Closes every connection and listener (process or worker teardown).
+  void shutdown();
+
+  const Stats& stats() const { return stats_; }
+  // Whether anything is open that should keep the embedding loop alive.
+  bool hasOpenSockets() const;
+
+ private:
+  friend class Connection;
+  friend class Listener;
+
+  void adopt(Listener* l, int fd, const net::RawAddress& peer);
+  void pushEvent(int32_t type, int32_t slot, int32_t a, int32_t b);
+  void deliver();
+  // Where the next read or message copy goes; may deliver the batch first.
+  uint8_t* slabSpace(size_t need);
+  void advanceSlab(size_t n) { slabUsed_ += n; }
+  bool hasSlabRoomFor(size_t n) const { return n <= slabSize_ / 2; }
+  void markDirty(Connection* c);
+  void flushCorked();
+  // False when the write failed and the connection was closed.
+  bool flush(Connection* c, bool notify);
+  void closeNow(Connection* c, int32_t reason, bool notify);
+  void finishIfDone(Connection* c);
+  void updateInterest(Connection* c);
+  void failProtocol(Connection* c, int32_t code);
+  void releaseSlot(int32_t slot);
+
+  Reactor& reactor_;
+  CoreDelegate& delegate_;
+  uint8_t* slab_;
+  size_t slabSize_;
+  size_t slabUsed_ = 0;
+  int32_t* events_;
+  size_t eventCapacity_;
+  size_t eventCount_ = 0;
+  bool inBatch_ = false;
+  std::vector<Connection*> slots_;
+  std::vector<int32_t> freeSlots_;
+  std::vector<Listener*> listeners_;
+  std::vector<Connection*> dirty_;
+  BufferPool pool_;
+  Stats stats_;
+  int spareFd_ = -1;
+};
+
+}  // namespace nw

@@ -1,0 +1,44 @@
+// A listening socket and the settings its accepted connections inherit.
+#pragma once
+#include <cstdint>
+
+#include "../protocol/framing.h"
+#include "../reactor/reactor.h"
+
+namespace nw {
+
+class Core;
+
+struct ListenerConfig {
+  protocol::Kind kind = protocol::Kind::Raw;
+  bool noDelay = true;
+  int keepAliveSeconds = 55;
+};
+
+class Listener final : public IoHandle {
+ public:
+  Listener(Core& core, int fd, int32_t id, const ListenerConfig& config);
+  ~Listener() override;
+
+  void onReady(uint32_t readiness) override;
+
+  int32_t id() const { return id_; }
+  bool closed() const { return fd_ < 0; }
+  void closeSocket();
+  const ListenerConfig& config() const { return config_; }
+
+  uint32_t maxConnections = 0;  // 0 = unlimited
+  uint64_t idleTimeoutMs = 0;   // 0 = off
+  uint32_t connections = 0;     // open now
+  bool paused = false;          // by pauseAccept()
+  uint64_t resumeAtMs = 0;      // accept backed off after EMFILE until then
+
+ private:
+  void acceptOverflow();
+
+  Core& core_;
+  int32_t id_;
+  ListenerConfig config_;
+};
+
+}  // namespace nw

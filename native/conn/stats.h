@@ -1,0 +1,21 @@
+#pragma once
+#include <cstdint>
+
+namespace nw {
+
+// Per-process counters; `status` shows them.
+struct Stats {
+  uint64_t connections = 0;  // open now
+  uint64_t accepted = 0;
+  uint64_t totalRequest = 0;  // messages delivered
+  uint64_t sendFail = 0;
+  uint64_t packageTooLarge = 0;
+  uint64_t protocolErrors = 0;
+  uint64_t acceptErrors = 0;  // EMFILE/ENFILE and other accept failures
+  uint64_t rejectedMaxConnections = 0;
+  uint64_t idleTimeouts = 0;
+  uint64_t bytesRead = 0;
+  uint64_t bytesWritten = 0;
+};
+
+}  // namespace nw

@@ -1,0 +1,58 @@
+// The only place that makes socket syscalls. Every function returns a
+// non-negative result or -errno; none blocks (sockets are non-blocking).
+#pragma once
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace nw {
+namespace net {
+
+struct ListenOptions {
+  bool unixSocket = false;
+  std::string host;  // numeric IPv4 or IPv6 address
+  int port = 0;
+  std::string path;  // unix socket path
+  int backlog = 511;
+  bool reusePort = false;
+  bool ipv6Only = false;
+};
+
+struct Endpoint {
+  std::string ip;  // empty for unix sockets
+  int port = 0;
+};
+
+// An IPv4 or IPv6 address and port in 20 bytes, kept per connection so that
+// addresses can still be read after the descriptor is closed.
+struct RawAddress {
+  uint8_t family = 0;  // AF_INET, AF_INET6, or 0 (unix / unknown)
+  uint16_t port = 0;
+  uint8_t bytes[16] = {0};
+};
+
+int listenSocket(const ListenOptions& opts);  // the listening fd
+int localPort(int fd);
+int acceptOne(int listenFd, RawAddress* peer);  // the new non-blocking, close-on-exec fd
+void tuneAccepted(int fd, bool noDelay, int keepAliveIdleSeconds);
+ssize_t readSome(int fd, char* buf, size_t len);  // 0 means the peer sent FIN
+ssize_t writeSome(int fd, const char* buf, size_t len);  // never raises SIGPIPE
+void shutdownWrite(int fd);
+void closeFd(int fd);
+// Reads and drops whatever the kernel holds, so that closing does not reset
+// the connection and throw away data the peer has not read yet.
+void discardPending(int fd);
+
+Endpoint localEndpoint(int fd);
+RawAddress localAddress(int fd);
+Endpoint toEndpoint(const RawAddress& address);
+
+// A spare descriptor held so that EMFILE on accept can still take the
+// connection off the queue and close it instead of spinning.
+int openSpareFd();
+
+}  // namespace net
+}  // namespace nw
