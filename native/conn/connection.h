@@ -57,6 +57,7 @@ class Connection final : public IoHandle {
   bool paused_ = false;
   bool dirty_ = false;       // has corked bytes to flush at the end of the batch
   bool backlogged_ = false;  // the kernel refused bytes; EPOLLOUT is armed
+  bool fullSignalled_ = false;  // onBufferFull fired; a drain is owed
   ByteBuffer tail_;          // an unfinished message
   size_t tailScanned_ = 0;   // bytes of tail_ known to hold no delimiter
   ByteBuffer out_;

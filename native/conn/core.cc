@@ -182,15 +182,19 @@ int32_t Core::commit(Connection* c, size_t bytes) {
   size_t before = c->out_.size();
   c->out_.commit(bytes);
   int32_t result = kSent;
+  size_t queued = c->out_.size();
   if (c->backlogged_) {
     result = kQueued;
-  } else if (inBatch_) {
+  } else if (inBatch_ && queued < kCorkLimit && queued < c->maxSendBufferSize) {
     markDirty(c);
   } else if (!flush(c, false)) {
     return kPeerGone;  // c is gone; the caller reports the failure itself
   }
   size_t after = c->out_.size();
-  if (before < c->maxSendBufferSize && after >= c->maxSendBufferSize) result |= kBecameFull;
+  if (before < c->maxSendBufferSize && after >= c->maxSendBufferSize) {
+    result |= kBecameFull;
+    c->fullSignalled_ = true;
+  }
   return result;
 }
 
@@ -231,7 +235,11 @@ bool Core::flush(Connection* c, bool notify) {
   bool wasBacklogged = c->backlogged_;
   c->backlogged_ = !c->out_.empty();
   if (wasBacklogged != c->backlogged_) updateInterest(c);
-  if (wasBacklogged && !c->backlogged_) pushEvent(kEventDrain, c->slot_, 0, 0);
+  // Drain follows a backlog, and every onBufferFull (so pipe() always resumes).
+  if (c->out_.empty() && (wasBacklogged || c->fullSignalled_)) {
+    c->fullSignalled_ = false;
+    if (inBatch_) pushEvent(kEventDrain, c->slot_, 0, 0);
+  }
   finishIfDone(c);
   return true;
 }

@@ -32,6 +32,8 @@ class Core {
  public:
   static constexpr size_t kMinReadSpace = 64 * 1024;
   static constexpr size_t kMaxRead = 256 * 1024;
+  // Corked bytes past this go out at once instead of waiting for the batch end.
+  static constexpr size_t kCorkLimit = 64 * 1024;
 
   Core(Reactor& reactor, CoreDelegate& delegate, uint8_t* slab, size_t slabSize, int32_t* events,
        size_t eventCapacity);
