@@ -47,7 +47,7 @@ void Connection::readAvailable() {
     if (closed_ || closing() || paused_) return;
     size_t room = core_.slabSize_ - core_.slabUsed_;
     if (room > Core::kMaxRead) room = Core::kMaxRead;
-    ssize_t n = net::readSome(fd_, reinterpret_cast<char*>(dst), room);
+    ssize_t n = transport->read(fd_, reinterpret_cast<char*>(dst), room);
     if (n > 0) {
       bytesRead += size_t(n);
       core_.stats_.bytesRead += size_t(n);

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "../net/socket_ops.h"
+#include "../net/transport.h"
 #include "../protocol/framing.h"
 #include "../reactor/reactor.h"
 #include "byte_buffer.h"
@@ -34,6 +35,7 @@ class Connection final : public IoHandle {
   uint64_t lastActivityMs = 0;
   net::RawAddress peer;
   net::RawAddress local;
+  net::Transport* transport = &net::PlainTransport::instance();
 
  private:
   friend class Core;

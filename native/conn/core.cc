@@ -219,7 +219,7 @@ void Core::flushCorked() {
 
 bool Core::flush(Connection* c, bool notify) {
   while (!c->out_.empty()) {
-    ssize_t n = net::writeSome(c->fd_, reinterpret_cast<char*>(c->out_.data()), c->out_.size());
+    ssize_t n = c->transport->write(c->fd_, reinterpret_cast<char*>(c->out_.data()), c->out_.size());
     if (n > 0) {
       c->out_.consume(size_t(n), pool_);
       c->bytesWritten += size_t(n);
