@@ -1,6 +1,16 @@
 import * as fs from 'node:fs';
 
-import { TcpConnection, type ConnectionCallback, type ErrorCallback, type MessageCallback } from './connection/TcpConnection';
+import {
+  TcpConnection,
+  type ConnectionCallback,
+  type ConnectionSetup,
+  type ErrorCallback,
+  type MessageCallback,
+  type WebSocketCloseCallback,
+  type WebSocketConnectCallback,
+  type WebSocketDataCallback,
+  type WebSocketType,
+} from './connection/TcpConnection';
 import { registerListener, startDispatcher, unregisterListener } from './dispatcher';
 import { Framing, native, NativeProtocol } from './native';
 import { assertProtocolObject, lookupProtocol, registerProtocol, type ProtocolObject } from './protocols/protocol';
@@ -25,6 +35,7 @@ const NATIVE_KINDS: Record<string, { kind: NativeProtocol; framing: Framing }> =
   unix: { kind: NativeProtocol.Raw, framing: Framing.None },
   text: { kind: NativeProtocol.Text, framing: Framing.Line },
   frame: { kind: NativeProtocol.Frame, framing: Framing.Length },
+  websocket: { kind: NativeProtocol.WebSocket, framing: Framing.WsText },
 };
 
 export class Worker {
@@ -51,16 +62,30 @@ export class Worker {
   onBufferDrain: ConnectionCallback | undefined = undefined;
   onError: ErrorCallback | undefined = undefined;
 
+  /** WebSocket: bytes of the upgrade request head; over it the answer is 431. */
+  maxHeadSize = 16384;
+  /** WebSocket: seconds to receive the whole upgrade request head. */
+  handshakeTimeout = 10;
+  /** WebSocket: seconds of silence before a ping; a connection that stays silent another interval is closed with 1001. 0 = off. */
+  pingInterval = 0;
+  /** WebSocket: the default websocketType of this worker's connections. */
+  websocketType: WebSocketType = 'text';
+  onWebSocketConnect: WebSocketConnectCallback | undefined = undefined;
+  onWebSocketConnected: WebSocketConnectCallback | undefined = undefined;
+  onWebSocketPing: WebSocketDataCallback | undefined = undefined;
+  onWebSocketPong: WebSocketDataCallback | undefined = undefined;
+  onWebSocketClose: WebSocketCloseCallback | undefined = undefined;
+
   private readonly socketName: string | undefined;
   private readonly address: SocketAddress | undefined;
   private readonly options: Required<WorkerOptions>;
   private listenerId = -1;
+  private lastListenerId = -1;  // broadcast still reaches connections after unlisten()
   private boundPort: number | undefined;
   private _maxConnections = 0;
   private _idleTimeout = 0;
   private acceptPaused = false;
-  private framing = Framing.None;
-  private userProtocol: ProtocolObject | null = null;
+  private setup: ConnectionSetup = { framing: Framing.None, userProtocol: null, websocket: false, transport: 'tcp' };
   private stopping: Promise<void> | null = null;
   private resolveStopped: (() => void) | null = null;
 
@@ -128,8 +153,8 @@ export class Worker {
       kind,
     });
     this.listenerId = id;
-    this.framing = framing;
-    this.userProtocol = userProtocol;
+    this.lastListenerId = id;
+    this.setup = { framing, userProtocol, websocket: kind === NativeProtocol.WebSocket, transport: this.transport };
     this.boundPort = address.transport === 'unix' ? undefined : native.listenerPort(id);
     registerListener(id, this);
     this.pushListenerLimits();
@@ -177,7 +202,7 @@ export class Worker {
 
   /** @internal */
   _accept(slot: number): TcpConnection | undefined {
-    const connection = new TcpConnection(this, slot, this.framing, this.userProtocol);
+    const connection = new TcpConnection(this, slot, this.setup);
     this.connections.set(connection.id, connection);
     connection._connected();
     return connection;
@@ -212,9 +237,35 @@ export class Worker {
   }
 
   private pushListenerLimits(): void {
-    if (this.listenerId >= 0) {
-      native.setListenerLimits(this.listenerId, this._maxConnections, Math.round(this._idleTimeout * 1000));
-    }
+    if (this.listenerId < 0) return;
+    native.setListenerLimits(this.listenerId, this._maxConnections, Math.round(this._idleTimeout * 1000));
+    native.setWebSocketLimits(
+      this.listenerId,
+      Math.max(0, Math.floor(this.maxHeadSize)),
+      Math.round(Math.max(0, this.handshakeTimeout) * 1000),
+      Math.round(Math.max(0, this.pingInterval) * 1000),
+    );
+  }
+
+  /**
+   * WebSocket: sends one message to every open connection of this worker but
+   * `except`; the frame is encoded once. Strings go as text, bytes as binary.
+   * Returns the number of connections written to.
+   */
+  broadcast(data: string | Buffer | Uint8Array, except?: TcpConnection | TcpConnection[]): number {
+    if (this.listenerId < 0 && this.connections.size === 0) return 0;
+    const excluded = except === undefined ? null : Int32Array.from((Array.isArray(except) ? except : [except]).map((c) => c._slot));
+    return native.broadcast(this.listenerIdForBroadcast(), data, typeof data !== 'string', excluded);
+  }
+
+  /** WebSocket: sends one message to every connection subscribed to `topic`; returns how many. */
+  publish(topic: string, data: string | Buffer | Uint8Array): number {
+    startDispatcher();
+    return native.publish(String(topic), data, typeof data !== 'string');
+  }
+
+  private listenerIdForBroadcast(): number {
+    return this.listenerId >= 0 ? this.listenerId : this.lastListenerId;
   }
 }
 

@@ -1,10 +1,15 @@
 // Turns each batch of native event descriptors into user callbacks.
-import { setConnectionClosedHook, TcpConnection } from './connection/TcpConnection';
-import { EVENT_WORDS, EventType, startCore } from './native';
-import type { Worker } from './Worker';
+import { setConnectionClosedHook, type TcpConnection } from './connection/TcpConnection';
+import { EVENT_TYPE_MASK, EVENT_WORDS, EventType, startCore } from './native';
 
 export interface ListenerOwner {
   /** @internal */ _accept(slot: number): TcpConnection | undefined;
+}
+
+/** A client connection learns the outcome of its connect() from these. */
+export interface ClientConnection extends TcpConnection {
+  /** @internal */ _established(): void;
+  /** @internal */ _connectFailed(message: string): void;
 }
 
 const bySlot: (TcpConnection | undefined)[] = [];
@@ -13,56 +18,89 @@ const listeners: (ListenerOwner | undefined)[] = [];
 let slab: Buffer;
 let events: Int32Array;
 
-type SlabBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+type SlabBuffer = Buffer & {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+};
+
+function copyOut(bytes: Buffer, start: number, length: number): Buffer {
+  const copy = Buffer.allocUnsafe(length);
+  bytes.copy(copy, 0, start, start + length);
+  return copy;
+}
 
 function onBatch(count: number, large: Buffer[] | undefined): void {
   const ev = events;
   const bytes = slab as SlabBuffer;
   for (let i = 0, p = 0; i < count; i++, p += EVENT_WORDS) {
-    const type = ev[p];
+    const word = ev[p];
+    const type = word & EVENT_TYPE_MASK;
     const slot = ev[p + 1];
+    const a = ev[p + 2];
+    const b = ev[p + 3];
     if (type === EventType.Accept) {
-      const owner = listeners[ev[p + 2]];
-      const connection = owner?._accept(slot);
+      const connection = listeners[a]?._accept(slot);
       if (connection) bySlot[slot] = connection;
       continue;
     }
     const connection = bySlot[slot];
     if (!connection) continue;
     switch (type) {
-      case EventType.AsciiMessage: {
-        const start = ev[p + 2];
-        connection._received(bytes.latin1Slice(start, start + ev[p + 3]));
+      case EventType.AsciiMessage:
+        connection._received(bytes.latin1Slice(a, a + b));
         break;
-      }
-      case EventType.Message: {
-        const start = ev[p + 2];
-        const length = ev[p + 3];
-        if (connection._wantsText) {
-          connection._received(bytes.utf8Slice(start, start + length));
-        } else {
-          const copy = Buffer.allocUnsafe(length);
-          bytes.copy(copy, 0, start, start + length);
-          connection._received(copy);
-        }
+      case EventType.Message:
+        connection._received(bytes.utf8Slice(a, a + b));
         break;
-      }
-      case EventType.LargeMessage: {
-        const data = large![ev[p + 2]];
-        connection._received(connection._wantsText ? data.toString('utf8') : data);
+      case EventType.BinaryMessage:
+        connection._received(copyOut(bytes, a, b));
         break;
-      }
+      case EventType.LargeMessage:
+        connection._received(large![a]);
+        break;
+      case EventType.LargeText:
+        connection._received(large![a].toString('utf8'));
+        break;
       case EventType.Close:
         connection._closed();
         break;
       case EventType.Drain:
         connection._drained();
         break;
+      case EventType.BufferFull:
+        connection._bufferFull();
+        break;
       case EventType.Error:
-        connection._failed(ev[p + 2]);
+        connection._failed(a, b);
+        break;
+      case EventType.Handshake:
+        connection._handshake(bytes.latin1Slice(a, a + b));
+        break;
+      case EventType.Ping:
+        connection._ping(copyOut(bytes, a, b));
+        break;
+      case EventType.Pong:
+        connection._pong(copyOut(bytes, a, b));
+        break;
+      case EventType.WsClose:
+        connection._peerClose(word >>> 8, bytes.utf8Slice(a, a + b));
+        break;
+      case EventType.WsCloseSent:
+        connection._closeSent(a);
+        break;
+      case EventType.Connect:
+        (connection as ClientConnection)._established();
+        break;
+      case EventType.ConnectFail:
+        (connection as ClientConnection)._connectFailed(b > 0 ? bytes.utf8Slice(a, a + b) : errnoMessage(a));
         break;
     }
   }
+}
+
+function errnoMessage(errno: number): string {
+  const names: Record<number, string> = { 111: 'ECONNREFUSED', 110: 'ETIMEDOUT', 113: 'EHOSTUNREACH', 101: 'ENETUNREACH' };
+  return `connect ${names[errno] ?? `errno ${errno}`}`;
 }
 
 function ensureStarted(): void {
@@ -82,9 +120,13 @@ export function unregisterListener(id: number): void {
   listeners[id] = undefined;
 }
 
-/** Starts the native core (once) and returns nothing; Worker calls it before listen. */
+/** Starts the native core (once). */
 export function startDispatcher(): void {
   ensureStarted();
 }
 
-export type { Worker };
+/** Routes events of a client connection's slot to it. */
+export function attachClient(slot: number, connection: ClientConnection): void {
+  ensureStarted();
+  bySlot[slot] = connection;
+}

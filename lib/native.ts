@@ -10,7 +10,18 @@ export const enum EventType {
   Close = 5,
   Drain = 6,
   Error = 7,
+  BinaryMessage = 8,
+  LargeText = 9,
+  BufferFull = 10,
+  Handshake = 11,
+  Ping = 12,
+  Pong = 13,
+  WsClose = 14,
+  WsCloseSent = 15,
+  Connect = 16,
+  ConnectFail = 17,
 }
+export const EVENT_TYPE_MASK = 0xff;
 export const EVENT_WORDS = 4;
 
 export const enum SendResult {
@@ -26,12 +37,17 @@ export const enum Framing {
   None = 0,
   Line = 1,
   Length = 2,
+  WsText = 3,
+  WsBinary = 4,
+  WsPing = 5,
+  WsPong = 6,
 }
 
 export const enum NativeProtocol {
   Raw = 0,
   Text = 1,
   Frame = 2,
+  WebSocket = 3,
 }
 
 export interface ListenRequest {
@@ -59,6 +75,11 @@ export interface NativeStats {
   idleTimeouts: number;
   bytesRead: number;
   bytesWritten: number;
+  handshakeErrors: number;
+  handshakeTimeouts: number;
+  headTooLarge: number;
+  pingTimeouts: number;
+  closeTimeouts: number;
 }
 
 /** [remoteIp, remotePort, localIp, localPort, bytesRead, bytesWritten] */
@@ -82,6 +103,15 @@ interface Binding {
   info(slot: number): ConnectionInfo | undefined;
   stats(): NativeStats;
   raiseUncaught(error: unknown): void;
+  setWebSocketLimits(id: number, maxHeadSize: number, handshakeTimeoutMs: number, pingIntervalMs: number): void;
+  acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
+  rejectWebSocket(slot: number, status: number, body: string): void;
+  closeWebSocket(slot: number, code: number, reason: string): void;
+  broadcast(listenerId: number, data: string | Uint8Array, binary: boolean, except: Int32Array | null): number;
+  publish(topic: string, data: string | Uint8Array, binary: boolean): number;
+  subscribe(slot: number, topic: string, on: boolean): boolean;
+  /** The slot, or -errno. */
+  connect(host: string, port: number, kind: NativeProtocol, upgradeRequest: string, key: string): number;
 }
 
 const packageRoot = path.join(__dirname, '..');

@@ -7,12 +7,26 @@ import type { Worker } from '../Worker';
 import { invoke } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
 import { jsCounters } from './counters';
+import { startHandshake } from './websocketHandshake';
+import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
 
 export type ConnectionStatus = 'connecting' | 'established' | 'closing' | 'closed';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type MessageCallback = (connection: TcpConnection, data: any) => unknown;
 export type ConnectionCallback = (connection: TcpConnection) => unknown;
 export type ErrorCallback = (connection: TcpConnection, code: number, message: string) => unknown;
+export type WebSocketType = 'text' | 'binary' | 'auto';
+export type WebSocketConnectCallback = (connection: TcpConnection, request: WebSocketRequest) => unknown;
+export type WebSocketDataCallback = (connection: TcpConnection, data: Buffer) => unknown;
+export type WebSocketCloseCallback = (connection: TcpConnection, code: number, reason: string) => unknown;
+
+/** How a connection frames what it sends and gets what it receives. */
+export interface ConnectionSetup {
+  framing: Framing;
+  userProtocol: ProtocolObject | null;
+  websocket: boolean;
+  transport: 'tcp' | 'unix';
+}
 
 /** Strings longer than this are encoded in JS first, so the native reserve stays small. */
 const NATIVE_STRING_LIMIT = 16384;
@@ -42,13 +56,30 @@ export class TcpConnection {
   onBufferDrain: ConnectionCallback | undefined = undefined;
   onError: ErrorCallback | undefined = undefined;
 
+  /** WebSocket: the frame type send() uses: 'text' (default), 'binary', or 'auto' (strings text, bytes binary). */
+  websocketType: WebSocketType;
+  /** WebSocket: extra response headers for the 101, set in onWebSocketConnect. */
+  headers: Record<string, string | string[]> | null = null;
+  /** WebSocket: the subprotocol to accept (one the client offered), set in onWebSocketConnect. */
+  websocketProtocol: string | null = null;
+  /** WebSocket: the close code received or sent. */
+  closeCode: number | undefined = undefined;
+  closeReason = '';
+  onWebSocketConnect: WebSocketConnectCallback | undefined = undefined;
+  onWebSocketConnected: WebSocketConnectCallback | undefined = undefined;
+  onWebSocketPing: WebSocketDataCallback | undefined = undefined;
+  onWebSocketPong: WebSocketDataCallback | undefined = undefined;
+  onWebSocketClose: WebSocketCloseCallback | undefined = undefined;
+
   /** @internal */ _slot: number;
-  /** @internal Text protocol: messages arrive as strings. */ readonly _wantsText: boolean;
-  private _status: ConnectionStatus = 'established';
+  /** @internal close() was called while the upgrade was being decided. */ _closeRequested = false;
+  private readonly websocket: boolean;
+  private upgraded = false;
+  protected _status: ConnectionStatus = 'established';
   private _maxSendBufferSize = TcpConnection.defaultMaxSendBufferSize;
   private _maxPackageSize = TcpConnection.defaultMaxPackageSize;
-  private readonly framing: Framing;
-  private readonly userProtocol: ProtocolObject | null;
+  protected framing: Framing;
+  protected userProtocol: ProtocolObject | null;
   private received: ReceiveBuffer | null = null;
   private packageLength = 0;
   private paused = false;
@@ -59,18 +90,19 @@ export class TcpConnection {
   private runInContext: Runner | null = null;
 
   /** @internal */
-  constructor(worker: Worker, slot: number, framing: Framing, userProtocol: ProtocolObject | null) {
+  constructor(worker: Worker | null, slot: number, setup: ConnectionSetup) {
     this.id = ++lastId;
     this.worker = worker;
-    this.protocol = worker.protocol;
-    this.transport = worker.transport;
+    this.protocol = worker ? worker.protocol : null;
+    this.transport = setup.transport;
     this._slot = slot;
-    this.framing = framing;
-    this.userProtocol = userProtocol;
-    this._wantsText = framing === Framing.Line && !userProtocol;
+    this.framing = setup.framing;
+    this.userProtocol = setup.userProtocol;
+    this.websocket = setup.websocket;
+    this.websocketType = worker?.websocketType ?? 'text';
     if (
-      TcpConnection.defaultMaxSendBufferSize !== 1048576 ||
-      TcpConnection.defaultMaxPackageSize !== 10485760
+      slot >= 0 &&
+      (TcpConnection.defaultMaxSendBufferSize !== 1048576 || TcpConnection.defaultMaxPackageSize !== 10485760)
     ) {
       this.pushLimits();
     }
@@ -144,6 +176,10 @@ export class TcpConnection {
   send(data: string | Buffer | Uint8Array, raw = false): true | null | false {
     if (this._status !== 'established') return false;
     let framing = raw ? Framing.None : this.framing;
+    if (this.websocket && !raw) {
+      const type = this.websocketType;
+      framing = type === 'binary' || (type === 'auto' && typeof data !== 'string') ? Framing.WsBinary : Framing.WsText;
+    }
     let payload: unknown = data;
     if (!raw && this.userProtocol) {
       try {
@@ -165,7 +201,11 @@ export class TcpConnection {
     } else {
       bytes = String(payload);
     }
-    const result = native.send(this._slot, bytes, framing, bytes.length);
+    return this.interpret(native.send(this._slot, bytes, framing, bytes.length));
+  }
+
+  /** Maps a native send result to true/null/false, firing the callbacks it implies. */
+  private interpret(result: number): true | null | false {
     switch (result & 7) {
       case SendResult.RefusedClosed:
         return false;
@@ -187,9 +227,40 @@ export class TcpConnection {
   /** Sends `data` if given, flushes what is queued, then closes. */
   close(data?: string | Buffer | Uint8Array, raw = false): void {
     if (this._status !== 'established') return;
+    if (this.websocket && !this.upgraded && this.closeCode === undefined) {
+      // Still deciding the upgrade: close() there means "reject" (403).
+      this._closeRequested = true;
+    }
     if (data !== undefined) this.send(data, raw);
+    if (this.websocket && this.upgraded) return this.closeWebSocket(1000);
     this._status = 'closing';
     if (native.close(this._slot)) this._closed();
+  }
+
+  /** WebSocket: sends a close frame with this code and reason; the TCP connection closes after the peer answers (at most 5 s). */
+  closeWebSocket(code = 1000, reason = ''): void {
+    if (this._status !== 'established') return;
+    if (!this.upgraded) return this.close();
+    if (!Number.isInteger(code) || code < 1000 || code > 4999) throw new RangeError(`invalid close code ${code}`);
+    this.closeCode = code;
+    this.closeReason = String(reason);
+    this._status = 'closing';
+    native.closeWebSocket(this._slot, code, this.closeReason);
+  }
+
+  /** WebSocket: sends a ping (payload up to 125 bytes). */
+  ping(data: string | Buffer | Uint8Array = ''): boolean {
+    if (!this.upgraded || this._status !== 'established') return false;
+    return this.interpret(native.send(this._slot, data, Framing.WsPing, data.length)) !== false;
+  }
+
+  /** WebSocket: joins a topic for Worker.publish(); subscriptions end with the connection. */
+  subscribe(topic: string): boolean {
+    return this._status !== 'closed' && native.subscribe(this._slot, String(topic), true);
+  }
+
+  unsubscribe(topic: string): boolean {
+    return this._status !== 'closed' && native.subscribe(this._slot, String(topic), false);
   }
 
   /** Closes at once; queued bytes are dropped. */
@@ -266,9 +337,69 @@ export class TcpConnection {
     if (drain) this.call(drain, this);
   }
 
-  /** @internal */
-  _failed(code: number): void {
+  /** @internal detail: the WebSocket close code sent, or for SEND_FAIL 1 = buffer full. */
+  _failed(code: number, detail: number): void {
+    if (this.websocket && detail >= 1000) {
+      this.closeCode = detail;
+      if (this._status === 'established') this._status = 'closing';
+    }
+    if (code === SEND_FAIL) {
+      this.emitError(code, detail === 1 ? SEND_BUFFER_FULL_MESSAGE : ERROR_MESSAGES[SEND_FAIL]);
+      return;
+    }
     this.emitError(code, ERROR_MESSAGES[code] ?? `error ${code}`);
+  }
+
+  /** @internal */
+  _bufferFull(): void {
+    const full = this.onBufferFull ?? this.worker?.onBufferFull;
+    if (full) this.call(full, this);
+  }
+
+  /** @internal The upgrade request arrived (validated natively). */
+  _handshake(head: string): void {
+    if (this._status === 'closed') return;
+    if (this.runInContext) this.runInContext(startHandshake, this, head);
+    else startHandshake(this, head);
+  }
+
+  /** @internal */
+  _upgraded(): void {
+    this.upgraded = true;
+  }
+
+  /** @internal */
+  _ping(payload: Buffer): void {
+    const hook = this.onWebSocketPing ?? this.worker?.onWebSocketPing;
+    if (hook) this.call(hook, this, payload);
+    else if (this._status === 'established') native.send(this._slot, payload, Framing.WsPong, payload.length);
+  }
+
+  /** @internal */
+  _pong(payload: Buffer): void {
+    const hook = this.onWebSocketPong ?? this.worker?.onWebSocketPong;
+    if (hook) this.call(hook, this, payload);
+  }
+
+  /** @internal The peer's close frame: tell the user, then answer with the same code. */
+  _peerClose(code: number, reason: string): void {
+    const answered = this.closeCode !== undefined && this._status === 'closing';
+    if (!answered) {
+      this.closeCode = code;
+      this.closeReason = reason;
+    }
+    const hook = this.onWebSocketClose ?? this.worker?.onWebSocketClose;
+    if (hook) this.call(hook, this, code, reason);
+    if (!answered && this._status !== 'closed') {
+      this._status = 'closing';
+      native.closeWebSocket(this._slot, code === 1005 ? 1000 : code, '');
+    }
+  }
+
+  /** @internal The core sent a close frame on its own (ping timeout). */
+  _closeSent(code: number): void {
+    this.closeCode = code;
+    if (this._status === 'established') this._status = 'closing';
   }
 
   /** @internal The core closed the socket, or a close() finished. */
@@ -285,7 +416,7 @@ export class TcpConnection {
 
   // ---- internals -------------------------------------------------------------
 
-  private call(fn: (...args: any[]) => unknown, ...args: unknown[]): void {
+  protected call(fn: (...args: any[]) => unknown, ...args: unknown[]): void {
     if (this.runInContext) {
       this.runInContext(invoke, fn, ...args);
     } else {
@@ -293,7 +424,7 @@ export class TcpConnection {
     }
   }
 
-  private emitError(code: number, message: string): void {
+  protected emitError(code: number, message: string): void {
     const onError = this.onError ?? this.worker?.onError;
     if (onError) this.call(onError, this, code, message);
   }
@@ -376,7 +507,7 @@ export class TcpConnection {
     return this._status === 'closed' ? this.closedInfo : native.info(this._slot);
   }
 
-  private pushLimits(): void {
+  protected pushLimits(): void {
     if (this._status !== 'closed') native.setLimits(this._slot, this._maxSendBufferSize, this._maxPackageSize);
   }
 }

@@ -8,13 +8,60 @@
 #include <string>
 
 #include "../conn/core.h"
+#include "../net/random.h"
 #include "../protocol/frame.h"
+#include "../protocol/websocket/frame.h"
 #include "node_loop.h"
 
 namespace nw {
 namespace {
 
-enum Framing : int32_t { kFramingNone = 0, kFramingLine = 1, kFramingLength = 2 };
+enum Framing : int32_t {
+  kFramingNone = 0,
+  kFramingLine = 1,    // text://: "\n" after
+  kFramingLength = 2,  // frame://: 4-byte length before
+  kFramingWsText = 3,  // WebSocket frames
+  kFramingWsBinary = 4,
+  kFramingWsPing = 5,
+  kFramingWsPong = 6,
+};
+
+uint8_t wsOpcode(Framing f) {
+  switch (f) {
+    case kFramingWsText: return protocol::websocket::kText;
+    case kFramingWsBinary: return protocol::websocket::kBinary;
+    case kFramingWsPing: return protocol::websocket::kPing;
+    default: return protocol::websocket::kPong;
+  }
+}
+
+// The bytes of a string or Uint8Array argument, valid during the call.
+struct Bytes {
+  std::string owned;
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+};
+
+bool readBytes(Napi::Env env, napi_value value, Bytes* out) {
+  napi_valuetype type;
+  napi_typeof(env, value, &type);
+  if (type == napi_string) {
+    out->owned = Napi::String(env, value).Utf8Value();
+    out->data = reinterpret_cast<const uint8_t*>(out->owned.data());
+    out->length = out->owned.size();
+    return true;
+  }
+  void* bytes = nullptr;
+  napi_typedarray_type arrayType;
+  napi_value arrayBuffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &arrayType, &out->length, &bytes, &arrayBuffer, &offset) != napi_ok) {
+    Napi::TypeError::New(env, "expected a string, Buffer or Uint8Array").ThrowAsJavaScriptException();
+    return false;
+  }
+  out->data = static_cast<const uint8_t*>(bytes);
+  return true;
+}
 
 NodeLoop* loopOf(const Napi::CallbackInfo& info) {
   auto* loop = info.Env().GetInstanceData<NodeLoop>();
@@ -146,7 +193,13 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
   int32_t admitted = core.admit(c);
   if (admitted != kSent) return Napi::Number::New(env, admitted);
   auto framing = Framing(info[2].As<Napi::Number>().Int32Value());
-  size_t header = framing == kFramingLength ? protocol::frame::kHeaderSize : 0;
+  bool websocket = framing >= kFramingWsText;
+  bool masked = websocket && c->isWebSocketClient();
+  // A WebSocket header's size depends on the payload length, which a string
+  // only reveals once encoded: reserve the largest, move the payload after.
+  size_t header = framing == kFramingLength ? protocol::frame::kHeaderSize
+                  : websocket                ? (masked ? 14 : 10)
+                                             : 0;
   size_t trailer = framing == kFramingLine ? 1 : 0;
   napi_value data = info[1];
   napi_valuetype type;
@@ -179,6 +232,15 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
       return env.Undefined();
     }
     protocol::frame::writeHeader(dst, uint32_t(length));
+  }
+  if (websocket) {
+    size_t exact = protocol::websocket::headerSize(length, masked);
+    if (exact != header) std::memmove(dst + exact, dst + header, length);
+    uint8_t mask[4];
+    if (masked) net::randomBytes(mask, 4);
+    protocol::websocket::writeHeader(dst, true, wsOpcode(framing), length, masked ? mask : nullptr);
+    if (masked) protocol::websocket::applyMask(dst + exact, length, mask, 0);
+    header = exact;
   }
   if (trailer) dst[header + length] = '\n';
   return Napi::Number::New(env, core.commit(c, header + length + trailer));
@@ -246,6 +308,104 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return a;
 }
 
+// setWebSocketLimits(id, maxHeadSize, handshakeTimeoutMs, pingIntervalMs)
+Napi::Value SetWebSocketLimits(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Listener* l = listenerOf(info, &loop);
+  if (l) {
+    l->maxHeadSize = uint32_t(info[1].As<Napi::Number>().Int64Value());
+    l->handshakeTimeoutMs = uint64_t(info[2].As<Napi::Number>().Int64Value());
+    l->pingIntervalMs = uint64_t(info[3].As<Napi::Number>().Int64Value());
+  }
+  return info.Env().Undefined();
+}
+
+// acceptWebSocket(slot, extraHeaderLines) -> boolean
+Napi::Value AcceptWebSocket(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  bool ok = c && loop->core().acceptWebSocket(c, info[1].As<Napi::String>().Utf8Value());
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
+// rejectWebSocket(slot, status, body)
+Napi::Value RejectWebSocket(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  if (c) {
+    loop->core().rejectHandshake(c, info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::String>().Utf8Value());
+    loop->updateRef();
+  }
+  return info.Env().Undefined();
+}
+
+// closeWebSocket(slot, code, reason)
+Napi::Value CloseWebSocket(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  if (c) {
+    std::string reason = info[2].As<Napi::String>().Utf8Value();
+    loop->core().closeWebSocket(c, uint32_t(info[1].As<Napi::Number>().Int32Value()),
+                                reinterpret_cast<const uint8_t*>(reason.data()), reason.size());
+    loop->updateRef();
+  }
+  return info.Env().Undefined();
+}
+
+// broadcast(listenerId, data, binary, exceptSlots: Int32Array | null) -> count
+Napi::Value Broadcast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NodeLoop* loop;
+  Listener* l = listenerOf(info, &loop);
+  if (!l) return Napi::Number::New(env, 0);
+  Bytes bytes;
+  if (!readBytes(env, info[1], &bytes)) return env.Undefined();
+  uint8_t opcode = info[2].ToBoolean() ? protocol::websocket::kBinary : protocol::websocket::kText;
+  const int32_t* except = nullptr;
+  size_t exceptCount = 0;
+  if (info[3].IsTypedArray()) {
+    auto slots = info[3].As<Napi::Int32Array>();
+    except = slots.Data();
+    exceptCount = slots.ElementLength();
+  }
+  int32_t n = loop->core().broadcast(l, opcode, bytes.data, bytes.length, except, exceptCount);
+  return Napi::Number::New(env, n);
+}
+
+// publish(topic, data, binary) -> count
+Napi::Value Publish(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NodeLoop* loop = loopOf(info);
+  if (!loop) return env.Undefined();
+  Bytes bytes;
+  if (!readBytes(env, info[1], &bytes)) return env.Undefined();
+  uint8_t opcode = info[2].ToBoolean() ? protocol::websocket::kBinary : protocol::websocket::kText;
+  int32_t n = loop->core().publish(info[0].As<Napi::String>().Utf8Value(), opcode, bytes.data, bytes.length);
+  return Napi::Number::New(env, n);
+}
+
+// subscribe(slot, topic, on) -> boolean (changed)
+Napi::Value Subscribe(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  if (!c) return Napi::Boolean::New(info.Env(), false);
+  std::string topic = info[1].As<Napi::String>().Utf8Value();
+  bool changed = info[2].ToBoolean() ? loop->core().subscribe(c, topic) : loop->core().unsubscribe(c, topic);
+  return Napi::Boolean::New(info.Env(), changed);
+}
+
+// connect(host, port, kind, upgradeRequest, key) -> slot, or -errno
+Napi::Value Connect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NodeLoop* loop = loopOf(info);
+  if (!loop) return env.Undefined();
+  int32_t slot = loop->core().connect(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(),
+                                      protocol::Kind(info[2].As<Napi::Number>().Int32Value()),
+                                      info[3].As<Napi::String>().Utf8Value(), info[4].As<Napi::String>().Utf8Value());
+  loop->updateRef();
+  return Napi::Number::New(env, slot);
+}
+
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NodeLoop* loop = loopOf(info);
@@ -263,6 +423,11 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   o.Set("idleTimeouts", double(s.idleTimeouts));
   o.Set("bytesRead", double(s.bytesRead));
   o.Set("bytesWritten", double(s.bytesWritten));
+  o.Set("handshakeErrors", double(s.handshakeErrors));
+  o.Set("handshakeTimeouts", double(s.handshakeTimeouts));
+  o.Set("headTooLarge", double(s.headTooLarge));
+  o.Set("pingTimeouts", double(s.pingTimeouts));
+  o.Set("closeTimeouts", double(s.closeTimeouts));
   return o;
 }
 
@@ -288,6 +453,14 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("raiseUncaught", Napi::Function::New(env, RaiseUncaught));
+  exports.Set("setWebSocketLimits", Napi::Function::New(env, SetWebSocketLimits));
+  exports.Set("acceptWebSocket", Napi::Function::New(env, AcceptWebSocket));
+  exports.Set("rejectWebSocket", Napi::Function::New(env, RejectWebSocket));
+  exports.Set("closeWebSocket", Napi::Function::New(env, CloseWebSocket));
+  exports.Set("broadcast", Napi::Function::New(env, Broadcast));
+  exports.Set("publish", Napi::Function::New(env, Publish));
+  exports.Set("subscribe", Napi::Function::New(env, Subscribe));
+  exports.Set("connect", Napi::Function::New(env, Connect));
   return exports;
 }
 

@@ -48,6 +48,8 @@ bool NodeLoop::start() {
   sweepTimer_.data = this;
   uv_timer_start(&sweepTimer_, &NodeLoop::onSweep, kSweepIntervalMs, kSweepIntervalMs);
   uv_unref(reinterpret_cast<uv_handle_t*>(&sweepTimer_));
+  uv_timer_init(uvLoop_, &kickTimer_);
+  kickTimer_.data = this;
   updateRef();
   return true;
 }
@@ -60,9 +62,10 @@ void NodeLoop::close() {
     auto* self = static_cast<NodeLoop*>(h->data);
     if (--self->pendingCloses_ == 0) delete self;
   };
-  pendingCloses_ = 2;
+  pendingCloses_ = 3;
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), onClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweepTimer_), onClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&kickTimer_), onClosed);
 }
 
 void NodeLoop::updateRef() {
@@ -83,6 +86,15 @@ void NodeLoop::onPoll(uv_poll_t* handle, int status, int) {
 void NodeLoop::onSweep(uv_timer_t* timer) {
   auto* self = static_cast<NodeLoop*>(timer->data);
   if (!self->closing_) self->runBatch(true);
+}
+
+void NodeLoop::wake() {
+  if (!closing_) uv_timer_start(&kickTimer_, &NodeLoop::onKick, 0, 0);
+}
+
+void NodeLoop::onKick(uv_timer_t* timer) {
+  auto* self = static_cast<NodeLoop*>(timer->data);
+  if (!self->closing_) self->runBatch(false);
 }
 
 void NodeLoop::runBatch(bool sweep) {

@@ -34,6 +34,7 @@ class NodeLoop final : public CoreDelegate {
   void deliverEvents(size_t count) override;
   int32_t stashLarge(const uint8_t* data, size_t length) override;
   uint64_t nowMs() override;
+  void wake() override;
 
  private:
   NodeLoop(Napi::Env env, Napi::Function onBatch);
@@ -41,11 +42,13 @@ class NodeLoop final : public CoreDelegate {
   void runBatch(bool sweep);
   static void onPoll(uv_poll_t* handle, int status, int events);
   static void onSweep(uv_timer_t* timer);
+  static void onKick(uv_timer_t* timer);
 
   Napi::Env env_;
   uv_loop_t* uvLoop_ = nullptr;
   uv_poll_t poll_;
   uv_timer_t sweepTimer_;
+  uv_timer_t kickTimer_;  // runs a batch on the next loop turn (wake())
   int pendingCloses_ = 0;
   bool closing_ = false;
   Napi::FunctionReference onBatch_;

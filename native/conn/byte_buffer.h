@@ -25,6 +25,7 @@ class ByteBuffer {
   // Room for n more bytes at the tail; commit() what was written. nullptr when
   // memory runs out.
   uint8_t* reserve(size_t n, BufferPool& pool) {
+    if (n == 0 && !buf_) return noRoom();  // nothing to hold: allocate nothing
     if (cap_ - tail_ < n && !makeRoom(n, pool)) return nullptr;
     return reinterpret_cast<uint8_t*>(buf_ + tail_);
   }
@@ -53,6 +54,11 @@ class ByteBuffer {
   }
 
  private:
+  // A valid, non-null address for a zero-byte reservation (never written).
+  static uint8_t* noRoom() {
+    static uint8_t none;
+    return &none;
+  }
   bool makeRoom(size_t n, BufferPool& pool) {
     size_t used = size();
     size_t need = used + n;

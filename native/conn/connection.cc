@@ -23,6 +23,10 @@ Connection::~Connection() {
 }
 
 void Connection::onReady(uint32_t readiness) {
+  if (connecting_) {
+    if (readiness & (kWriteReady | kHangup | kError)) core_.onConnected(this);
+    return;
+  }
   if (readiness & (kHangup | kError)) {
     // Let a final read collect data and the FIN before deciding.
     if (!closing() && !paused_) readAvailable();
@@ -75,10 +79,33 @@ void Connection::onPeerFin() {
 
 void Connection::consume(uint8_t* data, size_t n) {
   if (kind_ == Kind::Raw) {
-    emitMessage(data, n, true);
+    emitPayload(kEventBinaryMessage, data, n, true);
+    core_.stats_.totalRequest++;
+    return;
+  }
+  if (kind_ == Kind::WebSocket) {
+    if (!tail_.empty()) {
+      if (!tail_.append(data, n, core_.pool_)) return core_.failProtocol(this, kPackageTooLarge);
+      processTail();
+      return;
+    }
+    size_t used = consumeWebSocket(data, n, true);
+    if (!closed_ && used < n && !tail_.append(data + used, n - used, core_.pool_))
+      core_.failProtocol(this, kPackageTooLarge);
     return;
   }
   consumeFramed(data, n);
+}
+
+void Connection::processTail() {
+  if (tail_.empty() || closed_) return;
+  if (kind_ != Kind::WebSocket) {
+    deliverFromTail();
+    return;
+  }
+  // consumeWebSocket may deliver the batch; the tail stays ours meanwhile.
+  size_t used = consumeWebSocket(tail_.data(), tail_.size(), false);
+  if (!closed_) tail_.consume(used, core_.pool_);
 }
 
 protocol::Boundary Connection::boundary(const uint8_t* data, size_t len, size_t scanned) const {
@@ -150,30 +177,38 @@ bool Connection::deliverFromTail() {
 }
 
 void Connection::emitMessage(const uint8_t* message, size_t length, bool inSlab) {
-  protocol::Payload p{0, length};
-  if (kind_ == Kind::Text) p = protocol::text::payload(message, length);
-  else if (kind_ == Kind::Frame) p = protocol::frame::payload(message, length);
-  const uint8_t* bytes = message + p.offset;
   core_.stats_.totalRequest++;
-  int32_t type = kEventMessage;
-  if (kind_ == Kind::Text && protocol::isAscii(bytes, p.length)) type = kEventAsciiMessage;
-  if (inSlab) {
-    core_.pushEvent(type, slot_, int32_t(bytes - core_.slab_), int32_t(p.length));
+  if (kind_ == Kind::Frame) {
+    protocol::Payload p = protocol::frame::payload(message, length);
+    emitPayload(kEventBinaryMessage, message + p.offset, p.length, inSlab);
     return;
   }
-  if (!core_.hasSlabRoomFor(p.length)) {
-    int32_t index = core_.delegate_.stashLarge(bytes, p.length);
+  protocol::Payload p = protocol::text::payload(message, length);
+  const uint8_t* bytes = message + p.offset;
+  emitPayload(protocol::isAscii(bytes, p.length) ? kEventAsciiMessage : kEventMessage, bytes, p.length, inSlab);
+}
+
+void Connection::emitPayload(int32_t type, const uint8_t* bytes, size_t length, bool inSlab) {
+  if (inSlab) {
+    core_.pushEvent(type, slot_, int32_t(bytes - core_.slab_), int32_t(length));
+    return;
+  }
+  // While JS reads the batch the slab cannot be reused: stash instead.
+  if (!core_.hasSlabRoomFor(length) || core_.delivering_) {
+    int32_t index = core_.delegate_.stashLarge(bytes, length);
     if (index < 0) {
       core_.failProtocol(this, kPackageTooLarge);
       return;
     }
-    core_.pushEvent(kEventLargeMessage, slot_, index, int32_t(p.length));
+    int32_t base = type & kEventTypeMask;
+    bool text = base == kEventMessage || base == kEventAsciiMessage;
+    core_.pushEvent(text ? kEventLargeText : kEventLargeMessage, slot_, index, int32_t(length));
     return;
   }
-  uint8_t* dst = core_.slabSpace(p.length);
-  std::memcpy(dst, bytes, p.length);
-  core_.advanceSlab(p.length);
-  core_.pushEvent(type, slot_, int32_t(dst - core_.slab_), int32_t(p.length));
+  uint8_t* dst = core_.slabSpace(length);
+  std::memcpy(dst, bytes, length);
+  core_.advanceSlab(length);
+  core_.pushEvent(type, slot_, int32_t(dst - core_.slab_), int32_t(length));
 }
 
 }  // namespace nw

@@ -3,12 +3,14 @@
 #include <netinet/in.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "../net/socket_ops.h"
 #include "../net/transport.h"
 #include "../protocol/framing.h"
 #include "../reactor/reactor.h"
 #include "byte_buffer.h"
+#include "websocket_session.h"
 
 namespace nw {
 
@@ -27,6 +29,7 @@ class Connection final : public IoHandle {
   bool open() const { return !closed_; }
   bool closing() const { return closing_ || peerClosed_; }
   size_t queuedBytes() const { return out_.size(); }
+  bool isWebSocketClient() const { return ws_ && ws_->client; }
 
   size_t maxPackageSize = 10 * 1024 * 1024;
   size_t maxSendBufferSize = 1024 * 1024;
@@ -47,13 +50,27 @@ class Connection final : public IoHandle {
   protocol::Boundary boundary(const uint8_t* data, size_t len, size_t scanned) const;
   bool checkLength(int64_t length, size_t buffered);
   void emitMessage(const uint8_t* message, size_t length, bool inSlab);
+  // Emits a payload event: in place when the bytes are in the slab, else copied.
+  void emitPayload(int32_t type, const uint8_t* bytes, size_t length, bool inSlab);
   void onPeerFin();
+  // Processes what the tail holds (after a WebSocket accept).
+  void processTail();
+
+  // WebSocket receive path (websocket_receive.cc). Each returns the bytes it
+  // consumed from p; the rest waits in the tail.
+  size_t consumeWebSocket(uint8_t* p, size_t n, bool inSlab);
+  size_t consumeUpgradeRequest(uint8_t* p, size_t n, bool inSlab);
+  size_t consumeUpgradeResponse(uint8_t* p, size_t n);
+  size_t consumeFrames(uint8_t* p, size_t n, bool inSlab);
+  bool handleDataFrame(uint8_t opcode, bool fin, uint8_t* payload, size_t length, bool inSlab);
+  bool handleCloseFrame(uint8_t* payload, size_t length, bool inSlab);
 
   Core& core_;
   Listener* listener_;
   int32_t slot_;
   protocol::Kind kind_;
   bool closed_ = false;
+  bool connecting_ = false;  // a client connection waiting for connect() to finish
   bool closing_ = false;     // close() called: flush, then close
   bool peerClosed_ = false;  // FIN received: flush, then close
   bool paused_ = false;
@@ -63,6 +80,7 @@ class Connection final : public IoHandle {
   ByteBuffer tail_;          // an unfinished message
   size_t tailScanned_ = 0;   // bytes of tail_ known to hold no delimiter
   ByteBuffer out_;
+  std::unique_ptr<WebSocketSession> ws_;
 };
 
 }  // namespace nw

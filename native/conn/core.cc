@@ -1,7 +1,10 @@
 #include "core.h"
 
+#include "../protocol/websocket/sha1.h"
+
 #include <cerrno>
 #include <climits>
+#include <cstring>
 
 namespace nw {
 
@@ -29,6 +32,7 @@ Core::~Core() {
 
 void Core::beginBatch() {
   inBatch_ = true;
+  wakeRequested_ = false;
   reactor_.holdFrees();
 }
 
@@ -36,6 +40,7 @@ void Core::endBatch() {
   // Delivering may cork more sends, and flushing may produce close or error
   // events: go round until both are quiet.
   for (;;) {
+    processPendingInput();
     flushCorked();
     if (eventCount_ == 0) break;
     deliver();
@@ -46,7 +51,17 @@ void Core::endBatch() {
 }
 
 void Core::pushEvent(int32_t type, int32_t slot, int32_t a, int32_t b) {
-  if (eventCount_ == eventCapacity_) deliver();
+  if (!inBatch_ && !wakeRequested_) {
+    wakeRequested_ = true;
+    delegate_.wake();
+  }
+  if (eventCount_ == eventCapacity_) {
+    if (delivering_) {
+      overflow_.insert(overflow_.end(), {type, slot, a, b});
+      return;
+    }
+    deliver();
+  }
   int32_t* e = events_ + eventCount_ * kEventWords;
   e[0] = type;
   e[1] = slot;
@@ -56,9 +71,23 @@ void Core::pushEvent(int32_t type, int32_t slot, int32_t a, int32_t b) {
 }
 
 void Core::deliver() {
+  if (delivering_) return;  // re-entered from JS: the events wait for the next round
   size_t n = eventCount_;
-  eventCount_ = 0;
-  if (n) delegate_.deliverEvents(n);
+  if (!n) return;
+  delivering_ = true;
+  delegate_.deliverEvents(n);
+  delivering_ = false;
+  // Events pushed while JS read the array went after the delivered ones.
+  size_t extra = eventCount_ - n;
+  if (extra) std::memmove(events_, events_ + n * kEventWords, extra * kEventWords * sizeof(int32_t));
+  eventCount_ = extra;
+  size_t moved = 0;
+  while (moved < overflow_.size() && eventCount_ < eventCapacity_) {
+    std::memcpy(events_ + eventCount_ * kEventWords, overflow_.data() + moved, kEventWords * sizeof(int32_t));
+    eventCount_++;
+    moved += kEventWords;
+  }
+  overflow_.erase(overflow_.begin(), overflow_.begin() + long(moved));
 }
 
 uint8_t* Core::slabSpace(size_t need) {
@@ -103,24 +132,32 @@ void Core::setAccepting(Listener* l, bool accepting) {
   if (!l->closed()) reactor_.watch(l, accepting ? uint32_t(kReadable) : 0u);
 }
 
-void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
-  int32_t slot;
+int32_t Core::allocateSlot() {
   if (!freeSlots_.empty()) {
-    slot = freeSlots_.back();
+    int32_t slot = freeSlots_.back();
     freeSlots_.pop_back();
-  } else {
-    if (slots_.size() >= size_t(INT32_MAX)) {
-      net::closeFd(fd);
-      return;
-    }
-    slot = int32_t(slots_.size());
-    slots_.push_back(nullptr);
+    return slot;
+  }
+  if (slots_.size() >= size_t(INT32_MAX)) return -1;
+  slots_.push_back(nullptr);
+  return int32_t(slots_.size() - 1);
+}
+
+void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
+  int32_t slot = allocateSlot();
+  if (slot < 0) {
+    net::closeFd(fd);
+    return;
   }
   net::tuneAccepted(fd, l->config().noDelay, l->config().keepAliveSeconds);
   auto* c = new Connection(*this, l, fd, slot, l->config().kind);
   c->peer = peer;
   c->local = net::localAddress(fd);
   c->lastActivityMs = delegate_.nowMs();
+  if (c->kind_ == protocol::Kind::WebSocket) {
+    c->ws_.reset(new WebSocketSession());
+    c->ws_->startedMs = c->lastActivityMs;
+  }
   slots_[size_t(slot)] = c;
   if (reactor_.watch(c, kReadable) != 0) {
     slots_[size_t(slot)] = nullptr;
@@ -133,6 +170,59 @@ void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
   stats_.connections++;
   stats_.accepted++;
   pushEvent(kEventAccept, slot, l->id(), 0);
+}
+
+int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
+                      const std::string& key) {
+  int fd = net::connectTcp(host, port);
+  if (fd < 0) return fd;
+  int32_t slot = allocateSlot();
+  if (slot < 0) {
+    net::closeFd(fd);
+    return -EMFILE;
+  }
+  auto* c = new Connection(*this, nullptr, fd, slot, kind);
+  c->connecting_ = true;
+  c->lastActivityMs = delegate_.nowMs();
+  if (kind == protocol::Kind::WebSocket) {
+    c->ws_.reset(new WebSocketSession());
+    c->ws_->client = true;
+    c->ws_->phase = WebSocketSession::kAwaitResponse;
+    c->ws_->acceptKey = protocol::websocket::acceptKey(key.data(), key.size());
+    c->out_.append(upgradeRequest.data(), upgradeRequest.size(), pool_);
+  }
+  slots_[size_t(slot)] = c;
+  int rc = reactor_.watch(c, kWritable);
+  if (rc != 0) {
+    slots_[size_t(slot)] = nullptr;
+    c->closed_ = true;
+    net::closeFd(fd);
+    reactor_.retire(c);
+    return rc;
+  }
+  stats_.connections++;
+  return slot;
+}
+
+void Core::onConnected(Connection* c) {
+  int err = net::connectResult(c->fd_);
+  if (err != 0) {
+    pushEvent(kEventConnectFail, c->slot_, -err, 0);
+    closeNow(c, kClosedOnError, true);
+    return;
+  }
+  c->connecting_ = false;
+  c->peer = net::peerAddress(c->fd_);
+  c->local = net::localAddress(c->fd_);
+  net::tuneAccepted(c->fd_, true, 0);
+  c->lastActivityMs = delegate_.nowMs();
+  if (c->ws_) {
+    flush(c, true);  // the upgrade request; kEventConnect follows the 101
+  } else {
+    pushEvent(kEventConnect, c->slot_, 0, 0);
+    if (!c->out_.empty()) flush(c, true);
+  }
+  updateInterest(c);
 }
 
 // ---- connections -----------------------------------------------------------
@@ -157,7 +247,12 @@ void Core::releaseSlot(int32_t slot) {
 void Core::updateInterest(Connection* c) {
   if (c->closed_) return;
   uint32_t want = 0;
-  if (!c->paused_ && !c->closing()) want |= kReadable;
+  if (c->connecting_) {
+    reactor_.watch(c, kWritable);
+    return;
+  }
+  bool held = c->ws_ && (c->ws_->phase == WebSocketSession::kAwaitAccept || c->ws_->closeReceived);
+  if (!c->paused_ && !c->closing() && !held) want |= kReadable;
   if (c->backlogged_) want |= kWritable;
   reactor_.watch(c, want);
 }
@@ -169,6 +264,11 @@ void Core::setReceiving(Connection* c, bool receiving) {
 
 int32_t Core::admit(Connection* c) {
   if (c->closed_ || c->closing_) return kRefusedClosed;
+  if (c->ws_ && (c->ws_->phase != WebSocketSession::kOpen || c->ws_->closeSent)) return kRefusedClosed;
+  if (c->connecting_ && c->out_.size() >= c->maxSendBufferSize) {
+    stats_.sendFail++;
+    return kRefusedFull;
+  }
   if (c->out_.size() >= c->maxSendBufferSize) {
     stats_.sendFail++;
     return kRefusedFull;
@@ -181,9 +281,11 @@ uint8_t* Core::reserve(Connection* c, size_t maxBytes) { return c->out_.reserve(
 int32_t Core::commit(Connection* c, size_t bytes) {
   size_t before = c->out_.size();
   c->out_.commit(bytes);
+  // A reservation committed with nothing in it (an empty string): hold no block.
+  if (c->out_.empty()) c->out_.release(pool_);
   int32_t result = kSent;
   size_t queued = c->out_.size();
-  if (c->backlogged_) {
+  if (c->backlogged_ || c->connecting_) {
     result = kQueued;
   } else if (inBatch_ && queued < kCorkLimit && queued < c->maxSendBufferSize) {
     markDirty(c);
@@ -269,6 +371,7 @@ void Core::closeNow(Connection* c, int32_t reason, bool notify) {
   int fd = c->fd_;
   stats_.connections--;
   if (c->listener_) c->listener_->connections--;
+  if (c->ws_ && !c->ws_->topics.empty()) leaveTopics(c);
   if (notify) pushEvent(kEventClose, c->slot_, reason, 0);
   reactor_.retire(c);  // deleted at the end of this batch, or the next one
   if (reason == kClosedLocally || reason == kClosedByPeer) net::discardPending(fd);
@@ -298,7 +401,9 @@ void Core::sweep() {
     if (idle && now - c->lastActivityMs >= idle) {
       stats_.idleTimeouts++;
       closeNow(c, kClosedIdle, true);
+      continue;
     }
+    if (c->ws_) sweepWebSocket(c, now);
   }
 }
 

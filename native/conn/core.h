@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "../net/socket_ops.h"
@@ -26,6 +28,8 @@ class CoreDelegate {
   // kEventLargeMessage, or -1 when out of memory.
   virtual int32_t stashLarge(const uint8_t* data, size_t length) = 0;
   virtual uint64_t nowMs() = 0;
+  // Events or input are waiting outside a batch: run one soon.
+  virtual void wake() = 0;
 };
 
 class Core {
@@ -51,6 +55,12 @@ class Core {
   void unlisten(int32_t id);
   void setAccepting(Listener* l, bool accepting);
 
+  // Client connections. Returns the slot, or -errno. For WebSocket the
+  // upgrade request is sent once TCP connects, and kEventConnect follows the
+  // 101; `key` is the Sec-WebSocket-Key it carries.
+  int32_t connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
+                  const std::string& key);
+
   Connection* connection(int32_t slot) const;  // open connections only
   // Also one closed in the current batch, whose slot is not yet released.
   Connection* connectionEvenIfClosed(int32_t slot) const;
@@ -69,6 +79,22 @@ class Core {
 
   // Idle timeouts and accept back-off; call every few hundred ms in a batch.
   void sweep();
+  // Input held back (a WebSocket waiting for its accept); call at batch start.
+  void processPendingInput();
+
+  // WebSocket (core_websocket.cc).
+  bool acceptWebSocket(Connection* c, const std::string& extraHeaders);
+  void rejectHandshake(Connection* c, int status, const std::string& body);
+  // Sends a close frame and keeps reading until the peer answers (or 5 s).
+  void closeWebSocket(Connection* c, uint32_t code, const uint8_t* reason, size_t reasonLength);
+  void queueFrame(Connection* c, uint8_t opcode, const uint8_t* payload, size_t length);
+  // Frame written once, queued to every open websocket of the listener (or of
+  // the topic) but the excepted slots. Returns how many were written to.
+  int32_t broadcast(Listener* l, uint8_t opcode, const uint8_t* payload, size_t length, const int32_t* except,
+                    size_t exceptCount);
+  int32_t publish(const std::string& topic, uint8_t opcode, const uint8_t* payload, size_t length);
+  bool subscribe(Connection* c, const std::string& topic);
+  bool unsubscribe(Connection* c, const std::string& topic);
   // Closes every connection and listener (process or worker teardown).
   void shutdown();
 
@@ -81,6 +107,8 @@ class Core {
   friend class Listener;
 
   void adopt(Listener* l, int fd, const net::RawAddress& peer);
+  int32_t allocateSlot();
+  void onConnected(Connection* c);
   void pushEvent(int32_t type, int32_t slot, int32_t a, int32_t b);
   void deliver();
   // Where the next read or message copy goes; may deliver the batch first.
@@ -95,6 +123,13 @@ class Core {
   void finishIfDone(Connection* c);
   void updateInterest(Connection* c);
   void failProtocol(Connection* c, int32_t code);
+  void failWebSocket(Connection* c, uint32_t closeCode, int32_t errorCode);
+  void failConnect(Connection* c, const char* reason);
+  void closeAfterFlush(Connection* c);
+  void scheduleFlush(Connection* c);
+  void queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written);
+  void leaveTopics(Connection* c);
+  void sweepWebSocket(Connection* c, uint64_t now);
   void releaseSlot(int32_t slot);
 
   Reactor& reactor_;
@@ -106,6 +141,8 @@ class Core {
   size_t eventCapacity_;
   size_t eventCount_ = 0;
   bool inBatch_ = false;
+  bool delivering_ = false;
+  std::vector<int32_t> overflow_;  // events pushed while a full array was being delivered
   std::vector<Connection*> slots_;
   std::vector<int32_t> freeSlots_;
   std::vector<Listener*> listeners_;
@@ -113,6 +150,9 @@ class Core {
   BufferPool pool_;
   Stats stats_;
   int spareFd_ = -1;
+  bool wakeRequested_ = false;
+  std::vector<Connection*> pendingInput_;
+  std::unordered_map<std::string, std::vector<Connection*>> topics_;
 };
 
 }  // namespace nw

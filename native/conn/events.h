@@ -5,15 +5,28 @@
 
 namespace nw {
 
+// Payload events carry a = slab offset, b = length (or, for the Large kinds,
+// a = index of a buffer the embedder stashed).
 enum EventType : int32_t {
-  kEventAccept = 1,        // a = listener id
-  kEventMessage = 2,       // a = slab offset, b = length
-  kEventAsciiMessage = 3,  // as kEventMessage; the bytes are pure ASCII
-  kEventLargeMessage = 4,  // a = index of a buffer the embedder stashed, b = length
-  kEventClose = 5,         // a = CloseReason
+  kEventAccept = 1,          // a = listener id
+  kEventMessage = 2,         // text, UTF-8
+  kEventAsciiMessage = 3,    // text, pure ASCII
+  kEventLargeMessage = 4,    // binary, stashed
+  kEventClose = 5,           // a = CloseReason
   kEventDrain = 6,
-  kEventError = 7,  // a = ErrorCode; a close event follows when the connection ends
+  kEventError = 7,           // a = ErrorCode, b = detail (WebSocket close code, or 1 = buffer full)
+  kEventBinaryMessage = 8,   // binary
+  kEventLargeText = 9,       // text, stashed
+  kEventBufferFull = 10,
+  kEventHandshake = 11,      // the WebSocket upgrade request head
+  kEventPing = 12,
+  kEventPong = 13,
+  kEventWsClose = 14,        // a peer's close frame: reason bytes; the code is type >> 8
+  kEventWsCloseSent = 15,    // the core sent a close frame itself: a = code
+  kEventConnect = 16,        // a client connection is established (after the 101 for ws://)
+  kEventConnectFail = 17,    // a = errno, or 0 with the reason as payload
 };
+constexpr int32_t kEventTypeMask = 0xFF;
 
 constexpr int kEventWords = 4;
 

@@ -32,6 +32,10 @@ class Listener final : public IoHandle {
   uint32_t connections = 0;     // open now
   bool paused = false;          // by pauseAccept()
   uint64_t resumeAtMs = 0;      // accept backed off after EMFILE until then
+  // WebSocket limits.
+  uint32_t maxHeadSize = 16384;
+  uint64_t handshakeTimeoutMs = 10000;
+  uint64_t pingIntervalMs = 0;
 
  private:
   void acceptOverflow();

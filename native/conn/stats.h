@@ -14,6 +14,11 @@ struct Stats {
   uint64_t acceptErrors = 0;  // EMFILE/ENFILE and other accept failures
   uint64_t rejectedMaxConnections = 0;
   uint64_t idleTimeouts = 0;
+  uint64_t handshakeErrors = 0;    // WebSocket upgrade requests answered 4xx
+  uint64_t handshakeTimeouts = 0;  // heads not complete within handshakeTimeout
+  uint64_t headTooLarge = 0;       // heads over maxHeadSize (431)
+  uint64_t pingTimeouts = 0;       // closed with 1001 after an unanswered ping
+  uint64_t closeTimeouts = 0;      // peers that did not answer our close frame
   uint64_t bytesRead = 0;
   uint64_t bytesWritten = 0;
 };

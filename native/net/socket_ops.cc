@@ -83,6 +83,46 @@ RawAddress toRaw(const sockaddr_storage& ss) {
 
 }  // namespace
 
+int connectTcp(const std::string& host, int port) {
+  sockaddr_storage ss{};
+  socklen_t len;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(uint16_t(port));
+    len = sizeof(*v4);
+  } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(uint16_t(port));
+    len = sizeof(*v6);
+  } else {
+    return -EINVAL;
+  }
+  int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int rc;
+  do {
+    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno != EINPROGRESS) return fail(fd);
+  return fd;
+}
+
+int connectResult(int fd) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return -errno;
+  return -err;
+}
+
+RawAddress peerAddress(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return RawAddress{};
+  return toRaw(ss);
+}
+
 int listenSocket(const ListenOptions& opts) { return opts.unixSocket ? listenUnix(opts) : listenTcp(opts); }
 
 int localPort(int fd) { return localEndpoint(fd).port; }

@@ -35,6 +35,11 @@ struct RawAddress {
 };
 
 int listenSocket(const ListenOptions& opts);  // the listening fd
+// Starts a non-blocking connect to a numeric address; the fd becomes
+// writable when it completes (check connectResult()).
+int connectTcp(const std::string& host, int port);
+int connectResult(int fd);  // 0 or -errno (SO_ERROR)
+RawAddress peerAddress(int fd);
 int localPort(int fd);
 int acceptOne(int listenFd, RawAddress* peer);  // the new non-blocking, close-on-exec fd
 void tuneAccepted(int fd, bool noDelay, int keepAliveIdleSeconds);

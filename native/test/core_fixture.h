@@ -36,11 +36,15 @@ inline const char* typeName(int32_t t) {
     case kEventClose: return "close";
     case kEventDrain: return "drain";
     case kEventError: return "error";
+    case kEventBinaryMessage: return "binary";
+    case kEventLargeText: return "large-text";
   }
   return "?";
 }
 
-inline bool isMessage(int32_t t) { return t == kEventMessage || t == kEventAsciiMessage || t == kEventLargeMessage; }
+inline bool inSlab(int32_t t) { return t == kEventMessage || t == kEventAsciiMessage || t == kEventBinaryMessage; }
+inline bool isStashed(int32_t t) { return t == kEventLargeMessage || t == kEventLargeText; }
+inline bool isMessage(int32_t t) { return inSlab(t) || isStashed(t); }
 
 inline uint64_t monoMs() {
   timespec ts;
@@ -70,10 +74,10 @@ class FakeDelegate final : public CoreDelegate {
     for (size_t i = 0; i < count; i++) {
       const int32_t* e = events + i * kEventWords;
       Ev ev{e[0], e[1], e[2], e[3], {}};
-      if (ev.type == kEventMessage || ev.type == kEventAsciiMessage) {
+      if (inSlab(ev.type)) {
         REQUIRE(ev.a >= 0 && ev.b >= 0 && size_t(ev.a) + size_t(ev.b) <= slabSize);
         ev.data.assign(reinterpret_cast<const char*>(slab) + ev.a, size_t(ev.b));
-      } else if (ev.type == kEventLargeMessage) {
+      } else if (isStashed(ev.type)) {
         REQUIRE(ev.a >= 0 && size_t(ev.a) < stash.size());
         ev.data = stash[size_t(ev.a)];
         CHECK_EQ(ev.data.size(), size_t(ev.b));
@@ -92,6 +96,8 @@ class FakeDelegate final : public CoreDelegate {
     return int32_t(stash.size() - 1);
   }
   uint64_t nowMs() override { return now; }
+  void wake() override { wakes++; }
+  int wakes = 0;
 
   size_t count(int32_t type, int32_t slot = -1) const {
     size_t n = 0;
@@ -158,14 +164,18 @@ class Server {
     }
     return true;
   }
-  // Pumps until the next accept and returns its slot (-1 on timeout).
+  // Pumps until an accept not yet taken and returns its slot, in accept
+  // order (-1 on timeout).
   int32_t acceptOne() {
-    size_t before = d.count(kEventAccept);
-    if (!pumpUntil([&] { return d.count(kEventAccept) > before; })) return -1;
-    int32_t slot = -1;
+    auto accepts = [&] { return d.count(kEventAccept); };
+    if (!pumpUntil([&] { return accepts() > takenAccepts_; })) return -1;
+    size_t i = 0;
     for (auto& e : d.log)
-      if (e.type == kEventAccept) slot = e.slot;
-    return slot;
+      if (e.type == kEventAccept && i++ == takenAccepts_) {
+        takenAccepts_++;
+        return e.slot;
+      }
+    return -1;
   }
   int32_t send(Connection* c, const std::string& s) {
     int32_t r = core->admit(c);
@@ -185,6 +195,7 @@ class Server {
  private:
   std::vector<uint8_t> slab_;
   std::vector<int32_t> events_;
+  size_t takenAccepts_ = 0;
 };
 
 // A non-blocking client socket.

@@ -151,3 +151,19 @@ TEST(byte_buffer_pool_bounded) {
   for (auto& b : bufs) CHECK_EQ(contents(b), std::string("y"));
   for (auto& b : bufs) b.release(pool);
 }
+
+TEST(byte_buffer_zero_reservation_allocates_nothing) {
+  BufferPool pool;
+  ByteBuffer b;
+  uint8_t* p = b.reserve(0, pool);
+  CHECK(p != nullptr);  // nullptr would mean out of memory
+  b.commit(0);
+  CHECK(b.empty());
+  CHECK(b.data() == nullptr);
+  CHECK(b.append("", 0, pool));
+  CHECK(b.data() == nullptr);
+  // With a buffer present, a zero reservation points at its tail.
+  b.append("ab", 2, pool);
+  CHECK(b.reserve(0, pool) == b.data() + 2);
+  b.release(pool);
+}

@@ -177,7 +177,10 @@ TEST(reactor_hangup_reported) {
   r->watch(&h, 0);
 }
 
-TEST(reactor_retire_outside_dispatch_deletes_at_once) {
+TEST(reactor_retire_outside_dispatch_defers_to_collect) {
+  // Outside a dispatch the handle is unregistered at once but kept until
+  // collect() (or the end of the next dispatch), so the code that closed it
+  // can still read its state.
   auto r = Reactor::create();
   REQUIRE(r);
   Pair p;
@@ -187,10 +190,36 @@ TEST(reactor_retire_outside_dispatch_deletes_at_once) {
   CHECK_EQ(r->registeredCount(), 1u);
   CHECK(!r->dispatching());
   r->retire(h);
-  CHECK(deleted);
+  CHECK(!deleted);
+  CHECK(h->retired());
   CHECK_EQ(r->registeredCount(), 0u);
   ::write(p.b, "x", 1);
-  CHECK_EQ(r->runOnce(0, 64), 0);  // unregistered
+  CHECK_EQ(r->runOnce(0, 64), 0);  // unregistered: no event
+  CHECK(!deleted);                 // no dispatch ran, nothing freed
+  r->holdFrees();
+  r->collect();  // a hold is open: not yet
+  CHECK(!deleted);
+  r->releaseFrees();
+  CHECK(deleted);
+}
+
+TEST(reactor_retire_outside_dispatch_freed_by_next_dispatch) {
+  auto r = Reactor::create();
+  REQUIRE(r);
+  Pair p, q;
+  bool deleted = false;
+  auto* h = new Probe(p.a, &deleted);
+  Probe other(q.a);
+  r->watch(h, kReadable);
+  r->watch(&other, kReadable);
+  r->retire(h);
+  CHECK(!deleted);
+  ::write(q.b, "x", 1);
+  CHECK_EQ(r->runOnce(0, 64), 1);
+  CHECK_EQ(other.calls, 1);
+  CHECK(deleted);
+  r->collect();  // nothing left: harmless
+  r->watch(&other, 0);
 }
 
 TEST(reactor_retire_during_dispatch_skips_pending_and_defers_delete) {
@@ -346,6 +375,7 @@ TEST(reactor_many_handles_stress) {
       hs[i]->action = nullptr;
       r->retire(hs[i]);
     }
+  r->collect();
   for (int i = 0; i < kN; i++) CHECK(flags[i]);
   CHECK_EQ(r->registeredCount(), 0u);
 }

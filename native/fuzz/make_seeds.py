@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Writes the small seed corpus under corpus/<target>/ (committed; rerun to regenerate).
+The formats are described at the top of each fuzz_*.cc and in reference.h."""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def chunks(parts):
+    """Encodes byte strings as the chunk format of reference.h."""
+    out = b''
+    for p in parts:
+        assert 1 <= len(p) <= 65536
+        if len(p) <= 255:
+            out += bytes([len(p) - 1]) + p
+        else:
+            out += bytes([255]) + struct.pack('>H', len(p) - 1) + p
+    return out
+
+
+def frame(payload):
+    return struct.pack('>I', len(payload) + 4) + payload
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, 'corpus', target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data)
+
+
+text_stream = b'hello\r\nworld\n\n\r\nh\xc3\xa9llo\nunfinished'
+frames = frame(b'') + frame(b'a') + frame(bytes(range(200))) + frame(b'tail')
+byte_by_byte = lambda s: [s[i:i + 1] for i in range(len(s))]
+
+# fuzz_framers: [kind | limit << 1] chunks
+write('fuzz_framers', 'text_whole', bytes([0 | 127 << 1]) + chunks([text_stream]))
+write('fuzz_framers', 'text_bytes', bytes([0 | 127 << 1]) + chunks(byte_by_byte(text_stream)))
+write('fuzz_framers', 'text_limit', bytes([0 | 1 << 1]) + chunks([b'123456789012\n', b'1234567890123\n']))
+write('fuzz_framers', 'frame_whole', bytes([1 | 127 << 1]) + chunks([frames]))
+write('fuzz_framers', 'frame_bytes', bytes([1 | 127 << 1]) + chunks(byte_by_byte(frames)))
+write('fuzz_framers', 'frame_bad_len', bytes([1 | 127 << 1]) + chunks([frame(b'ok'), b'\0\0', b'\0\3']))
+write('fuzz_framers', 'frame_limit', bytes([1 | 4 << 1]) + chunks([frame(b'x' * 48), frame(b'y' * 49)]))
+
+# fuzz_receive: [kind] [max hi] [max lo] [slab/events] [end mode] chunks
+DEFAULT = [0x80, 0]
+def recv(name, kind, maxbytes, slab, events, fin, parts):
+    write('fuzz_receive', name, bytes([kind] + maxbytes + [slab + ((events - 1) << 2), 1 if fin else 0]) + chunks(parts))
+
+recv('raw', 0, DEFAULT, 2, 64, True, [b'abc', bytes(range(256)) * 4])
+recv('text_split', 1, DEFAULT, 0, 4, True, byte_by_byte(text_stream))
+recv('text_many', 1, DEFAULT, 1, 8, True, [b''.join(b'line %d\n' % i for i in range(300))])
+recv('text_long_tail', 1, DEFAULT, 0, 2, True, [b'x' * 700, b'y' * 700, b'z\n'])
+recv('text_too_large', 1, [0, 20], 2, 16, True, [b'0123456789\n', b'01234567890123456789\n'])
+recv('text_open', 1, DEFAULT, 2, 16, False, [b'a\nb', b'\nc'])
+recv('frame_split', 2, DEFAULT, 0, 4, True, byte_by_byte(frames))
+recv('frame_whole', 2, DEFAULT, 2, 64, True, [frames])
+recv('frame_large', 2, DEFAULT, 0, 8, True, [frame(b'L' * 3000)[:100], frame(b'L' * 3000)[100:]])
+recv('frame_bad', 2, DEFAULT, 2, 8, True, [frame(b'ok') + b'\0\0\0\2'])
+recv('frame_too_large', 2, [0, 64], 1, 8, True, [frame(b'q' * 60), frame(b'r' * 61)])
+
+# fuzz_byte_buffer: [op a b]* ; op bit 0 = which buffer, ((op >> 1) & 7) % 5 = operation, 0x40 = long lengths
+def op(kind, which=0, a=0, b=0, long=False, flag=False):
+    o = which | (kind << 1) | (0x40 if long else 0) | (0x80 if flag else 0)
+    assert ((o >> 1) & 7) % 5 == kind
+    return bytes([o, a, b])
+
+write('fuzz_byte_buffer', 'small', op(0, 0, 10, 1) + op(0, 0, 20, 2) + op(2, 0, 5) + op(1, 0, 50, 7) + op(3, 0))
+write('fuzz_byte_buffer', 'grow', op(0, 0, 31, 200, long=True) + op(2, 0, 3, 0, long=True) + op(0, 0, 40, 0, long=True) + op(2, 0, 0, 0, flag=True))
+write('fuzz_byte_buffer', 'two', op(0, 0, 100, 3) + op(4, 0, 60) + op(0, 1, 9, 9) + op(4, 1, 255) + op(3, 1))

@@ -1,0 +1,125 @@
+// Reference splitting for the fuzz targets: the simplest possible reading of
+// the protocol rules, over the whole stream at once, to compare the real
+// (incremental, in-place) framers against.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace nwfuzz {
+
+enum class RefError { None, TooLarge, Protocol };
+
+struct RefResult {
+  std::vector<std::string> messages;  // payloads
+  RefError error = RefError::None;
+  // With maxPackageSize < 4 a frame stream may fail either way depending on
+  // how the header arrives (partial header >= max, or a whole header < 4).
+  bool eitherError = false;
+  std::string rest;  // unfinished bytes at the end (when no error)
+};
+
+// The text protocol: a message is a line ending in "\n"; the payload drops
+// the "\n" and one "\r" before it; maxPackageSize counts the whole line, and
+// an unfinished line already at maxPackageSize bytes can never fit.
+inline RefResult referenceText(const std::string& s, size_t maxPackageSize) {
+  RefResult r;
+  size_t start = 0;
+  for (;;) {
+    size_t nl = s.find('\n', start);
+    if (nl == std::string::npos) {
+      if (s.size() - start > 0 && s.size() - start >= maxPackageSize) r.error = RefError::TooLarge;
+      else r.rest = s.substr(start);
+      return r;
+    }
+    size_t len = nl + 1 - start;
+    if (len > maxPackageSize) {
+      r.error = RefError::TooLarge;
+      return r;
+    }
+    std::string line = s.substr(start, len - 1);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    r.messages.push_back(line);
+    start = nl + 1;
+  }
+}
+
+inline uint32_t be32(const std::string& s, size_t at) {
+  return (uint32_t(uint8_t(s[at])) << 24) | (uint32_t(uint8_t(s[at + 1])) << 16) |
+         (uint32_t(uint8_t(s[at + 2])) << 8) | uint32_t(uint8_t(s[at + 3]));
+}
+
+// The frame protocol: 4-byte big-endian total length (header included).
+inline RefResult referenceFrame(const std::string& s, size_t maxPackageSize) {
+  RefResult r;
+  size_t pos = 0;
+  for (;;) {
+    size_t left = s.size() - pos;
+    if (left < 4) {
+      if (left > 0 && left >= maxPackageSize) {
+        r.error = RefError::TooLarge;
+        r.eitherError = true;
+      } else {
+        r.rest = s.substr(pos);
+      }
+      return r;
+    }
+    uint32_t total = be32(s, pos);
+    if (total < 4) {
+      r.error = RefError::Protocol;
+      r.eitherError = maxPackageSize < 4;
+      return r;
+    }
+    if (total > maxPackageSize) {
+      r.error = RefError::TooLarge;
+      r.eitherError = maxPackageSize < 4;
+      return r;
+    }
+    if (left < total) {
+      r.rest = s.substr(pos);
+      return r;
+    }
+    r.messages.push_back(s.substr(pos + 4, total - 4));
+    pos += total;
+  }
+}
+
+inline bool naiveAscii(const std::string& s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return false;
+  return true;
+}
+
+[[noreturn]] inline void die(const char* what) {
+  std::fprintf(stderr, "fuzz invariant violated: %s\n", what);
+  std::abort();
+}
+#define FUZZ_ASSERT(cond)                        \
+  do {                                           \
+    if (!(cond)) ::nwfuzz::die(#cond " @ " __FILE__); \
+  } while (0)
+
+// Chunked input: each chunk is a length byte L, then L+1 bytes (or fewer at
+// the end); L = 255 takes a 16-bit length from the next two bytes instead.
+struct ChunkReader {
+  const uint8_t* p;
+  size_t n;
+  bool next(std::string* out) {
+    if (n == 0) return false;
+    size_t len = size_t(p[0]) + 1;
+    p++, n--;
+    if (len == 256 && n >= 2) {
+      len = (size_t(p[0]) << 8 | p[1]) + 1;
+      p += 2, n -= 2;
+    }
+    if (len > n) len = n;
+    out->assign(reinterpret_cast<const char*>(p), len);
+    p += len, n -= len;
+    return true;
+  }
+};
+
+}  // namespace nwfuzz
