@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import * as dns from 'node:dns';
+
+import { attachClient, startDispatcher, type ClientConnection } from '../dispatcher';
+import { CONNECT_FAIL } from '../errors';
+import { Framing, native, NativeProtocol } from '../native';
+import { TcpConnection, type ConnectionCallback, type ConnectionSetup } from './TcpConnection';
+
+export interface AsyncTcpConnectionOptions {
+  /** ws://: extra request headers. */
+  headers?: Record<string, string>;
+  /** ws://: subprotocols to offer (Sec-WebSocket-Protocol). */
+  protocols?: string | string[];
+}
+
+const TARGETS: Record<string, { kind: NativeProtocol; framing: Framing; port: number }> = {
+  ws: { kind: NativeProtocol.WebSocket, framing: Framing.WsText, port: 80 },
+  tcp: { kind: NativeProtocol.Raw, framing: Framing.None, port: 0 },
+  text: { kind: NativeProtocol.Text, framing: Framing.Line, port: 0 },
+  frame: { kind: NativeProtocol.Frame, framing: Framing.Length, port: 0 },
+};
+
+const ERRNO_NAMES: Record<number, string> = { 111: 'ECONNREFUSED', 22: 'EINVAL', 24: 'EMFILE', 97: 'EAFNOSUPPORT' };
+
+/**
+ * A client connection: `new AsyncTcpConnection('ws://host:port/path')`, set
+ * callbacks, then connect(). onConnect fires once connected (for ws:// after
+ * the 101); a failure fires onError(CONNECT_FAIL, message) and then onClose.
+ */
+export class AsyncTcpConnection extends TcpConnection implements ClientConnection {
+  onConnect: ConnectionCallback | undefined = undefined;
+  readonly remoteAddress: string;
+
+  private readonly target: { scheme: string; host: string; port: number; path: string };
+  private readonly options: AsyncTcpConnectionOptions;
+  private readonly kind: NativeProtocol;
+  private queued: Array<[string | Buffer | Uint8Array, boolean]> = [];
+
+  constructor(remoteAddress: string, options: AsyncTcpConnectionOptions = {}) {
+    const url = parseTarget(remoteAddress);
+    const spec = TARGETS[url.scheme];
+    const setup: ConnectionSetup = {
+      framing: spec.framing,
+      userProtocol: null,
+      websocket: spec.kind === NativeProtocol.WebSocket,
+      transport: 'tcp',
+    };
+    super(null, -1, setup);
+    this.remoteAddress = remoteAddress;
+    this.target = url;
+    this.options = options;
+    this.kind = spec.kind;
+    this._status = 'connecting';
+  }
+
+  /** Starts connecting; host names resolve with dns.lookup. */
+  connect(): void {
+    if (this._slot >= 0) return;
+    dns.lookup(this.target.host, (error, address) => {
+      if (error) return this.failEarly(`getaddrinfo ${(error as NodeJS.ErrnoException).code ?? error.message} ${this.target.host}`);
+      startDispatcher();
+      const key = randomBytes(16).toString('base64');
+      const request = this.kind === NativeProtocol.WebSocket ? this.upgradeRequest(key) : '';
+      const slot = native.connect(address, this.target.port, this.kind, request, key);
+      if (slot < 0) return this.failEarly(`connect ${ERRNO_NAMES[-slot] ?? `errno ${-slot}`} ${address}:${this.target.port}`);
+      this._slot = slot;
+      attachClient(slot, this);
+      this.pushLimits();
+    });
+  }
+
+  override send(data: string | Buffer | Uint8Array, raw = false): true | null | false {
+    if (this._status === 'connecting') {
+      this.queued.push([data, raw]);
+      return null;
+    }
+    return super.send(data, raw);
+  }
+
+  /** @internal */
+  _established(): void {
+    if (this._status !== 'connecting') return;
+    this._status = 'established';
+    this._upgraded();
+    const queued = this.queued;
+    this.queued = [];
+    for (const [data, raw] of queued) this.send(data, raw);
+    if (this.onConnect) this.call(this.onConnect, this);
+  }
+
+  /** @internal */
+  _connectFailed(message: string): void {
+    this.queued = [];
+    this.emitError(CONNECT_FAIL, message);
+  }
+
+  private failEarly(message: string): void {
+    this._connectFailed(message);
+    this._closed();
+  }
+
+  private upgradeRequest(key: string): string {
+    const { host, port, path } = this.target;
+    let request =
+      `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n`;
+    const protocols = this.options.protocols;
+    if (protocols && protocols.length) {
+      request += `Sec-WebSocket-Protocol: ${Array.isArray(protocols) ? protocols.join(', ') : protocols}\r\n`;
+    }
+    for (const [name, value] of Object.entries(this.options.headers ?? {})) {
+      if (/[\r\n]/.test(name + value)) throw new TypeError(`invalid header ${name}`);
+      request += `${name}: ${value}\r\n`;
+    }
+    return request + '\r\n';
+  }
+}
+
+function parseTarget(address: string): { scheme: string; host: string; port: number; path: string } {
+  const m = /^([a-z]+):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d+))?([/?][^#]*)?$/i.exec(address);
+  if (!m) throw new TypeError(`invalid remote address "${address}"`);
+  const scheme = m[1].toLowerCase();
+  const spec = TARGETS[scheme];
+  if (!spec) throw new TypeError(`unsupported scheme "${scheme}" (ws, tcp, text, frame)`);
+  const port = m[3] ? Number(m[3]) : spec.port;
+  if (!port || port > 65535) throw new TypeError(`"${address}" needs a port`);
+  let host = m[2];
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  let path = m[4] ?? '/';
+  if (path.startsWith('?')) path = '/' + path;
+  return { scheme, host, port, path };
+}
