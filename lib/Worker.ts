@@ -258,10 +258,10 @@ export class Worker {
     return native.broadcast(this.listenerIdForBroadcast(), data, typeof data !== 'string', excluded);
   }
 
-  /** WebSocket: sends one message to every connection subscribed to `topic`; returns how many. */
+  /** WebSocket: sends one message to this worker's connections subscribed to `topic`; returns how many. */
   publish(topic: string, data: string | Buffer | Uint8Array): number {
-    startDispatcher();
-    return native.publish(String(topic), data, typeof data !== 'string');
+    if (this.lastListenerId < 0) return 0;
+    return native.publish(this.lastListenerId, String(topic), data, typeof data !== 'string');
   }
 
   private listenerIdForBroadcast(): number {

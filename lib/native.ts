@@ -108,7 +108,7 @@ interface Binding {
   rejectWebSocket(slot: number, status: number, body: string): void;
   closeWebSocket(slot: number, code: number, reason: string): void;
   broadcast(listenerId: number, data: string | Uint8Array, binary: boolean, except: Int32Array | null): number;
-  publish(topic: string, data: string | Uint8Array, binary: boolean): number;
+  publish(listenerId: number, topic: string, data: string | Uint8Array, binary: boolean): number;
   subscribe(slot: number, topic: string, on: boolean): boolean;
   /** The slot, or -errno. */
   connect(host: string, port: number, kind: NativeProtocol, upgradeRequest: string, key: string): number;

@@ -24,6 +24,16 @@ export interface Statistics {
   idleTimeouts: number;
   bytesRead: number;
   bytesWritten: number;
+  /** WebSocket upgrade requests refused with 400/426 (431 is headTooLarge). */
+  handshakeErrors: number;
+  /** WebSocket heads not complete within handshakeTimeout. */
+  handshakeTimeouts: number;
+  /** WebSocket heads over maxHeadSize (answered 431). */
+  headTooLarge: number;
+  /** WebSocket connections closed with 1001 after an unanswered ping (pingInterval). */
+  pingTimeouts: number;
+  /** WebSocket peers that did not answer our close frame within 5 s. */
+  closeTimeouts: number;
   /** Active Timer.add() timers. */
   timers: number;
 }
@@ -42,6 +52,11 @@ export function getStatistics(): Statistics {
     idleTimeouts: s.idleTimeouts,
     bytesRead: s.bytesRead,
     bytesWritten: s.bytesWritten,
+    handshakeErrors: s.handshakeErrors,
+    handshakeTimeouts: s.handshakeTimeouts,
+    headTooLarge: s.headTooLarge,
+    pingTimeouts: s.pingTimeouts,
+    closeTimeouts: s.closeTimeouts,
     timers: Timer.count(),
   };
 }

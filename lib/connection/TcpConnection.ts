@@ -73,6 +73,7 @@ export class TcpConnection {
 
   /** @internal */ _slot: number;
   /** @internal close() was called while the upgrade was being decided. */ _closeRequested = false;
+  /** @internal onWebSocketConnect is deciding the upgrade. */ _handshaking = false;
   private readonly websocket: boolean;
   private upgraded = false;
   protected _status: ConnectionStatus = 'established';
@@ -227,9 +228,10 @@ export class TcpConnection {
   /** Sends `data` if given, flushes what is queued, then closes. */
   close(data?: string | Buffer | Uint8Array, raw = false): void {
     if (this._status !== 'established') return;
-    if (this.websocket && !this.upgraded && this.closeCode === undefined) {
+    if (this._handshaking) {
       // Still deciding the upgrade: close() there means "reject" (403).
       this._closeRequested = true;
+      return;
     }
     if (data !== undefined) this.send(data, raw);
     if (this.websocket && this.upgraded) return this.closeWebSocket(1000);

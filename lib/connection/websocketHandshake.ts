@@ -11,6 +11,7 @@ export function startHandshake(connection: TcpConnection, head: string): void {
   const request = new WebSocketRequest(head, connection.getRemoteIp(), connection.getRemotePort());
   const hook = connection.onWebSocketConnect ?? connection.worker?.onWebSocketConnect;
   if (!hook) return finish(connection, request, true);
+  connection._handshaking = true;
   let result: unknown;
   try {
     result = hook(connection, request);
@@ -28,6 +29,7 @@ export function startHandshake(connection: TcpConnection, head: string): void {
 }
 
 function finish(connection: TcpConnection, request: WebSocketRequest, accepted: boolean): void {
+  connection._handshaking = false;
   if (connection.status === 'closed') return;
   const slot = connection._slot;
   if (request._rejection) {

@@ -372,15 +372,16 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, n);
 }
 
-// publish(topic, data, binary) -> count
+// publish(listenerId, topic, data, binary) -> count; listenerId -1 = every listener
 Napi::Value Publish(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NodeLoop* loop = loopOf(info);
   if (!loop) return env.Undefined();
+  Listener* l = loop->core().listener(info[0].As<Napi::Number>().Int32Value());
   Bytes bytes;
-  if (!readBytes(env, info[1], &bytes)) return env.Undefined();
-  uint8_t opcode = info[2].ToBoolean() ? protocol::websocket::kBinary : protocol::websocket::kText;
-  int32_t n = loop->core().publish(info[0].As<Napi::String>().Utf8Value(), opcode, bytes.data, bytes.length);
+  if (!readBytes(env, info[2], &bytes)) return env.Undefined();
+  uint8_t opcode = info[3].ToBoolean() ? protocol::websocket::kBinary : protocol::websocket::kText;
+  int32_t n = loop->core().publish(l, info[1].As<Napi::String>().Utf8Value(), opcode, bytes.data, bytes.length);
   return Napi::Number::New(env, n);
 }
 

@@ -251,7 +251,7 @@ void Core::updateInterest(Connection* c) {
     reactor_.watch(c, kWritable);
     return;
   }
-  bool held = c->ws_ && (c->ws_->phase == WebSocketSession::kAwaitAccept || c->ws_->closeReceived);
+  bool held = c->ws_ && (c->ws_->phase == WebSocketSession::kAwaitAccept || c->ws_->closeReceived || c->ws_->failCode);
   if (!c->paused_ && !c->closing() && !held) want |= kReadable;
   if (c->backlogged_) want |= kWritable;
   reactor_.watch(c, want);
@@ -314,7 +314,9 @@ void Core::flushCorked() {
     batch.swap(dirty_);
     for (Connection* c : batch) {
       c->dirty_ = false;
-      if (!c->closed_) flush(c, true);
+      if (c->closed_) continue;
+      if (c->ws_ && c->ws_->failCode) finishFailure(c);
+      flush(c, true);
     }
   }
 }

@@ -92,7 +92,7 @@ class Core {
   // the topic) but the excepted slots. Returns how many were written to.
   int32_t broadcast(Listener* l, uint8_t opcode, const uint8_t* payload, size_t length, const int32_t* except,
                     size_t exceptCount);
-  int32_t publish(const std::string& topic, uint8_t opcode, const uint8_t* payload, size_t length);
+  int32_t publish(Listener* l, const std::string& topic, uint8_t opcode, const uint8_t* payload, size_t length);
   bool subscribe(Connection* c, const std::string& topic);
   bool unsubscribe(Connection* c, const std::string& topic);
   // Closes every connection and listener (process or worker teardown).
@@ -123,7 +123,10 @@ class Core {
   void finishIfDone(Connection* c);
   void updateInterest(Connection* c);
   void failProtocol(Connection* c, int32_t code);
+  // Stops parsing, and at the batch end (after the user has answered what
+  // arrived before) sends the close frame and closes.
   void failWebSocket(Connection* c, uint32_t closeCode, int32_t errorCode);
+  void finishFailure(Connection* c);
   void failConnect(Connection* c, const char* reason);
   void closeAfterFlush(Connection* c);
   void scheduleFlush(Connection* c);

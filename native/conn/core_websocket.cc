@@ -127,12 +127,23 @@ void Core::failWebSocket(Connection* c, uint32_t closeCode, int32_t errorCode) {
   if (errorCode == kPackageTooLarge) stats_.packageTooLarge++;
   else stats_.protocolErrors++;
   pushEvent(kEventError, c->slot_, errorCode, int32_t(closeCode));
-  if (!c->ws_->closeSent) {
-    uint8_t payload[2] = {uint8_t(closeCode >> 8), uint8_t(closeCode)};
-    c->ws_->closeSent = true;
-    queueFrame(c, ws::kClose, payload, 2);
+  c->ws_->failCode = uint16_t(closeCode);
+  updateInterest(c);
+  markDirty(c);
+}
+
+void Core::finishFailure(Connection* c) {
+  WebSocketSession& s = *c->ws_;
+  if (!s.closeSent) {
+    uint8_t frame[4];
+    size_t n = ws::writeHeader(frame, true, ws::kClose, 2, nullptr);
+    frame[n] = uint8_t(s.failCode >> 8);
+    frame[n + 1] = uint8_t(s.failCode);
+    s.closeSent = true;
+    c->out_.append(frame, n + 2, pool_);
   }
-  closeAfterFlush(c);
+  c->closing_ = true;
+  updateInterest(c);
 }
 
 void Core::failConnect(Connection* c, const char* reason) {
@@ -219,14 +230,15 @@ int32_t Core::broadcast(Listener* l, uint8_t opcode, const uint8_t* payload, siz
   return written;
 }
 
-int32_t Core::publish(const std::string& topic, uint8_t opcode, const uint8_t* payload, size_t length) {
+int32_t Core::publish(Listener* l, const std::string& topic, uint8_t opcode, const uint8_t* payload, size_t length) {
   auto it = topics_.find(topic);
   if (it == topics_.end()) return 0;
   std::vector<uint8_t> frame = encodeServerFrame(opcode, payload, length);
   int32_t written = 0;
   // A write failure closes a member, which edits the list: walk a copy.
   std::vector<Connection*> members = it->second;
-  for (Connection* c : members) queueShared(c, frame, written);
+  for (Connection* c : members)
+    if (!l || c->listener_ == l) queueShared(c, frame, written);
   return written;
 }
 

@@ -73,7 +73,7 @@ size_t Connection::consumeUpgradeResponse(uint8_t* p, size_t n) {
 size_t Connection::consumeFrames(uint8_t* p, size_t n, bool inSlab) {
   WebSocketSession& s = *ws_;
   size_t pos = 0;
-  while (pos < n && !closed_ && !s.closeReceived) {
+  while (pos < n && !closed_ && !s.closeReceived && !s.failCode) {
     ws::FrameHeader h;
     int headerLength = ws::parseHeader(p + pos, n - pos, &h);
     if (headerLength == 0) break;
@@ -83,7 +83,9 @@ size_t Connection::consumeFrames(uint8_t* p, size_t n, bool inSlab) {
     }
     bool control = ws::isControl(h.opcode);
     if (control) {
-      if (!h.fin || h.length > ws::kMaxControlPayload) {
+      // Control frames must use the 7-bit length form (as ws and uWS require).
+      bool shortForm = size_t(headerLength) == (h.masked ? 6u : 2u);
+      if (!h.fin || h.length > ws::kMaxControlPayload || !shortForm) {
         core_.failWebSocket(this, 1002, kProtocolError);
         return n;
       }
