@@ -1,4 +1,5 @@
 import { jsCounters } from './connection/counters';
+import { startDispatcher } from './dispatcher';
 import { native } from './native';
 import { Timer } from './Timer';
 
@@ -39,6 +40,7 @@ export interface Statistics {
 }
 
 export function getStatistics(): Statistics {
+  startDispatcher();
   const s = native.stats();
   return {
     connections: s.connections,

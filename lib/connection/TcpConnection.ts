@@ -289,8 +289,16 @@ export class TcpConnection {
 
   /** Forwards everything this connection receives to `dest`, with backpressure. */
   pipe(dest: TcpConnection): void {
+    const previousClose = this.onClose;
     this.onMessage = (_source, data) => dest.send(data);
-    this.onClose = () => dest.close();
+    this.onClose = (source) => {
+      const onClose = previousClose ?? this.worker?.onClose;
+      try {
+        if (onClose) onClose(source);
+      } finally {
+        dest.close();
+      }
+    };
     dest.onBufferFull = () => this.pauseRecv();
     dest.onBufferDrain = () => this.resumeRecv();
   }
@@ -497,7 +505,9 @@ export class TcpConnection {
     if (code === PACKAGE_TOO_LARGE) jsCounters.packageTooLarge++;
     else jsCounters.protocolErrors++;
     this.emitError(code, ERROR_MESSAGES[code]);
-    this.destroy();
+    // Like the native protocols: replies to what came before still go out.
+    this.received = null;
+    this.close();
   }
 
   /** Re-reads the status: callbacks may have closed the connection meanwhile. */

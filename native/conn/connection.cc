@@ -36,6 +36,10 @@ void Connection::onReady(uint32_t readiness) {
     }
   }
   if (closed_) return;
+  if (ws_ && ws_->phase == WebSocketSession::kAwaitAccept && (readiness & (kPeerHangupReady | kHangup | kError))) {
+    core_.closeNow(this, kClosedByPeer, true);  // left while onWebSocketConnect decides
+    return;
+  }
   if ((readiness & kWriteReady) && backlogged_) core_.flush(this, true);
   if (closed_) return;
   if ((readiness & kReadReady) && !closing() && !paused_) readAvailable();
@@ -90,7 +94,7 @@ void Connection::consume(uint8_t* data, size_t n) {
       return;
     }
     size_t used = consumeWebSocket(data, n, true);
-    if (!closed_ && used < n && !tail_.append(data + used, n - used, core_.pool_))
+    if (!closed_ && !failed_ && used < n && !tail_.append(data + used, n - used, core_.pool_))
       core_.failProtocol(this, kPackageTooLarge);
     return;
   }
@@ -105,7 +109,8 @@ void Connection::processTail() {
   }
   // consumeWebSocket may deliver the batch; the tail stays ours meanwhile.
   size_t used = consumeWebSocket(tail_.data(), tail_.size(), false);
-  if (!closed_) tail_.consume(used, core_.pool_);
+  if (failed_) tail_.release(core_.pool_);
+  else if (!closed_) tail_.consume(used, core_.pool_);
 }
 
 protocol::Boundary Connection::boundary(const uint8_t* data, size_t len, size_t scanned) const {
@@ -137,14 +142,14 @@ void Connection::consumeFramed(uint8_t* data, size_t n) {
   // Whole messages are delivered in place in the slab; only an unfinished
   // one is copied into the connection's tail.
   size_t pos = 0;
-  while (pos < n && !closed_) {
+  while (pos < n && !closed_ && !failed_) {
     protocol::Boundary b = boundary(data + pos, n - pos, 0);
     if (!checkLength(b.length, n - pos)) return;
     if (b.length == 0 || size_t(b.length) > n - pos) break;
     emitMessage(data + pos, size_t(b.length), true);
     pos += size_t(b.length);
   }
-  if (pos < n && !closed_) {
+  if (pos < n && !closed_ && !failed_) {
     if (!tail_.append(data + pos, n - pos, core_.pool_)) {
       core_.failProtocol(this, kPackageTooLarge);
       return;
@@ -156,7 +161,7 @@ void Connection::consumeFramed(uint8_t* data, size_t n) {
 bool Connection::deliverFromTail() {
   size_t pos = 0;
   size_t scanned = tailScanned_;
-  while (!closed_) {
+  while (!closed_ && !failed_) {
     size_t left = tail_.size() - pos;
     if (left == 0) break;
     protocol::Boundary b = boundary(tail_.data() + pos, left, scanned);
@@ -171,6 +176,10 @@ bool Connection::deliverFromTail() {
     scanned = 0;
   }
   if (closed_) return false;
+  if (failed_) {
+    tail_.release(core_.pool_);
+    return false;
+  }
   tail_.consume(pos, core_.pool_);
   tailScanned_ = tail_.empty() ? 0 : scanned;
   return true;

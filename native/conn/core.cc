@@ -41,9 +41,12 @@ void Core::endBatch() {
   // events: go round until both are quiet.
   for (;;) {
     processPendingInput();
+    if (eventCount_) {
+      deliver();  // first: the user's answers are corked before anything closes
+      continue;
+    }
     flushCorked();
-    if (eventCount_ == 0) break;
-    deliver();
+    if (eventCount_ == 0 && pendingInput_.empty()) break;
   }
   slabUsed_ = 0;
   inBatch_ = false;
@@ -251,8 +254,11 @@ void Core::updateInterest(Connection* c) {
     reactor_.watch(c, kWritable);
     return;
   }
-  bool held = c->ws_ && (c->ws_->phase == WebSocketSession::kAwaitAccept || c->ws_->closeReceived || c->ws_->failCode);
+  bool awaitingAccept = c->ws_ && c->ws_->phase == WebSocketSession::kAwaitAccept;
+  bool held = awaitingAccept || c->failed_ || (c->ws_ && c->ws_->closeReceived);
   if (!c->paused_ && !c->closing() && !held) want |= kReadable;
+  // Input is held while JS decides the upgrade, but a peer that leaves is noticed.
+  if (awaitingAccept && !c->paused_) want |= kPeerHangup;
   if (c->backlogged_) want |= kWritable;
   reactor_.watch(c, want);
 }
@@ -315,7 +321,7 @@ void Core::flushCorked() {
     for (Connection* c : batch) {
       c->dirty_ = false;
       if (c->closed_) continue;
-      if (c->ws_ && c->ws_->failCode) finishFailure(c);
+      if (c->failed_ && c->ws_) finishFailure(c);
       flush(c, true);
     }
   }
@@ -350,7 +356,8 @@ bool Core::flush(Connection* c, bool notify) {
 
 void Core::finishIfDone(Connection* c) {
   if (c->closed_ || !c->out_.empty() || c->dirty_) return;
-  if (c->closing_) closeNow(c, kClosedLocally, true);
+  if (c->failed_) closeNow(c, kClosedOnError, true);
+  else if (c->closing_) closeNow(c, kClosedLocally, true);
   else if (c->peerClosed_) closeNow(c, kClosedByPeer, true);
 }
 
@@ -384,7 +391,9 @@ void Core::failProtocol(Connection* c, int32_t code) {
   if (code == kPackageTooLarge) stats_.packageTooLarge++;
   else stats_.protocolErrors++;
   pushEvent(kEventError, c->slot_, code, 0);
-  closeNow(c, kClosedOnError, true);
+  c->failed_ = true;
+  updateInterest(c);
+  markDirty(c);
 }
 
 // ---- timers and teardown -----------------------------------------------------

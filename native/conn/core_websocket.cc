@@ -128,13 +128,14 @@ void Core::failWebSocket(Connection* c, uint32_t closeCode, int32_t errorCode) {
   else stats_.protocolErrors++;
   pushEvent(kEventError, c->slot_, errorCode, int32_t(closeCode));
   c->ws_->failCode = uint16_t(closeCode);
+  c->failed_ = true;
   updateInterest(c);
   markDirty(c);
 }
 
 void Core::finishFailure(Connection* c) {
   WebSocketSession& s = *c->ws_;
-  if (!s.closeSent) {
+  if (!s.closeSent && s.failCode) {
     uint8_t frame[4];
     size_t n = ws::writeHeader(frame, true, ws::kClose, 2, nullptr);
     frame[n] = uint8_t(s.failCode >> 8);
@@ -142,8 +143,6 @@ void Core::finishFailure(Connection* c) {
     s.closeSent = true;
     c->out_.append(frame, n + 2, pool_);
   }
-  c->closing_ = true;
-  updateInterest(c);
 }
 
 void Core::failConnect(Connection* c, const char* reason) {

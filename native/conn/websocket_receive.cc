@@ -73,7 +73,7 @@ size_t Connection::consumeUpgradeResponse(uint8_t* p, size_t n) {
 size_t Connection::consumeFrames(uint8_t* p, size_t n, bool inSlab) {
   WebSocketSession& s = *ws_;
   size_t pos = 0;
-  while (pos < n && !closed_ && !s.closeReceived && !s.failCode) {
+  while (pos < n && !closed_ && !s.closeReceived && !failed_) {
     ws::FrameHeader h;
     int headerLength = ws::parseHeader(p + pos, n - pos, &h);
     if (headerLength == 0) break;

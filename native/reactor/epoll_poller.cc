@@ -14,6 +14,7 @@ uint32_t toEpoll(uint32_t interest) {
   uint32_t ev = 0;
   if (interest & kReadable) ev |= EPOLLIN | EPOLLRDHUP;
   if (interest & kWritable) ev |= EPOLLOUT;
+  if (interest & kPeerHangup) ev |= EPOLLRDHUP;
   return ev;
 }
 
@@ -41,6 +42,7 @@ class EpollPoller final : public Poller {
       uint32_t e = raw_[i].events;
       uint32_t r = 0;
       if (e & (EPOLLIN | EPOLLRDHUP)) r |= kReadReady;
+      if (e & EPOLLRDHUP) r |= kPeerHangupReady;
       if (e & EPOLLOUT) r |= kWriteReady;
       if (e & EPOLLHUP) r |= kHangup;
       if (e & EPOLLERR) r |= kError;

@@ -9,6 +9,7 @@ namespace nw {
 enum Interest : uint32_t {
   kReadable = 1u << 0,
   kWritable = 1u << 1,
+  kPeerHangup = 1u << 2,  // only the peer's FIN (or reset), without its data
 };
 
 enum Readiness : uint32_t {
@@ -16,6 +17,7 @@ enum Readiness : uint32_t {
   kWriteReady = 1u << 1,
   kHangup = 1u << 2,  // peer closed both directions, or the socket is in error
   kError = 1u << 3,
+  kPeerHangupReady = 1u << 4,  // the peer's FIN (EPOLLRDHUP)
 };
 
 struct PollEvent {
