@@ -1,0 +1,93 @@
+// A real browser against the websocket:// server: examples/chat driven by
+// headless Chromium (Debian's /usr/bin/chromium through playwright-core).
+// Two pages join, one sends, the other sees it. Without Chromium the test is
+// skipped and says so, unless NETWRIGHT_REQUIRE_ALL=1 (CI), where it fails.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const CHROMIUM = process.env.NETWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
+const requireAll = process.env.NETWRIGHT_REQUIRE_ALL === '1';
+
+let playwright = null;
+try {
+  playwright = await import('playwright-core');
+} catch {
+  playwright = null;
+}
+
+let skip = false;
+if (!fs.existsSync(CHROMIUM)) skip = 'chromium not installed';
+else if (!playwright) skip = 'playwright-core not installed';
+if (skip && requireAll) skip = false; // CI: run it and let it fail loudly
+if (skip) console.log(`skipped: ${skip}`);
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+async function withTimeout(promise, ms, what) {
+  let timer;
+  try {
+    return await Promise.race([promise, new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('chat in headless Chromium: two pages join, one sends, the other sees it', { timeout: 90_000, skip }, async (t) => {
+  assert.ok(fs.existsSync(CHROMIUM), `chromium not installed at ${CHROMIUM} (NETWRIGHT_REQUIRE_ALL=1 makes this mandatory)`);
+  assert.ok(playwright, 'playwright-core not installed (NETWRIGHT_REQUIRE_ALL=1 makes this mandatory)');
+  const { startChat } = await import('../examples/chat/server.mjs');
+  const chat = await startChat({ host: '127.0.0.1', httpPort: 0, wsPort: 0 });
+  t.after(() => withTimeout(chat.stop(), 8000, 'chat.stop()'));
+
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netwright-chromium-'));
+  t.after(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
+  const context = await withTimeout(playwright.chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    timeout: 30_000,
+  }), 40_000, 'launch chromium');
+  t.after(() => withTimeout(context.close(), 10_000, 'close chromium').catch(() => {}));
+
+  const consoleErrors = [];
+  const open = async () => {
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.goto(chat.url);
+    await page.waitForFunction(() => document.getElementById('status').textContent === 'connected');
+    return page;
+  };
+  const alice = await open();
+  const bob = await open();
+  await bob.waitForFunction(() => document.getElementById('online').textContent === '2');
+  assert.equal(chat.worker.connections.size, 2);
+
+  const text = `hello from alice ${Date.now()} 😀`;
+  await alice.fill('#text', text);
+  await alice.click('#send');
+  await bob.waitForFunction((t) => [...document.querySelectorAll('#messages li.message')].some((li) => li.textContent.endsWith(t)), text);
+  const bobSees = await bob.$$eval('#messages li.message', (lis) => lis.map((li) => li.textContent));
+  assert.equal(bobSees.length, 1);
+  assert.ok(bobSees[0].endsWith(`: ${text}`), bobSees[0]);
+  // the sender sees its own message too (broadcast to everyone)
+  await alice.waitForFunction((t) => [...document.querySelectorAll('#messages li.message')].some((li) => li.textContent.endsWith(t)), text);
+
+  // and the other way round
+  await bob.fill('#text', 'hi alice');
+  await bob.press('#text', 'Enter');
+  await alice.waitForFunction(() => [...document.querySelectorAll('#messages li.message')].some((li) => li.textContent.endsWith(': hi alice')));
+
+  // a page leaving is seen by the other
+  await bob.close();
+  await alice.waitForFunction(() => document.getElementById('online').textContent === '1');
+  assert.deepEqual(consoleErrors, []);
+});

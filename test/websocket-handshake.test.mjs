@@ -1,0 +1,402 @@
+// websocket:// opening handshake (RFC 6455 section 4): the 101 and its
+// Sec-WebSocket-Accept, the 400 / 426 / 431 refusals, handshakeTimeout, and
+// the onWebSocketConnect / onWebSocketConnected hooks (request object, async
+// accept, rejections, extra headers, subprotocol choice).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'netwright';
+import {
+  T, wsHarness, wsConnect, rawConnect, handshakeRequest, acceptFor, randomKey,
+  until, sleep, statDelta, OP,
+} from './helpers/ws-client.mjs';
+
+/** A server that accepts everything and echoes. */
+async function acceptingServer(h, setup = () => {}) {
+  return h.serve(async (w) => {
+    w.onMessage = (c, d) => c.send(d);
+    await setup(w);
+  });
+}
+
+/** Send a request (string/Buffer), expect a response with `status`, then the server closing. */
+async function expectRefusal(h, port, request, status, what) {
+  const c = h.own(await rawConnect(port));
+  c.write(typeof request === 'string' ? request : request.text ?? request);
+  await c.waitResponse().catch((e) => { throw new Error(`${what}: ${e.message}; got ${JSON.stringify(c.raw.toString('latin1').slice(0, 200))}`); });
+  assert.equal(c.response.status, status, `${what}: status line ${c.response.statusLine}`);
+  await c.waitEnd().catch((e) => { throw new Error(`${what}: the server did not close after ${status}: ${e.message}`); });
+  return c;
+}
+
+test('worker defaults: maxHeadSize 16384, handshakeTimeout 10, pingInterval 0, websocketType text', T, async () => {
+  const w = new Worker('websocket://127.0.0.1:0');
+  assert.equal(w.maxHeadSize, 16384);
+  assert.equal(w.handshakeTimeout, 10);
+  assert.equal(w.pingInterval, 0);
+  assert.equal(w.websocketType, 'text');
+  assert.equal(w.idleTimeout, 0);
+  assert.equal(w.protocol, 'websocket');
+});
+
+test('valid handshake: 101 Switching Protocols with the right Sec-WebSocket-Accept', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h);
+  const c = await h.ws(w.port); // wsConnect checks Upgrade, Connection and the accept value
+  assert.match(c.response.statusLine, /^HTTP\/1\.1 101 /);
+  assert.equal(c.response.headers['sec-websocket-protocol'], undefined, 'no subprotocol when none offered');
+  // the RFC's own example key
+  const r = handshakeRequest({ key: 'dGhlIHNhbXBsZSBub25jZQ==' });
+  const c2 = await h.raw(w.port);
+  c2.write(r.text);
+  await c2.waitResponse();
+  assert.equal(c2.response.status, 101);
+  assert.equal(c2.response.headers['sec-websocket-accept'], 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+  // and the connection works
+  c.text('hello');
+  await c.waitMessages(1);
+  assert.equal(c.messages[0].text, 'hello');
+});
+
+test('browser-style headers: Connection "keep-alive, Upgrade", mixed case names and values, extra headers', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h);
+  for (const connection of ['keep-alive, Upgrade', 'Upgrade, keep-alive', 'upgrade', 'UPGRADE', 'keep-alive,upgrade']) {
+    const c = await h.ws(w.port, { connection, upgrade: 'WebSocket', headers: { Origin: 'http://127.0.0.1', 'User-Agent': 'test', 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' } });
+    assert.equal(c.response.status, 101, `Connection: ${connection}`);
+    assert.equal(c.response.headers['sec-websocket-extensions'], undefined, 'no extension is accepted');
+  }
+  // lower-case header names
+  const key = randomKey();
+  const raw = await h.raw(w.port);
+  raw.write(`GET /x HTTP/1.1\r\nhost: a\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-key: ${key}\r\nsec-websocket-version: 13\r\n\r\n`);
+  await raw.waitResponse();
+  assert.equal(raw.response.status, 101);
+  assert.equal(raw.response.headers['sec-websocket-accept'], acceptFor(key));
+});
+
+test('handshake delivered one byte at a time', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h);
+  const c = await h.raw(w.port);
+  const r = handshakeRequest({ path: '/slow?x=1' });
+  await c.trickle(r.text);
+  await c.waitResponse();
+  assert.equal(c.response.status, 101);
+  assert.equal(c.response.headers['sec-websocket-accept'], acceptFor(r.key));
+});
+
+test('refusals: missing/invalid key → 400, wrong version → 426 with Sec-WebSocket-Version: 13, not GET / no Upgrade / no upgrade token → 400; each closed', T, async (t) => {
+  const h = wsHarness(t);
+  let connects = 0;
+  const w = await acceptingServer(h, (w) => { w.onWebSocketConnect = () => { connects++; }; });
+  const d = statDelta();
+  const cases = [
+    ['missing key', handshakeRequest({ key: null }).text, 400],
+    ['key not base64', handshakeRequest({ key: 'not base64 at all!!' }).text, 400],
+    ['key of 15 bytes', handshakeRequest({ key: Buffer.alloc(15, 1).toString('base64') }).text, 400],
+    ['key of 17 bytes', handshakeRequest({ key: Buffer.alloc(17, 1).toString('base64') }).text, 400],
+    ['empty key', handshakeRequest({ key: '' }).text, 400],
+    ['not GET (POST)', handshakeRequest({ method: 'POST' }).text, 400],
+    ['not GET (PUT)', handshakeRequest({ method: 'PUT' }).text, 400],
+    ['no Upgrade header', handshakeRequest({ upgrade: null }).text, 400],
+    ['Upgrade: h2c', handshakeRequest({ upgrade: 'h2c' }).text, 400],
+    ['no Connection header', handshakeRequest({ connection: null }).text, 400],
+    ['Connection without upgrade token', handshakeRequest({ connection: 'keep-alive' }).text, 400],
+    ['Connection: upgrades (not the token)', handshakeRequest({ connection: 'upgrades' }).text, 400],
+    ['garbage request line', 'HELLO\r\n\r\n', 400],
+  ];
+  for (const [what, req, status] of cases) await expectRefusal(h, w.port, req, status, what);
+  for (const version of ['8', '12', '14', 'x']) {
+    const c = await expectRefusal(h, w.port, handshakeRequest({ version }).text, 426, `version ${version}`);
+    assert.match(c.response.headers['sec-websocket-version'] ?? '', /(^|,\s*)13(\s*,|$)/, `426 carries Sec-WebSocket-Version: 13 (version ${version})`);
+  }
+  // a missing version is refused, with 400 or 426
+  const mv = await h.raw(w.port);
+  mv.write(handshakeRequest({ version: null }).text);
+  await mv.waitResponse();
+  assert.ok([400, 426].includes(mv.response.status), `missing version: ${mv.response.statusLine}`);
+  await mv.waitEnd();
+  assert.equal(connects, 0, 'onWebSocketConnect is not called for a refused handshake');
+  const delta = d();
+  console.log('# handshake refusal counters:', JSON.stringify(Object.fromEntries(Object.entries(delta).filter(([, v]) => v))));
+  assert.ok('handshakeErrors' in Worker.getStatistics(), 'getStatistics() has handshakeErrors');
+  assert.equal(delta.handshakeErrors, cases.length + 5, 'each refused handshake is counted');
+  // the server still serves
+  const ok = await h.ws(w.port);
+  ok.text('still');
+  await ok.waitMessages(1);
+});
+
+test('head over maxHeadSize (16384) → 431 and close, even before the head ends; under it → 101', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h);
+  // 16000 bytes total: accepted
+  const base = handshakeRequest({ headers: { 'X-Pad': 'a' } }).text;
+  const padOk = 'a'.repeat(16000 - base.length + 1);
+  const okReq = handshakeRequest({ headers: { 'X-Pad': padOk } });
+  assert.ok(okReq.text.length <= 16000);
+  const ok = await h.raw(w.port);
+  ok.write(okReq.text);
+  await ok.waitResponse();
+  assert.equal(ok.response.status, 101, 'a 16000-byte head is accepted');
+  // 17000 bytes: 431
+  const d = statDelta();
+  const big = handshakeRequest({ headers: { 'X-Pad': 'b'.repeat(17000) } }).text;
+  await expectRefusal(h, w.port, big, 431, 'head of 17000 bytes');
+  // a head that never ends: 431 once 16384 bytes have arrived without CRLFCRLF
+  const c = await h.raw(w.port);
+  c.write('GET / HTTP/1.1\r\nX-Long: ' + 'c'.repeat(20000));
+  await c.waitResponse().catch((e) => { throw new Error(`unterminated 20000-byte head: ${e.message}`); });
+  assert.equal(c.response.status, 431);
+  await c.waitEnd();
+  // many small header lines
+  const many = {};
+  for (let i = 0; i < 1000; i++) many[`X-H${i}`] = 'v'.repeat(20);
+  await expectRefusal(h, w.port, handshakeRequest({ headers: many }).text, 431, '1000 header lines');
+  assert.ok('headTooLarge' in Worker.getStatistics(), 'getStatistics() has headTooLarge');
+  assert.equal(d().headTooLarge, 3, 'each 431 counted in headTooLarge');
+});
+
+test('maxHeadSize can be changed on the worker', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h, (w) => { w.maxHeadSize = 1024; });
+  assert.equal(w.maxHeadSize, 1024);
+  await expectRefusal(h, w.port, handshakeRequest({ headers: { 'X-Pad': 'x'.repeat(1100) } }).text, 431, 'head of ~1300 bytes with maxHeadSize 1024');
+  const ok = await h.ws(w.port, { headers: { 'X-Pad': 'x'.repeat(500) } });
+  assert.equal(ok.response.status, 101);
+});
+
+test('handshakeTimeout: a client that never finishes the head is closed', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h, (w) => { w.handshakeTimeout = 1; });
+  assert.equal(w.handshakeTimeout, 1);
+  const d = statDelta();
+  const silent = await h.raw(w.port);
+  const partial = await h.raw(w.port);
+  partial.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  const started = Date.now();
+  // a client that completes in time is not affected
+  const ok = await h.ws(w.port);
+  await Promise.all([silent.waitEnd(4000), partial.waitEnd(4000)]);
+  const took = Date.now() - started;
+  assert.ok(took >= 700, `closed after ${took} ms, not before the timeout`);
+  assert.ok(!silent.response || silent.response.status >= 400, 'no 101 for the silent client');
+  assert.ok(!ok.ended, 'the completed connection stays open');
+  ok.text('alive');
+  await ok.waitMessages(1);
+  const delta = d();
+  assert.ok('handshakeTimeouts' in Worker.getStatistics(), 'getStatistics() has handshakeTimeouts');
+  assert.equal(delta.handshakeTimeouts, 2, `two handshake timeouts counted: ${JSON.stringify(delta)}`);
+});
+
+test('onWebSocketConnect gets request {method, path, query, headers, remoteAddress, remotePort}; onWebSocketConnected after the 101', T, async (t) => {
+  const h = wsHarness(t);
+  const seen = [];
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = (c, req) => {
+      seen.push({ ev: 'connect', c, req, status: c.status });
+    };
+    w.onWebSocketConnected = (c, req) => {
+      seen.push({ ev: 'connected', c, req });
+      c.send('welcome');
+    };
+  });
+  const c = await h.ws(w.port, { path: '/chat/room?name=alice&x=1&x=2&e=%20%C3%A9', headers: { 'X-Custom-Thing': 'Value', Origin: 'http://example.test' } });
+  await c.waitMessages(1);
+  assert.equal(c.messages[0].text, 'welcome', 'send() from onWebSocketConnected arrives after the 101');
+  await until(() => seen.length === 2, 'both hooks');
+  assert.deepEqual(seen.map((s) => s.ev), ['connect', 'connected']);
+  const { req } = seen[0];
+  assert.equal(req.method, 'GET');
+  assert.equal(req.path, '/chat/room');
+  assert.ok(req.query instanceof URLSearchParams, 'query is a URLSearchParams');
+  assert.equal(req.query.get('name'), 'alice');
+  assert.deepEqual(req.query.getAll('x'), ['1', '2']);
+  assert.equal(req.query.get('e'), ' é');
+  assert.equal(req.headers['x-custom-thing'], 'Value', 'header names lower-case, values as sent');
+  assert.equal(req.headers.origin, 'http://example.test');
+  assert.equal(req.headers.upgrade, 'websocket');
+  assert.equal(req.headers['sec-websocket-version'], '13');
+  assert.equal(req.headers['X-Custom-Thing'], undefined, 'no mixed-case names');
+  assert.equal(req.remoteAddress, '127.0.0.1');
+  assert.equal(req.remotePort, c.localPort);
+  assert.equal(seen[1].c, seen[0].c, 'same connection object in both hooks');
+  assert.equal(seen[1].req.path, '/chat/room');
+});
+
+test('path without a query: query is an empty URLSearchParams', T, async (t) => {
+  const h = wsHarness(t);
+  let req;
+  const w = await acceptingServer(h, (w) => { w.onWebSocketConnect = (c, r) => { req = r; }; });
+  await h.ws(w.port, { path: '/' });
+  await until(() => req, 'onWebSocketConnect');
+  assert.equal(req.path, '/');
+  assert.ok(req.query instanceof URLSearchParams);
+  assert.equal([...req.query].length, 0);
+});
+
+test('onWebSocketConnect returning a Promise delays the 101 until it resolves', T, async (t) => {
+  const h = wsHarness(t);
+  let release;
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = () => new Promise((resolve) => { release = resolve; });
+  });
+  const c = await h.raw(w.port);
+  const r = handshakeRequest();
+  c.write(r.text);
+  await until(() => release, 'onWebSocketConnect called');
+  await sleep(300);
+  assert.equal(c.raw.length, 0, 'nothing sent while the Promise is pending');
+  release();
+  await c.waitResponse();
+  assert.equal(c.response.status, 101);
+  assert.equal(c.response.headers['sec-websocket-accept'], acceptFor(r.key));
+  c.text('after');
+  await c.waitMessages(1);
+  assert.equal(c.messages[0].text, 'after');
+});
+
+test('rejecting in onWebSocketConnect: throw, async throw, false, resolve false, connection.close() → 403 and close', T, async (t) => {
+  const h = wsHarness(t);
+  const uncaught = [];
+  const onUncaught = (e) => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  t.after(() => process.off('uncaughtException', onUncaught));
+  const connected = [];
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = (c, req) => {
+      switch (req.query.get('how')) {
+        case 'throw': throw new Error('no');
+        case 'async-throw': return (async () => { await sleep(10); throw new Error('no'); })();
+        case 'false': return false;
+        case 'resolve-false': return new Promise((resolve) => setTimeout(() => resolve(false), 10));
+        case 'close': c.close(); return undefined;
+        default: return undefined;
+      }
+    };
+    w.onWebSocketConnected = (c, req) => connected.push(req.query.get('how'));
+  });
+  for (const how of ['throw', 'async-throw', 'false', 'resolve-false', 'close']) {
+    const c = await h.raw(w.port);
+    c.write(handshakeRequest({ path: `/?how=${how}` }).text);
+    await c.waitResponse().catch((e) => { throw new Error(`${how}: ${e.message}`); });
+    assert.equal(c.response.status, 403, `${how}: ${c.response.statusLine}`);
+    await c.waitEnd().catch((e) => { throw new Error(`${how}: not closed after 403: ${e.message}`); });
+  }
+  assert.deepEqual(connected, [], 'onWebSocketConnected not called for a rejected handshake');
+  const ok = await h.ws(w.port, { path: '/?how=accept' });
+  assert.equal(ok.response.status, 101);
+  await until(() => connected.length === 1, 'onWebSocketConnected for the accepted one');
+  assert.deepEqual(uncaught.map(String), [], 'a rejection is not an uncaught exception');
+});
+
+test('request.reject(status, body) answers with that status and body, then closes', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = (c, req) => {
+      if (req.path === '/async') return sleep(20).then(() => req.reject(503));
+      req.reject(401, 'nope');
+      return undefined;
+    };
+  });
+  const c = await h.raw(w.port);
+  c.write(handshakeRequest({ path: '/private' }).text);
+  await c.waitResponse();
+  assert.equal(c.response.status, 401);
+  await c.waitEnd();
+  assert.equal(c.body.toString(), 'nope');
+  if (c.response.headers['content-length'] !== undefined) assert.equal(c.response.headers['content-length'], '4');
+  const c2 = await h.raw(w.port);
+  c2.write(handshakeRequest({ path: '/async' }).text);
+  await c2.waitResponse();
+  assert.equal(c2.response.status, 503);
+  await c2.waitEnd();
+});
+
+test('connection.headers adds response headers to the 101', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = (c) => { c.headers = { 'X-Server': 'netwright', 'Set-Cookie': 'sid=1; HttpOnly' }; };
+  });
+  const c = await h.ws(w.port);
+  assert.equal(c.response.headers['x-server'], 'netwright');
+  assert.equal(c.response.headers['set-cookie'], 'sid=1; HttpOnly');
+});
+
+test('connection.websocketProtocol picks one of the offered subprotocols', T, async (t) => {
+  const h = wsHarness(t);
+  const offered = [];
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = (c, req) => {
+      offered.push(req.headers['sec-websocket-protocol']);
+      if (req.path === '/chat') c.websocketProtocol = 'chat';
+    };
+  });
+  const c = await h.ws(w.port, { path: '/chat', protocols: ['superchat', 'chat'] });
+  assert.equal(c.response.headers['sec-websocket-protocol'], 'chat');
+  assert.equal(offered[0], 'superchat, chat');
+  // not chosen → no Sec-WebSocket-Protocol in the 101
+  const c2 = await h.ws(w.port, { path: '/other', protocols: ['superchat'] });
+  assert.equal(c2.response.headers['sec-websocket-protocol'], undefined);
+  c.text('x');
+  await c.waitMessages(1);
+});
+
+test('a data frame sent right after the 101 and one from onWebSocketConnected both work; server frames unmasked', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnected = (c) => { c.send('hi'); };
+  });
+  const c = await h.ws(w.port);
+  c.text('echo me');
+  await c.waitMessages(2);
+  assert.deepEqual(c.messages.map((m) => m.text), ['hi', 'echo me']);
+  assert.equal(c.anyMasked, false);
+  assert.equal(c.frames[0].opcode, OP.TEXT);
+});
+
+test('a client that leaves while onWebSocketConnect is pending: no 101, no onWebSocketConnected, cleaned up once it settles', T, async (t) => {
+  const h = wsHarness(t);
+  let release;
+  let connected = 0;
+  const closes = [];
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = () => new Promise((resolve) => { release = resolve; });
+    w.onWebSocketConnected = () => { connected++; };
+    w.onClose = (c) => closes.push(c.id);
+  });
+  const c = await h.raw(w.port);
+  c.write(handshakeRequest().text);
+  await until(() => release, 'onWebSocketConnect');
+  c.reset();
+  await sleep(50);
+  release();
+  await until(() => closes.length === 1, 'onClose');
+  await sleep(50);
+  assert.equal(connected, 0);
+  assert.equal(w.connections.size, 0);
+  release = null;
+  const c2 = await h.raw(w.port);
+  c2.write(handshakeRequest().text);
+  await until(() => release, 'second onWebSocketConnect');
+  release();
+  await c2.waitResponse();
+  assert.equal(c2.response.status, 101);
+  await until(() => connected === 1, 'onWebSocketConnected for the one that stayed');
+});
+
+test('a client that resets while onWebSocketConnect never settles is closed at once (no fd held by a hung hook)', T, async (t) => {
+  const h = wsHarness(t);
+  const closes = [];
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = () => new Promise(() => {}); // never settles
+    w.onClose = (c) => closes.push(c.id);
+  });
+  const rst = await h.raw(w.port);
+  rst.write(handshakeRequest().text);
+  await until(() => w.connections.size === 1, 'a pending handshake');
+  await sleep(50);
+  rst.reset();
+  await until(() => closes.length === 1, 'onClose', 3000);
+  assert.equal(w.connections.size, 0);
+});
