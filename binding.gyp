@@ -16,14 +16,15 @@
         "native/conn/core_websocket.cc",
         "native/conn/websocket_receive.cc",
         "native/binding/node_loop.cc",
-        "native/binding/addon.cc"
+        "native/binding/addon.cc",
+        "native/binding/runtime_shims.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api"],
-      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags!": ["-fno-exceptions", "-O2"],
-      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "_GLIBCXX_ASSERTIONS"],
+      "cflags!": ["-O2"],
+      "cflags_cc!": ["-std=gnu++17", "-O2"],
       "cflags": ["-O3", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fvisibility=hidden", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fvisibility=hidden", "-fno-exceptions", "-fno-threadsafe-statics", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "ldflags": ["-static-libstdc++", "-static-libgcc"],
       "conditions": [
         ["OS!='linux'", { "sources!": ["native/reactor/epoll_poller.cc"] }]

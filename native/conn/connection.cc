@@ -204,6 +204,10 @@ void Connection::emitPayload(int32_t type, const uint8_t* bytes, size_t length, 
   }
   // While JS reads the batch the slab cannot be reused: stash instead.
   if (!core_.hasSlabRoomFor(length) || core_.delivering_) {
+    // The embedder numbers stashed buffers per delivery: if the event array is
+    // full, deliver it before stashing, or pushing this event would hand the
+    // stash to the delivery before the one that carries the event.
+    if (core_.eventCount_ == core_.eventCapacity_ && !core_.delivering_) core_.deliver();
     int32_t index = core_.delegate_.stashLarge(bytes, length);
     if (index < 0) {
       core_.failProtocol(this, kPackageTooLarge);

@@ -1,9 +1,11 @@
 #include "random.h"
 
-#include <sys/random.h>
+#include <linux/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
+#include <time.h>
 #include <cstring>
 
 namespace nw {
@@ -16,11 +18,13 @@ void randomBytes(uint8_t* out, size_t n) {
     if (available == 0) {
       ssize_t got;
       do {
-        got = ::getrandom(pool, sizeof(pool), GRND_NONBLOCK);
+        got = ::syscall(SYS_getrandom, pool, sizeof(pool), GRND_NONBLOCK);  // not the 2.25 wrapper
       } while (got < 0 && errno == EINTR);
       if (got <= 0) {
         // Entropy not ready (early boot): fall back to a time-seeded mix.
-        uint64_t x = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) | 1;
+        timespec now{};
+        ::clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t x = (uint64_t(now.tv_sec) * 1000000000ull + uint64_t(now.tv_nsec)) | 1;
         for (size_t i = 0; i < sizeof(pool); i++) {
           x ^= x << 13;
           x ^= x >> 7;

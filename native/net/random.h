@@ -1,5 +1,5 @@
 // Unpredictable bytes for WebSocket client mask keys, from a pool refilled by
-// getrandom(2) so that a frame costs no syscall.
+// getrandom(2) so that a frame costs no syscall. Linux only, like the poller.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -759,3 +759,22 @@ TEST(core_shutdown_with_open_connections) {
   while (!c2.eof && !c2.err && monoMs() < end) c2.readAvailable();
   CHECK(c2.eof || c2.err);
 }
+
+TEST(core_stash_index_belongs_to_the_delivery_that_carries_it) {
+  // A message stashed while the event array is full: the array must go out
+  // first, so the stash index is counted in the delivery carrying its event
+  // (the embedder resets its stash list at every delivery).
+  Server s(Kind::Text, 4096, 1);
+  Client c(s.port);
+  int32_t slot = s.acceptOne();
+  REQUIRE(slot >= 0);
+  std::string big(3000, 'b');  // > half the slab: stashed
+  REQUIRE(c.write("a"));       // into the connection's tail
+  s.pumpOnce(5);
+  REQUIRE(c.write("\n" + big + "\n"));  // "a" (copied to the slab, fills the array), then big
+  REQUIRE(s.pumpUntil([&] { return s.d.messages(slot).size() >= 2; }));
+  auto m = s.d.messages(slot);
+  REQUIRE_EQ(m.size(), 2u);
+  CHECK_EQ(m[0], std::string("a"));
+  CHECK(m[1] == big);
+}

@@ -1,0 +1,113 @@
+// The addon's libc contract, read from the ELF with binutils (objdump; readelf as fallback):
+// - the highest GLIBC_x.y symbol version it requires is <= GLIBC_FLOOR (the floor the README states);
+// - libstdc++ and libgcc are linked statically: no NEEDED libstdc++.so / libgcc_s.so, no
+//   GLIBCXX_/CXXABI_/GCC_ version references, nothing NEEDED beyond glibc's own libraries;
+// - it is an x86-64 object.
+// Used by test/glibc.test.mjs (repo builds) and test/packaging.test.mjs (the shipped prebuild).
+// CLI: node scripts/check-glibc.mjs <file.node>...   (exit 1 if any check fails)
+//
+// The floor is what the build toolchain pulls in, not a choice made in the code: built on
+// Debian 12 (glibc 2.36, GCC 12) the addon needs GLIBC_2.36 (arc4random: std::random_device in
+// the static libstdc++), 2.35 (_dl_find_object: libgcc's unwinder), 2.34 (pthread_once,
+// __pthread_key_create: libpthread merged into libc) and 2.32 (__libc_single_threaded).
+// A lower floor needs the prebuild made on an older glibc. If a check fails after a toolchain
+// change, build the prebuild on an older base or raise GLIBC_FLOOR and the README together.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const GLIBC_FLOOR = '2.17';
+
+const GLIBC_LIBS = new Set(['libc.so.6', 'ld-linux-x86-64.so.2', 'libm.so.6', 'libpthread.so.0', 'libdl.so.2', 'librt.so.1']);
+
+function has(tool) {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** 'objdump', 'readelf' or null. */
+export const elfTool = has('objdump') ? 'objdump' : has('readelf') ? 'readelf' : null;
+
+export function compareVersions(a, b) {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Dynamic symbols' GLIBC versions, NEEDED libraries and architecture of an ELF shared object. */
+export function inspectElf(file) {
+  if (!elfTool) throw new Error('need objdump or readelf (binutils; Debian/Ubuntu: apt-get install binutils)');
+  const run = (tool, args) => execFileSync(tool, [...args, file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  let symbols;
+  let needed;
+  let arch;
+  if (elfTool === 'objdump') {
+    symbols = run('objdump', ['-T']);
+    needed = [...run('objdump', ['-p']).matchAll(/^\s*NEEDED\s+(\S+)/gm)].map((m) => m[1]);
+    arch = /architecture:\s*([^,\s]+)/.exec(run('objdump', ['-f']))?.[1];
+  } else {
+    symbols = run('readelf', ['--dyn-syms', '-W']);
+    needed = [...run('readelf', ['-d', '-W']).matchAll(/\(NEEDED\).*\[([^\]]+)\]/g)].map((m) => m[1]);
+    arch = /Machine:\s*(.+)/.exec(run('readelf', ['-h', '-W']))?.[1]?.trim();
+  }
+  const glibc = new Map(); // version -> symbol names
+  for (const line of symbols.split('\n')) {
+    const m = /\bGLIBC_(\d+(?:\.\d+)+)\b/.exec(line);
+    if (!m) continue;
+    // objdump: "... (GLIBC_2.34) pthread_once"; readelf: "... UND pthread_once@GLIBC_2.34 (4)".
+    const tokens = line.trim().split(/\s+/);
+    const name = tokens.find((tok) => tok.includes('@GLIBC_'))?.replace(/@.*/, '') ?? tokens.at(-1);
+    if (!glibc.has(m[1])) glibc.set(m[1], new Set());
+    glibc.get(m[1]).add(name);
+  }
+  const cxxVersions = [...new Set([...symbols.matchAll(/\b((?:GLIBCXX|CXXABI|GCC)_[\d.]+)\b/g)].map((m) => m[1]))];
+  const versions = [...glibc.keys()].sort(compareVersions);
+  // Informational: libstdc++ symbols the object exports (static libstdc++ without --exclude-libs).
+  const exportedStd = symbols.split('\n')
+    .filter((l) => !/\*UND\*|\bUND\b/.test(l) && /\s_Z(NSt|St|NKSt|NSa|Sa|SA)/.test(l)).length;
+  return { glibc, versions, highest: versions.at(-1), needed, cxxVersions, arch, exportedStd };
+}
+
+/** Check one file: { info, lines (a report), problems (empty when it passes) }. */
+export function checkElf(file, floor = GLIBC_FLOOR) {
+  const info = inspectElf(file);
+  const lines = [
+    `GLIBC versions required: ${info.versions.map((v) => 'GLIBC_' + v).join(' ')}`,
+    `highest: GLIBC_${info.highest} (floor ${floor})`,
+    ...info.versions.filter((v) => compareVersions(v, '2.28') > 0)
+      .map((v) => `  GLIBC_${v}: ${[...info.glibc.get(v)].join(', ')}`),
+    `NEEDED: ${info.needed.join(', ')}; arch ${info.arch}; exported libstdc++ symbols: ${info.exportedStd}`,
+  ];
+  const problems = [];
+  if (!info.highest) problems.push('no GLIBC_ symbol versions found: not a glibc ELF?');
+  else if (compareVersions(info.highest, floor) > 0) {
+    problems.push(`requires GLIBC_${info.highest} > floor ${floor} (${[...info.glibc.get(info.highest)].join(', ')}): ` +
+      'build the prebuild on an older glibc, or raise GLIBC_FLOOR (scripts/check-glibc.mjs) and the README together');
+  }
+  const dynamicCxx = info.needed.filter((n) => /^lib(stdc\+\+|gcc_s)\.so/.test(n));
+  if (dynamicCxx.length) problems.push(`links ${dynamicCxx.join(', ')} dynamically (binding.gyp ldflags: -static-libstdc++ -static-libgcc)`);
+  if (info.cxxVersions.length) problems.push(`references versioned libstdc++/libgcc symbols: ${info.cxxVersions.join(', ')}`);
+  const extra = info.needed.filter((n) => !GLIBC_LIBS.has(n) && !dynamicCxx.includes(n));
+  if (extra.length) problems.push(`needs libraries beyond glibc: ${extra.join(', ')}`);
+  if (!/x86-64/i.test(String(info.arch))) problems.push(`not x86-64: ${info.arch}`);
+  return { info, lines, problems };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  let failed = false;
+  for (const file of process.argv.slice(2)) {
+    const { lines, problems } = checkElf(file);
+    console.log(`${file}\n  ${lines.join('\n  ')}`);
+    for (const p of problems) console.log(`  FAIL: ${p}`);
+    failed ||= problems.length > 0;
+  }
+  process.exitCode = failed ? 1 : 0;
+}
