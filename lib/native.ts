@@ -90,6 +90,11 @@ export type BatchHandler = (count: number, large: Buffer[] | undefined) => void;
 interface Binding {
   init(onBatch: BatchHandler): { slab: Buffer; events: Int32Array };
   listen(request: ListenRequest): number;
+  /** A listening socket this process does not serve (a master hands it to worker processes); its fd. */
+  bindSocket(request: Omit<ListenRequest, 'noDelay' | 'keepAlive' | 'kind'>): number;
+  /** Serves an inherited listening fd. */
+  listenFd(fd: number, config: Pick<ListenRequest, 'noDelay' | 'keepAlive' | 'kind'>): number;
+  closeFd(fd: number): void;
   listenerPort(id: number): number | undefined;
   unlisten(id: number): void;
   setAccepting(id: number, accepting: boolean): void;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include <fcntl.h>
+
 #include "../conn/core.h"
 #include "../net/random.h"
 #include "../protocol/frame.h"
@@ -111,12 +113,7 @@ Napi::Value ErrnoError(Napi::Env env, int err, const std::string& syscall, const
   return error.Value();
 }
 
-// listen({ unix, host, port, path, backlog, reusePort, ipv6Only, noDelay, keepAlive, kind }) -> id
-Napi::Value Listen(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  NodeLoop* loop = loopOf(info);
-  if (!loop) return env.Undefined();
-  auto o = info[0].As<Napi::Object>();
+net::ListenOptions listenOptionsOf(Napi::Object o) {
   net::ListenOptions options;
   options.unixSocket = o.Get("unix").ToBoolean();
   options.host = o.Get("host").ToString();
@@ -125,14 +122,70 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
   options.backlog = o.Get("backlog").ToNumber().Int32Value();
   options.reusePort = o.Get("reusePort").ToBoolean();
   options.ipv6Only = o.Get("ipv6Only").ToBoolean();
+  return options;
+}
+
+ListenerConfig listenerConfigOf(Napi::Object o) {
   ListenerConfig config;
   config.noDelay = o.Get("noDelay").ToBoolean();
   config.keepAliveSeconds = o.Get("keepAlive").ToNumber().Int32Value();
   config.kind = protocol::Kind(o.Get("kind").ToNumber().Int32Value());
+  return config;
+}
+
+std::string addressOf(const net::ListenOptions& o) {
+  return o.unixSocket ? o.path : o.host + ":" + std::to_string(o.port);
+}
+
+// bindSocket({ unix, host, port, path, backlog, reusePort, ipv6Only }) -> fd
+// A listening socket that this process does not serve: a master process opens
+// it and hands it to worker processes.
+Napi::Value BindSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  net::ListenOptions options = listenOptionsOf(info[0].As<Napi::Object>());
+  int fd = net::listenSocket(options);
+  if (fd < 0) {
+    Napi::Error(env, ErrnoError(env, -fd, "listen", addressOf(options))).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  // Worker processes inherit it through spawn's stdio: no close-on-exec.
+  int flags = ::fcntl(fd, F_GETFD);
+  if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  return Napi::Number::New(env, fd);
+}
+
+// listenFd(fd, { noDelay, keepAlive, kind }) -> id
+Napi::Value ListenFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NodeLoop* loop = loopOf(info);
+  if (!loop) return env.Undefined();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int32_t id = loop->core().listenOn(fd, listenerConfigOf(info[1].As<Napi::Object>()));
+  if (id < 0) {
+    Napi::Error(env, ErrnoError(env, -id, "listen", "fd " + std::to_string(fd))).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  loop->updateRef();
+  return Napi::Number::New(env, id);
+}
+
+// closeFd(fd): a descriptor from bindSocket() that this process no longer needs.
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  net::closeFd(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+// listen({ unix, host, port, path, backlog, reusePort, ipv6Only, noDelay, keepAlive, kind }) -> id
+Napi::Value Listen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NodeLoop* loop = loopOf(info);
+  if (!loop) return env.Undefined();
+  auto o = info[0].As<Napi::Object>();
+  net::ListenOptions options = listenOptionsOf(o);
+  ListenerConfig config = listenerConfigOf(o);
   int32_t id = loop->core().listen(options, config);
   if (id < 0) {
-    std::string address = options.unixSocket ? options.path : options.host + ":" + std::to_string(options.port);
-    Napi::Error(env, ErrnoError(env, -id, "listen", address)).ThrowAsJavaScriptException();
+    Napi::Error(env, ErrnoError(env, -id, "listen", addressOf(options))).ThrowAsJavaScriptException();
     return env.Undefined();
   }
   loop->updateRef();
@@ -441,6 +494,9 @@ Napi::Value RaiseUncaught(const Napi::CallbackInfo& info) {
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init));
   exports.Set("listen", Napi::Function::New(env, Listen));
+  exports.Set("bindSocket", Napi::Function::New(env, BindSocket));
+  exports.Set("listenFd", Napi::Function::New(env, ListenFd));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("listenerPort", Napi::Function::New(env, ListenerPort));
   exports.Set("unlisten", Napi::Function::New(env, Unlisten));
   exports.Set("setAccepting", Napi::Function::New(env, SetAccepting));

@@ -107,10 +107,16 @@ uint8_t* Core::slabSpace(size_t need) {
 int32_t Core::listen(const net::ListenOptions& options, const ListenerConfig& config) {
   int fd = net::listenSocket(options);
   if (fd < 0) return fd;
+  return listenOn(fd, config);
+}
+
+int32_t Core::listenOn(int fd, const ListenerConfig& config) {
+  int rc = net::adoptListeningSocket(fd);
+  if (rc != 0) return rc;
   int32_t id = int32_t(listeners_.size());
   auto* l = new Listener(*this, fd, id, config);
   listeners_.push_back(l);
-  int rc = reactor_.watch(l, kReadable);
+  rc = reactor_.watch(l, kReadable);
   if (rc != 0) {
     unlisten(id);
     return rc;

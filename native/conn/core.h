@@ -51,6 +51,9 @@ class Core {
 
   // Listeners. listen() returns the id, or -errno.
   int32_t listen(const net::ListenOptions& options, const ListenerConfig& config);
+  // Serves a listening socket opened elsewhere (a master process); the core
+  // owns the descriptor from here on.
+  int32_t listenOn(int fd, const ListenerConfig& config);
   Listener* listener(int32_t id) const;
   void unlisten(int32_t id);
   void setAccepting(Listener* l, bool accepting);

@@ -109,6 +109,18 @@ int connectTcp(const std::string& host, int port) {
   return fd;
 }
 
+int adoptListeningSocket(int fd) {
+  int listening = 0;
+  socklen_t len = sizeof(listening);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0) return -errno;
+  if (!listening) return -EINVAL;
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return -errno;
+  int fdFlags = ::fcntl(fd, F_GETFD);
+  if (fdFlags < 0 || ::fcntl(fd, F_SETFD, fdFlags | FD_CLOEXEC) != 0) return -errno;
+  return 0;
+}
+
 int connectResult(int fd) {
   int err = 0;
   socklen_t len = sizeof(err);
