@@ -778,3 +778,30 @@ TEST(core_stash_index_belongs_to_the_delivery_that_carries_it) {
   CHECK_EQ(m[0], std::string("a"));
   CHECK(m[1] == big);
 }
+
+TEST(core_reply_before_bad_input_is_sent_before_the_close) {
+  // A good message and bad input in one read: the message is delivered, the
+  // reply to it is flushed, then the error and the close follow.
+  Server s(Kind::Text);
+  s.d.hook = [&](const Ev& e) {
+    if (!isMessage(e.type)) return;
+    Connection* conn = s.core->connectionEvenIfClosed(e.slot);
+    REQUIRE(conn);
+    CHECK_EQ(s.send(conn, "re:" + e.data + "\n"), kSent);
+  };
+  Client c(s.port);
+  int32_t slot = s.acceptOne();
+  REQUIRE(slot >= 0);
+  s.core->connection(slot)->maxPackageSize = 10;
+  REQUIRE(c.write("ok\n0123456789abc\nnever\n"));
+  REQUIRE(s.pumpUntil([&] { return s.d.count(kEventClose) == 1; }));
+  CHECK_EQ(s.d.messages(slot).size(), 1u);
+  REQUIRE(s.d.find(kEventError));
+  CHECK_EQ(s.d.find(kEventError)->a, kPackageTooLarge);
+  CHECK_EQ(s.d.find(kEventClose)->a, kClosedOnError);
+  CHECK(s.d.log.back().type == kEventClose);
+  std::string got;
+  uint64_t end = monoMs() + 2000;
+  while (!c.eof && !c.err && monoMs() < end) got += c.readAvailable();
+  CHECK_EQ(got, std::string("re:ok\n"));
+}
