@@ -36,6 +36,7 @@ const NATIVE_KINDS: Record<string, { kind: NativeProtocol; framing: Framing }> =
   text: { kind: NativeProtocol.Text, framing: Framing.Line },
   frame: { kind: NativeProtocol.Frame, framing: Framing.Length },
   websocket: { kind: NativeProtocol.WebSocket, framing: Framing.WsText },
+  http: { kind: NativeProtocol.Http, framing: Framing.None },
 };
 
 export class Worker {
@@ -76,6 +77,13 @@ export class Worker {
   onWebSocketPong: WebSocketDataCallback | undefined = undefined;
   onWebSocketClose: WebSocketCloseCallback | undefined = undefined;
 
+  /** HTTP: seconds to receive a complete request head; slower clients get 408 and are closed. */
+  headersTimeout = 30;
+  /** HTTP: seconds an idle keep-alive connection stays open. */
+  keepAliveTimeout = 5;
+  /** HTTP: the Server header of responses; null leaves it out. */
+  serverHeader: string | null = 'netwright';
+
   private readonly socketName: string | undefined;
   private readonly address: SocketAddress | undefined;
   private readonly options: Required<WorkerOptions>;
@@ -85,7 +93,7 @@ export class Worker {
   private _maxConnections = 0;
   private _idleTimeout = 0;
   private acceptPaused = false;
-  private setup: ConnectionSetup = { framing: Framing.None, userProtocol: null, websocket: false, transport: 'tcp' };
+  private setup: ConnectionSetup = { framing: Framing.None, userProtocol: null, websocket: false, http: false, transport: 'tcp' };
   private stopping: Promise<void> | null = null;
   private resolveStopped: (() => void) | null = null;
 
@@ -154,7 +162,13 @@ export class Worker {
     });
     this.listenerId = id;
     this.lastListenerId = id;
-    this.setup = { framing, userProtocol, websocket: kind === NativeProtocol.WebSocket, transport: this.transport };
+    this.setup = {
+      framing,
+      userProtocol,
+      websocket: kind === NativeProtocol.WebSocket,
+      http: kind === NativeProtocol.Http,
+      transport: this.transport,
+    };
     this.boundPort = address.transport === 'unix' ? undefined : native.listenerPort(id);
     registerListener(id, this);
     this.pushListenerLimits();
@@ -244,6 +258,11 @@ export class Worker {
       Math.max(0, Math.floor(this.maxHeadSize)),
       Math.round(Math.max(0, this.handshakeTimeout) * 1000),
       Math.round(Math.max(0, this.pingInterval) * 1000),
+    );
+    native.setHttpLimits(
+      this.listenerId,
+      Math.round(Math.max(0, this.headersTimeout) * 1000),
+      Math.round(Math.max(0, this.keepAliveTimeout) * 1000),
     );
   }
 

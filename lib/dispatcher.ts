@@ -1,6 +1,6 @@
 // Turns each batch of native event descriptors into user callbacks.
 import { setConnectionClosedHook, type TcpConnection } from './connection/TcpConnection';
-import { EVENT_TYPE_MASK, EVENT_WORDS, EventType, startCore } from './native';
+import { EVENT_STASHED, EVENT_TYPE_MASK, EVENT_WORDS, EventType, startCore } from './native';
 
 export interface ListenerOwner {
   /** @internal */ _accept(slot: number): TcpConnection | undefined;
@@ -22,6 +22,8 @@ type SlabBuffer = Buffer & {
   latin1Slice(start: number, end: number): string;
   utf8Slice(start: number, end: number): string;
 };
+
+const EMPTY = Buffer.alloc(0);
 
 function copyOut(bytes: Buffer, start: number, length: number): Buffer {
   const copy = Buffer.allocUnsafe(length);
@@ -45,22 +47,27 @@ function onBatch(count: number, large: Buffer[] | undefined): void {
     }
     const connection = bySlot[slot];
     if (!connection) continue;
+    const stashed = (word & EVENT_STASHED) !== 0;
     switch (type) {
       case EventType.AsciiMessage:
-        connection._received(bytes.latin1Slice(a, a + b));
+        connection._received(stashed ? large![a].toString('latin1') : bytes.latin1Slice(a, a + b));
         break;
       case EventType.Message:
-        connection._received(bytes.utf8Slice(a, a + b));
+        connection._received(stashed ? large![a].toString('utf8') : bytes.utf8Slice(a, a + b));
         break;
       case EventType.BinaryMessage:
-        connection._received(copyOut(bytes, a, b));
+        connection._received(stashed ? large![a] : copyOut(bytes, a, b));
         break;
-      case EventType.LargeMessage:
-        connection._received(large![a]);
+      case EventType.HttpRequest: {
+        const extras = word >>> 8;
+        const headLength = extras >>> 2;
+        const source = stashed ? large![a] : bytes;
+        const start = stashed ? 0 : a;
+        const head = (source as SlabBuffer).latin1Slice(start, start + headLength);
+        const body = b > headLength ? (stashed ? source.subarray(headLength) : copyOut(bytes, a + headLength, b - headLength)) : EMPTY;
+        connection._httpRequest(head, body, (extras & 1) !== 0, (extras & 2) !== 0);
         break;
-      case EventType.LargeText:
-        connection._received(large![a].toString('utf8'));
-        break;
+      }
       case EventType.Close:
         connection._closed();
         break;

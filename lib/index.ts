@@ -9,6 +9,14 @@ export {
 export { AsyncTcpConnection, type AsyncTcpConnectionOptions } from './connection/AsyncTcpConnection';
 export { WebSocketRequest } from './protocols/websocket/WebSocketRequest';
 export type { WebSocketType, WebSocketConnectCallback, WebSocketDataCallback, WebSocketCloseCallback } from './connection/TcpConnection';
+export { Request, type SessionSettings } from './protocols/http/Request';
+export { Response, Chunk, type HeaderValue } from './protocols/http/Response';
+export { Session } from './protocols/http/session/Session';
+export { MemorySessionStore } from './protocols/http/session/MemorySessionStore';
+export { FileSessionStore } from './protocols/http/session/FileSessionStore';
+export type { SessionStore } from './protocols/http/session/SessionStore';
+export type { UploadedFile } from './protocols/http/multipart';
+export type { CookieOptions } from './protocols/http/cookies';
 export { Timer } from './Timer';
 export { CONNECT_FAIL, SEND_FAIL, PACKAGE_TOO_LARGE, PROTOCOL_ERROR } from './errors';
 export type { ProtocolObject } from './protocols/protocol';

@@ -6,12 +6,10 @@ export const enum EventType {
   Accept = 1,
   Message = 2,
   AsciiMessage = 3,
-  LargeMessage = 4,
   Close = 5,
   Drain = 6,
   Error = 7,
   BinaryMessage = 8,
-  LargeText = 9,
   BufferFull = 10,
   Handshake = 11,
   Ping = 12,
@@ -20,8 +18,11 @@ export const enum EventType {
   WsCloseSent = 15,
   Connect = 16,
   ConnectFail = 17,
+  HttpRequest = 18,
 }
-export const EVENT_TYPE_MASK = 0xff;
+export const EVENT_TYPE_MASK = 0x7f;
+/** The payload did not fit the slab: `a` indexes the batch's stashed buffers. */
+export const EVENT_STASHED = 0x80;
 export const EVENT_WORDS = 4;
 
 export const enum SendResult {
@@ -41,6 +42,7 @@ export const enum Framing {
   WsBinary = 4,
   WsPing = 5,
   WsPong = 6,
+  HttpEnd = 7,
 }
 
 export const enum NativeProtocol {
@@ -48,6 +50,7 @@ export const enum NativeProtocol {
   Text = 1,
   Frame = 2,
   WebSocket = 3,
+  Http = 4,
 }
 
 export interface ListenRequest {
@@ -80,6 +83,9 @@ export interface NativeStats {
   headTooLarge: number;
   pingTimeouts: number;
   closeTimeouts: number;
+  httpErrors: number;
+  headersTimeouts: number;
+  keepAliveTimeouts: number;
 }
 
 /** [remoteIp, remotePort, localIp, localPort, bytesRead, bytesWritten] */
@@ -109,6 +115,7 @@ interface Binding {
   stats(): NativeStats;
   raiseUncaught(error: unknown): void;
   setWebSocketLimits(id: number, maxHeadSize: number, handshakeTimeoutMs: number, pingIntervalMs: number): void;
+  setHttpLimits(id: number, headersTimeoutMs: number, keepAliveTimeoutMs: number): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
   rejectWebSocket(slot: number, status: number, body: string): void;
   closeWebSocket(slot: number, code: number, reason: string): void;

@@ -35,6 +35,12 @@ export interface Statistics {
   pingTimeouts: number;
   /** WebSocket peers that did not answer our close frame within 5 s. */
   closeTimeouts: number;
+  /** HTTP requests the core answered itself with 4xx/5xx (bad input, limits, 408). */
+  httpErrors: number;
+  /** HTTP heads not complete within headersTimeout (answered 408). */
+  headersTimeouts: number;
+  /** Idle HTTP keep-alive connections closed after keepAliveTimeout. */
+  keepAliveTimeouts: number;
   /** Active Timer.add() timers. */
   timers: number;
 }
@@ -59,6 +65,9 @@ export function getStatistics(): Statistics {
     headTooLarge: s.headTooLarge,
     pingTimeouts: s.pingTimeouts,
     closeTimeouts: s.closeTimeouts,
+    httpErrors: s.httpErrors,
+    headersTimeouts: s.headersTimeouts,
+    keepAliveTimeouts: s.keepAliveTimeouts,
     timers: Timer.count(),
   };
 }

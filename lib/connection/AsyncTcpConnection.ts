@@ -43,6 +43,7 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
       framing: spec.framing,
       userProtocol: null,
       websocket: spec.kind === NativeProtocol.WebSocket,
+      http: false,
       transport: 'tcp',
     };
     super(null, -1, setup);

@@ -9,6 +9,9 @@ import { ReceiveBuffer } from './ReceiveBuffer';
 import { jsCounters } from './counters';
 import { startHandshake } from './websocketHandshake';
 import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
+import { HttpExchange, type HttpTransport } from '../protocols/http/HttpExchange';
+import { Request } from '../protocols/http/Request';
+import type { Chunk, Response } from '../protocols/http/Response';
 
 export type ConnectionStatus = 'connecting' | 'established' | 'closing' | 'closed';
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -25,6 +28,7 @@ export interface ConnectionSetup {
   framing: Framing;
   userProtocol: ProtocolObject | null;
   websocket: boolean;
+  http: boolean;
   transport: 'tcp' | 'unix';
 }
 
@@ -92,6 +96,8 @@ export class TcpConnection {
   declare private closedInfo: ConnectionInfo | undefined;
   /** Runs callbacks in the async context left by onConnect (worker.keepAsyncContext). */
   declare private runInContext: Runner | null | undefined;
+  declare private http: HttpExchange | undefined;
+  declare private drainWaiters: Array<() => void> | undefined;
 
   /** @internal */
   constructor(worker: Worker | null, slot: number, setup: ConnectionSetup) {
@@ -104,6 +110,7 @@ export class TcpConnection {
     this.userProtocol = setup.userProtocol;
     this.websocket = setup.websocket;
     this.websocketType = worker?.websocketType ?? 'text';
+    if (setup.http) this.http = new HttpExchange(this.httpTransport());
     if (
       slot >= 0 &&
       (TcpConnection.defaultMaxSendBufferSize !== 1048576 || TcpConnection.defaultMaxPackageSize !== 10485760)
@@ -177,8 +184,9 @@ export class TcpConnection {
    * bytes the kernel has not taken; false: refused (closing/closed, or the
    * queue is at or over maxSendBufferSize).
    */
-  send(data: string | Buffer | Uint8Array, raw = false): true | null | false {
+  send(data: string | Buffer | Uint8Array | Response | Chunk, raw = false): true | null | false {
     if (this._status !== 'established') return false;
+    if (this.http && !raw) return this.http.send(data);
     let framing = raw ? Framing.None : this.framing;
     if (this.websocket && !raw) {
       const type = this.websocketType;
@@ -344,8 +352,38 @@ export class TcpConnection {
     this.deliver(data);
   }
 
+  /** @internal A complete HTTP request (head validated natively). */
+  _httpRequest(head: string, body: Buffer, keepAlive: boolean, isHead: boolean): void {
+    if (this._status === 'closed' || !this.http) return;
+    const request = new Request(head, body, this, keepAlive, isHead);
+    this.http.received(request);
+    this.deliver(request);
+  }
+
+  private httpTransport(): HttpTransport {
+    return {
+      write: (bytes, end) =>
+        this._status === 'closed'
+          ? false
+          : this.interpret(native.send(this._slot, bytes, end ? Framing.HttpEnd : Framing.None, bytes.length)),
+      close: () => this.close(),
+      isOpen: () => this._status !== 'closed',
+      drained: () =>
+        new Promise<void>((resolve) => {
+          if (this._status === 'closed' || this.getSendBufferQueueSize() === 0) return resolve();
+          (this.drainWaiters ??= []).push(resolve);
+        }),
+      serverHeader: () => (this.worker ? this.worker.serverHeader : 'netwright'),
+    };
+  }
+
   /** @internal */
   _drained(): void {
+    const waiters = this.drainWaiters;
+    if (waiters?.length) {
+      this.drainWaiters = undefined;
+      for (const resolve of waiters) resolve();
+    }
     const drain = this.onBufferDrain ?? this.worker?.onBufferDrain;
     if (drain) this.call(drain, this);
   }
@@ -422,6 +460,7 @@ export class TcpConnection {
     this._status = 'closed';
     this.pending = null;
     this.received = null;
+    if (this.drainWaiters) this._drained();
     onConnectionClosed(this);
     const onClose = this.onClose ?? this.worker?.onClose;
     if (onClose) this.call(onClose, this);

@@ -26,6 +26,7 @@ enum Framing : int32_t {
   kFramingWsBinary = 4,
   kFramingWsPing = 5,
   kFramingWsPong = 6,
+  kFramingHttpEnd = 7,  // raw bytes that end an HTTP response
 };
 
 uint8_t wsOpcode(Framing f) {
@@ -246,7 +247,7 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
   int32_t admitted = core.admit(c);
   if (admitted != kSent) return Napi::Number::New(env, admitted);
   auto framing = Framing(info[2].As<Napi::Number>().Int32Value());
-  bool websocket = framing >= kFramingWsText;
+  bool websocket = framing >= kFramingWsText && framing <= kFramingWsPong;
   bool masked = websocket && c->isWebSocketClient();
   // A WebSocket header's size depends on the payload length, which a string
   // only reveals once encoded: reserve the largest, move the payload after.
@@ -296,7 +297,9 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
     header = exact;
   }
   if (trailer) dst[header + length] = '\n';
-  return Napi::Number::New(env, core.commit(c, header + length + trailer));
+  int32_t result = core.commit(c, header + length + trailer);
+  if (framing == kFramingHttpEnd && result != kPeerGone) core.httpResponded(c);
+  return Napi::Number::New(env, result);
 }
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -369,6 +372,17 @@ Napi::Value SetWebSocketLimits(const Napi::CallbackInfo& info) {
     l->maxHeadSize = uint32_t(info[1].As<Napi::Number>().Int64Value());
     l->handshakeTimeoutMs = uint64_t(info[2].As<Napi::Number>().Int64Value());
     l->pingIntervalMs = uint64_t(info[3].As<Napi::Number>().Int64Value());
+  }
+  return info.Env().Undefined();
+}
+
+// setHttpLimits(id, headersTimeoutMs, keepAliveTimeoutMs)
+Napi::Value SetHttpLimits(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Listener* l = listenerOf(info, &loop);
+  if (l) {
+    l->headersTimeoutMs = uint64_t(info[1].As<Napi::Number>().Int64Value());
+    l->keepAliveTimeoutMs = uint64_t(info[2].As<Napi::Number>().Int64Value());
   }
   return info.Env().Undefined();
 }
@@ -482,6 +496,9 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   o.Set("headTooLarge", double(s.headTooLarge));
   o.Set("pingTimeouts", double(s.pingTimeouts));
   o.Set("closeTimeouts", double(s.closeTimeouts));
+  o.Set("httpErrors", double(s.httpErrors));
+  o.Set("headersTimeouts", double(s.headersTimeouts));
+  o.Set("keepAliveTimeouts", double(s.keepAliveTimeouts));
   return o;
 }
 
@@ -511,6 +528,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("raiseUncaught", Napi::Function::New(env, RaiseUncaught));
   exports.Set("setWebSocketLimits", Napi::Function::New(env, SetWebSocketLimits));
+  exports.Set("setHttpLimits", Napi::Function::New(env, SetHttpLimits));
   exports.Set("acceptWebSocket", Napi::Function::New(env, AcceptWebSocket));
   exports.Set("rejectWebSocket", Napi::Function::New(env, RejectWebSocket));
   exports.Set("closeWebSocket", Napi::Function::New(env, CloseWebSocket));

@@ -87,13 +87,13 @@ void Connection::consume(uint8_t* data, size_t n) {
     core_.stats_.totalRequest++;
     return;
   }
-  if (kind_ == Kind::WebSocket) {
+  if (kind_ == Kind::WebSocket || kind_ == Kind::Http) {
     if (!tail_.empty()) {
       if (!tail_.append(data, n, core_.pool_)) return core_.failProtocol(this, kPackageTooLarge);
       processTail();
       return;
     }
-    size_t used = consumeWebSocket(data, n, true);
+    size_t used = consumeStateful(data, n, true);
     if (!closed_ && !failed_ && used < n && !tail_.append(data + used, n - used, core_.pool_))
       core_.failProtocol(this, kPackageTooLarge);
     return;
@@ -101,14 +101,18 @@ void Connection::consume(uint8_t* data, size_t n) {
   consumeFramed(data, n);
 }
 
+size_t Connection::consumeStateful(uint8_t* p, size_t n, bool inSlab) {
+  return kind_ == Kind::Http ? consumeHttp(p, n, inSlab) : consumeWebSocket(p, n, inSlab);
+}
+
 void Connection::processTail() {
   if (tail_.empty() || closed_) return;
-  if (kind_ != Kind::WebSocket) {
+  if (kind_ != Kind::WebSocket && kind_ != Kind::Http) {
     deliverFromTail();
     return;
   }
-  // consumeWebSocket may deliver the batch; the tail stays ours meanwhile.
-  size_t used = consumeWebSocket(tail_.data(), tail_.size(), false);
+  // This may deliver the batch; the tail stays ours meanwhile.
+  size_t used = consumeStateful(tail_.data(), tail_.size(), false);
   if (failed_) tail_.release(core_.pool_);
   else if (!closed_) tail_.consume(used, core_.pool_);
 }
@@ -213,9 +217,7 @@ void Connection::emitPayload(int32_t type, const uint8_t* bytes, size_t length, 
       core_.failProtocol(this, kPackageTooLarge);
       return;
     }
-    int32_t base = type & kEventTypeMask;
-    bool text = base == kEventMessage || base == kEventAsciiMessage;
-    core_.pushEvent(text ? kEventLargeText : kEventLargeMessage, slot_, index, int32_t(length));
+    core_.pushEvent(type | kEventStashed, slot_, index, int32_t(length));
     return;
   }
   uint8_t* dst = core_.slabSpace(length);

@@ -10,6 +10,7 @@
 #include "../protocol/framing.h"
 #include "../reactor/reactor.h"
 #include "byte_buffer.h"
+#include "http_session.h"
 #include "websocket_session.h"
 
 namespace nw {
@@ -56,6 +57,11 @@ class Connection final : public IoHandle {
   // Processes what the tail holds (after a WebSocket accept).
   void processTail();
 
+  size_t consumeStateful(uint8_t* p, size_t n, bool inSlab);
+  // HTTP receive path (http_receive.cc): returns the bytes consumed.
+  size_t consumeHttp(uint8_t* p, size_t n, bool inSlab);
+  void emitRequest(const uint8_t* p, size_t length, bool inSlab);
+
   // WebSocket receive path (websocket_receive.cc). Each returns the bytes it
   // consumed from p; the rest waits in the tail.
   size_t consumeWebSocket(uint8_t* p, size_t n, bool inSlab);
@@ -82,6 +88,7 @@ class Connection final : public IoHandle {
   size_t tailScanned_ = 0;   // bytes of tail_ known to hold no delimiter
   ByteBuffer out_;
   std::unique_ptr<WebSocketSession> ws_;
+  std::unique_ptr<HttpSession> http_;
 };
 
 }  // namespace nw

@@ -166,6 +166,8 @@ void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
   if (c->kind_ == protocol::Kind::WebSocket) {
     c->ws_.reset(new WebSocketSession());
     c->ws_->startedMs = c->lastActivityMs;
+  } else if (c->kind_ == protocol::Kind::Http) {
+    c->http_.reset(new HttpSession());
   }
   slots_[size_t(slot)] = c;
   if (reactor_.watch(c, kReadable) != 0) {
@@ -327,7 +329,7 @@ void Core::flushCorked() {
     for (Connection* c : batch) {
       c->dirty_ = false;
       if (c->closed_) continue;
-      if (c->failed_ && c->ws_) finishFailure(c);
+      if (c->failed_) finishFailure(c);
       flush(c, true);
     }
   }
@@ -421,6 +423,7 @@ void Core::sweep() {
       continue;
     }
     if (c->ws_) sweepWebSocket(c, now);
+    else if (c->http_) sweepHttp(c, now);
   }
 }
 

@@ -25,7 +25,7 @@ class CoreDelegate {
   // name are valid until this returns.
   virtual void deliverEvents(size_t count) = 0;
   // Keep a copy of a message too large for the slab; returns its index for
-  // kEventLargeMessage, or -1 when out of memory.
+  // an event flagged kEventStashed, or -1 when out of memory.
   virtual int32_t stashLarge(const uint8_t* data, size_t length) = 0;
   virtual uint64_t nowMs() = 0;
   // Events or input are waiting outside a batch: run one soon.
@@ -97,6 +97,8 @@ class Core {
                     size_t exceptCount);
   int32_t publish(Listener* l, const std::string& topic, uint8_t opcode, const uint8_t* payload, size_t length);
   bool subscribe(Connection* c, const std::string& topic);
+  // The user finished a response (the HTTP keep-alive clock restarts).
+  void httpResponded(Connection* c);
   bool unsubscribe(Connection* c, const std::string& topic);
   // Closes every connection and listener (process or worker teardown).
   void shutdown();
@@ -130,7 +132,13 @@ class Core {
   // arrived before) sends the close frame and closes.
   void failWebSocket(Connection* c, uint32_t closeCode, int32_t errorCode);
   void finishFailure(Connection* c);
+  void finishHttpFailure(Connection* c);
   void failConnect(Connection* c, const char* reason);
+  // HTTP (core_http.cc): answer `status` at the batch end (after the
+  // responses to earlier pipelined requests), then close.
+  void failHttp(Connection* c, int status, const char* error);
+  void queueRaw(Connection* c, const char* text);
+  void sweepHttp(Connection* c, uint64_t now);
   void closeAfterFlush(Connection* c);
   void scheduleFlush(Connection* c);
   void queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written);

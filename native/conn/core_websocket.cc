@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "../net/random.h"
+#include "../protocol/http/status.h"
 #include "../protocol/websocket/frame.h"
 #include "core.h"
 
@@ -14,21 +15,6 @@ namespace ws = protocol::websocket;
 namespace {
 
 constexpr uint64_t kCloseAnswerTimeoutMs = 5000;
-
-const char* reasonPhrase(int status) {
-  switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 426: return "Upgrade Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Error";
-  }
-}
 
 }  // namespace
 
@@ -49,7 +35,7 @@ void Core::closeAfterFlush(Connection* c) {
 }
 
 void Core::rejectHandshake(Connection* c, int status, const std::string& body) {
-  std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reasonPhrase(status) +
+  std::string response = "HTTP/1.1 " + std::to_string(status) + " " + protocol::http::reasonPhrase(status) +
                          "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n";
   if (status == 426) response += "Sec-WebSocket-Version: 13\r\n";
   response += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -134,6 +120,11 @@ void Core::failWebSocket(Connection* c, uint32_t closeCode, int32_t errorCode) {
 }
 
 void Core::finishFailure(Connection* c) {
+  if (c->http_) {
+    finishHttpFailure(c);
+    return;
+  }
+  if (!c->ws_) return;
   WebSocketSession& s = *c->ws_;
   if (!s.closeSent && s.failCode) {
     uint8_t frame[4];

@@ -5,18 +5,17 @@
 
 namespace nw {
 
-// Payload events carry a = slab offset, b = length (or, for the Large kinds,
-// a = index of a buffer the embedder stashed).
+// Payload events carry a = slab offset, b = length; when the payload did not
+// fit the slab the type has kEventStashed set and a = the index of a buffer
+// the embedder stashed. Bits above the low byte carry per-type extras.
 enum EventType : int32_t {
   kEventAccept = 1,          // a = listener id
   kEventMessage = 2,         // text, UTF-8
   kEventAsciiMessage = 3,    // text, pure ASCII
-  kEventLargeMessage = 4,    // binary, stashed
   kEventClose = 5,           // a = CloseReason
   kEventDrain = 6,
-  kEventError = 7,           // a = ErrorCode, b = detail (WebSocket close code, or 1 = buffer full)
+  kEventError = 7,           // a = ErrorCode, b = detail (WebSocket close code, HTTP status, or 1 = buffer full)
   kEventBinaryMessage = 8,   // binary
-  kEventLargeText = 9,       // text, stashed
   kEventBufferFull = 10,
   kEventHandshake = 11,      // the WebSocket upgrade request head
   kEventPing = 12,
@@ -25,8 +24,10 @@ enum EventType : int32_t {
   kEventWsCloseSent = 15,    // the core sent a close frame itself: a = code
   kEventConnect = 16,        // a client connection is established (after the 101 for ws://)
   kEventConnectFail = 17,    // a = errno, or 0 with the reason as payload
+  kEventHttpRequest = 18,    // head + body; type >> 8: bit 0 keep-alive, bit 1 HEAD, bits 2.. head length
 };
-constexpr int32_t kEventTypeMask = 0xFF;
+constexpr int32_t kEventTypeMask = 0x7F;
+constexpr int32_t kEventStashed = 0x80;
 
 constexpr int kEventWords = 4;
 

@@ -36,6 +36,9 @@ class Listener final : public IoHandle {
   uint32_t maxHeadSize = 16384;
   uint64_t handshakeTimeoutMs = 10000;
   uint64_t pingIntervalMs = 0;
+  // HTTP limits.
+  uint64_t headersTimeoutMs = 30000;
+  uint64_t keepAliveTimeoutMs = 5000;
 
  private:
   void acceptOverflow();

@@ -19,6 +19,9 @@ struct Stats {
   uint64_t headTooLarge = 0;       // heads over maxHeadSize (431)
   uint64_t pingTimeouts = 0;       // closed with 1001 after an unanswered ping
   uint64_t closeTimeouts = 0;      // peers that did not answer our close frame
+  uint64_t httpErrors = 0;         // HTTP requests answered 4xx/5xx by the core (bad input, limits)
+  uint64_t headersTimeouts = 0;    // HTTP heads not complete within headersTimeout (408)
+  uint64_t keepAliveTimeouts = 0;  // idle keep-alive HTTP connections closed
   uint64_t bytesRead = 0;
   uint64_t bytesWritten = 0;
 };

@@ -95,7 +95,7 @@ class Delegate final : public CoreDelegate {
 };
 
 bool inSlab(int32_t t) { return t == kEventMessage || t == kEventAsciiMessage || t == kEventBinaryMessage; }
-bool isStashed(int32_t t) { return t == kEventLargeMessage || t == kEventLargeText; }
+bool isStashed(int32_t t) { return (t & kEventStashed) && inSlab(t & kEventTypeMask); }
 
 std::string socketPath() {
   static std::string path = "/tmp/nw-fuzz-receive-" + std::to_string(::getpid()) + ".sock";
@@ -205,10 +205,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_ASSERT(error == nullptr);
       if (kind == protocol::Kind::Text) {
         // Text kinds only; ASCII exactly when every byte is below 0x80.
-        FUZZ_ASSERT(e.type == kEventAsciiMessage || e.type == kEventMessage || e.type == kEventLargeText);
-        if (e.type != kEventLargeText) FUZZ_ASSERT((e.type == kEventAsciiMessage) == naiveAscii(e.data));
+        int32_t base = e.type & kEventTypeMask;
+        FUZZ_ASSERT(base == kEventAsciiMessage || base == kEventMessage);
+        FUZZ_ASSERT((base == kEventAsciiMessage) == naiveAscii(e.data));
       } else {
-        FUZZ_ASSERT(e.type == kEventBinaryMessage || e.type == kEventLargeMessage);
+        FUZZ_ASSERT((e.type & kEventTypeMask) == kEventBinaryMessage);
       }
       got.push_back(e.data);
     } else if (e.type == kEventError) {

@@ -6,7 +6,7 @@
 namespace nw {
 namespace protocol {
 
-enum class Kind : uint8_t { Raw = 0, Text = 1, Frame = 2, WebSocket = 3 };
+enum class Kind : uint8_t { Raw = 0, Text = 1, Frame = 2, WebSocket = 3, Http = 4 };
 
 // length > 0: the first message is `length` bytes long (possibly more than
 //             are buffered yet);

@@ -28,22 +28,21 @@ struct Ev {
 };
 
 inline const char* typeName(int32_t t) {
+  if (t & kEventStashed) return "stashed";
   switch (t) {
     case kEventAccept: return "accept";
     case kEventMessage: return "message";
     case kEventAsciiMessage: return "ascii";
-    case kEventLargeMessage: return "large";
     case kEventClose: return "close";
     case kEventDrain: return "drain";
     case kEventError: return "error";
     case kEventBinaryMessage: return "binary";
-    case kEventLargeText: return "large-text";
   }
   return "?";
 }
 
 inline bool inSlab(int32_t t) { return t == kEventMessage || t == kEventAsciiMessage || t == kEventBinaryMessage; }
-inline bool isStashed(int32_t t) { return t == kEventLargeMessage || t == kEventLargeText; }
+inline bool isStashed(int32_t t) { return (t & kEventStashed) && inSlab(t & kEventTypeMask); }
 inline bool isMessage(int32_t t) { return inSlab(t) || isStashed(t); }
 
 inline uint64_t monoMs() {

@@ -1,0 +1,251 @@
+import * as fs from 'node:fs';
+
+import { contentTypeFor } from './mime';
+import { parseRange } from './range';
+import { Request } from './Request';
+import { Chunk, Response } from './Response';
+import { serializeCookie } from './cookies';
+
+const REASONS: Record<number, string> = {
+  100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content',
+  206: 'Partial Content', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified',
+  307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+  404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 413: 'Content Too Large',
+  415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 422: 'Unprocessable Content', 429: 'Too Many Requests',
+  500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+const FILE_PIECE = 64 * 1024;
+
+let dateSecond = 0;
+let dateValue = '';
+/** The Date header, computed once a second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateValue = new Date(now).toUTCString();
+  }
+  return dateValue;
+}
+
+/** What an HTTP connection needs from its TcpConnection. */
+export interface HttpTransport {
+  /** Raw bytes; `end` marks the end of a response. */
+  write(bytes: string | Uint8Array, end: boolean): true | null | false;
+  close(): void;
+  isOpen(): boolean;
+  /** Resolves when the send queue has drained (or at once when it is empty). */
+  drained(): Promise<void>;
+  serverHeader(): string | null;
+}
+
+type Sendable = Response | Chunk | string | Buffer | Uint8Array;
+
+/**
+ * Turns what the user sends on an HTTP connection into responses, in request
+ * order: status line and headers (Date, Server, Content-Length, Connection),
+ * HEAD without a body, chunked streaming, files with ranges and 304, the
+ * session cookie, keep-alive or close.
+ */
+export class HttpExchange {
+  private readonly waiting: Request[] = [];
+  private streamingRequest: Request | null | undefined; // set while a chunked response is open
+  private busy = false; // a file is being streamed: later sends wait
+  private readonly deferred: Sendable[] = [];
+
+  constructor(private readonly transport: HttpTransport) {}
+
+  /** A request arrived; its response is the next one sent after those before it. */
+  received(request: Request): void {
+    this.waiting.push(request);
+  }
+
+  send(data: Sendable): true | null | false {
+    if (this.busy) {
+      this.deferred.push(data);
+      return null;
+    }
+    if (data instanceof Chunk) return this.sendChunk(data);
+    const request = this.waiting.shift();
+    const response = data instanceof Response ? data : new Response(200, {}, Buffer.isBuffer(data) || typeof data === 'string' ? data : Buffer.from(data));
+    if (response._file) {
+      void this.sendFile(response, request);
+      return null;
+    }
+    if (/\bchunked\b/i.test(response.getHeader('transfer-encoding') ?? '')) {
+      this.streamingRequest = request ?? null;
+      return this.transport.write(this.head(response, request, -1), false);
+    }
+    const body = response.rawBody();
+    const status = response.getStatusCode();
+    const bodyAllowed = status >= 200 && status !== 204 && status !== 304;
+    const length = bodyAllowed ? (typeof body === 'string' ? Buffer.byteLength(body) : body.length) : -1;
+    const head = this.head(response, request, length);
+    const withBody = bodyAllowed && !request?._isHead && length > 0;
+    let result: true | null | false;
+    if (!withBody) result = this.transport.write(head, true);
+    else if (typeof body === 'string') result = this.transport.write(head + body, true);
+    else {
+      this.transport.write(head, false);
+      result = this.transport.write(body, true);
+    }
+    this.finish(request, response);
+    return result;
+  }
+
+  private sendChunk(chunk: Chunk): true | null | false {
+    const data = chunk.data;
+    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (length === 0) {
+      const request = this.streamingRequest;
+      this.streamingRequest = undefined;
+      const result = this.transport.write('0\r\n\r\n', true);
+      this.finish(request ?? undefined, null);
+      return result;
+    }
+    if (this.streamingRequest !== undefined && this.streamingRequest?._isHead) return true;
+    const sizeLine = `${length.toString(16)}\r\n`;
+    if (typeof data === 'string') return this.transport.write(sizeLine + data + '\r\n', false);
+    this.transport.write(sizeLine, false);
+    this.transport.write(data, false);
+    return this.transport.write('\r\n', false);
+  }
+
+  private head(response: Response, request: Request | undefined, contentLength: number): string {
+    const status = response.getStatusCode();
+    const version = request?.protocolVersion === '1.0' ? '1.0' : '1.1';
+    let head = `HTTP/${version} ${status} ${response.getReasonPhrase() ?? REASONS[status] ?? 'Unknown'}\r\n`;
+    const headers = response._headers;
+    const userClose = /\bclose\b/i.test(response.getHeader('connection') ?? '');
+    const keepAlive = (request ? request._keepAlive : true) && !userClose;
+    for (const [lower, [name, values]] of headers) {
+      if (lower === 'content-length' || lower === 'connection') continue;
+      if (lower === 'transfer-encoding' && contentLength >= 0) continue;
+      for (const value of values) head += `${name}: ${value}\r\n`;
+    }
+    if (!headers.has('date')) head += `Date: ${httpDate()}\r\n`;
+    const server = this.transport.serverHeader();
+    if (server && !headers.has('server')) head += `Server: ${server}\r\n`;
+    if (contentLength >= 0) {
+      if (!headers.has('content-type') && contentLength > 0) head += 'Content-Type: text/html;charset=utf-8\r\n';
+      head += `Content-Length: ${contentLength}\r\n`;
+    }
+    const sessionId = request?._finishSession();
+    if (sessionId) {
+      const settings = Request.session;
+      head += `Set-Cookie: ${serializeCookie(settings.name, sessionId, settings.cookie)}\r\n`;
+    }
+    head += keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n';
+    return head;
+  }
+
+  /** After a response: uploads removed; closed unless kept alive. */
+  private finish(request: Request | undefined, response: Response | null): void {
+    request?._cleanup();
+    const userClose = response ? /\bclose\b/i.test(response.getHeader('connection') ?? '') : false;
+    if ((request && !request._keepAlive) || userClose) this.transport.close();
+  }
+
+  private async sendFile(response: Response, request: Request | undefined): Promise<void> {
+    this.busy = true;
+    let fd: number | undefined;
+    try {
+      const file = response._file!;
+      let stat: fs.Stats;
+      try {
+        fd = await openForReading(file.path);
+        stat = await statOf(fd);
+        if (!stat.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      } catch {
+        if (fd !== undefined) fs.closeSync(fd);
+        fd = undefined;
+        this.sendNow(new Response(404, {}, 'Not Found'), request);
+        return;
+      }
+      const lastModified = new Date(Math.floor(stat.mtimeMs / 1000) * 1000);
+      const since = request?.header('if-modified-since');
+      if (since && !Number.isNaN(Date.parse(since)) && Date.parse(since) >= lastModified.getTime()) {
+        this.sendNow(new Response(304, { 'Last-Modified': lastModified.toUTCString() }), request);
+        return;
+      }
+      const base = Math.min(file.offset, stat.size);
+      const size = Math.min(file.length ?? stat.size - base, stat.size - base);
+      let start = base;
+      let end = base + size - 1;
+      let status = response.getStatusCode();
+      const range = parseRange(request?.header('range'), size);
+      const extra: Record<string, string> = {
+        'Last-Modified': lastModified.toUTCString(),
+        'Accept-Ranges': 'bytes',
+      };
+      if (range === 'unsatisfiable') {
+        this.sendNow(new Response(416, { 'Content-Range': `bytes */${size}` }), request);
+        return;
+      }
+      if (range) {
+        status = 206;
+        extra['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
+        start = base + range.start;
+        end = base + range.end;
+      }
+      if (!response.getHeader('content-type')) extra['Content-Type'] = contentTypeFor(file.path);
+      response.withStatus(status).withHeaders(extra);
+      const length = Math.max(0, end - start + 1);
+      const head = this.head(response, request, length);
+      if (request?._isHead || length === 0) {
+        this.transport.write(head, true);
+        this.finish(request, response);
+        return;
+      }
+      this.transport.write(head, false);
+      let position = start;
+      while (position <= end && this.transport.isOpen()) {
+        const piece = Buffer.allocUnsafe(Math.min(FILE_PIECE, end - position + 1));
+        const { bytesRead } = await readAt(fd, piece, position);
+        if (bytesRead === 0) break; // the file shrank: the connection cannot be kept
+        position += bytesRead;
+        const last = position > end;
+        const result = this.transport.write(bytesRead === piece.length ? piece : piece.subarray(0, bytesRead), last);
+        if (result === false) break;
+        if (result === null && !last) await this.transport.drained();
+      }
+      if (position <= end) this.transport.close();
+      else this.finish(request, response);
+    } finally {
+      if (fd !== undefined) fs.close(fd, () => {});
+      this.busy = false;
+      this.flushDeferred();
+    }
+  }
+
+  private sendNow(response: Response, request: Request | undefined): void {
+    const body = response.rawBody();
+    const status = response.getStatusCode();
+    const hasBody = status !== 304 && status !== 204;
+    const length = hasBody ? Buffer.byteLength(body as string) : -1;
+    const head = this.head(response, request, length);
+    this.transport.write(hasBody && !request?._isHead ? head + String(body) : head, true);
+    this.finish(request, response);
+  }
+
+  private flushDeferred(): void {
+    while (this.deferred.length && !this.busy && this.transport.isOpen()) this.send(this.deferred.shift()!);
+  }
+}
+
+function openForReading(path: string): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(path, 'r', (error, fd) => (error ? reject(error) : resolve(fd))));
+}
+
+function statOf(fd: number): Promise<fs.Stats> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (error, stat) => (error ? reject(error) : resolve(stat))));
+}
+
+function readAt(fd: number, buffer: Buffer, position: number): Promise<{ bytesRead: number }> {
+  return new Promise((resolve, reject) => {
+    fs.read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => (error ? reject(error) : resolve({ bytesRead })));
+  });
+}

@@ -1,0 +1,222 @@
+import * as os from 'node:os';
+
+import type { TcpConnection } from '../../connection/TcpConnection';
+import { parseCookies } from './cookies';
+import { parseMultipart, removeUploads, type MultipartLimits, type UploadedFile } from './multipart';
+import { parseQuery, type QueryValue } from './query';
+import { MemorySessionStore } from './session/MemorySessionStore';
+import { Session } from './session/Session';
+import type { SessionStore } from './session/SessionStore';
+
+export interface SessionSettings {
+  /** Cookie name; default 'NWSID'. */
+  name: string;
+  /** Where sessions live: MemorySessionStore (default), FileSessionStore, or your own SessionStore. */
+  store: SessionStore;
+  /** Seconds a session lives without being saved again; default 1440 (24 minutes). */
+  lifetime: number;
+  cookie: { path: string; domain?: string; secure: boolean; httpOnly: boolean; sameSite: 'Strict' | 'Lax' | 'None' };
+}
+
+/**
+ * An HTTP request, as Workerman's: the head was parsed and validated natively;
+ * headers, query, cookies and bodies are split here lazily, on first use.
+ */
+export class Request {
+  static session: SessionSettings = {
+    name: 'NWSID',
+    store: new MemorySessionStore(),
+    lifetime: 1440,
+    cookie: { path: '/', secure: false, httpOnly: true, sameSite: 'Lax' },
+  };
+  static uploads: MultipartLimits = {
+    maxFileSize: 10 * 1024 * 1024,
+    maxFiles: 20,
+    maxFields: 1000,
+    maxFieldSize: 1024 * 1024,
+    tmpDir: os.tmpdir(),
+  };
+
+  readonly connection: TcpConnection;
+  /** The body as received (chunked bodies decoded). */
+  readonly body: Buffer;
+  /** @internal */ readonly _keepAlive: boolean;
+  /** @internal */ readonly _isHead: boolean;
+
+  private readonly head: string;
+  private parsedHeaders: Record<string, string> | undefined;
+  private query: Record<string, QueryValue> | undefined;
+  private form: { fields: Record<string, QueryValue>; files: Record<string, UploadedFile | UploadedFile[]> } | undefined;
+  private cookies: Record<string, string> | undefined;
+  private sessionObject: Session | undefined;
+  private sessionIsNew = false;
+  /** Why the body could not be parsed (malformed or over-limit multipart), if it could not. */
+  bodyError: Error | undefined;
+
+  /** @internal */
+  constructor(head: string, body: Buffer, connection: TcpConnection, keepAlive: boolean, isHead: boolean) {
+    this.head = head;
+    this.body = body;
+    this.connection = connection;
+    this._keepAlive = keepAlive;
+    this._isHead = isHead;
+  }
+
+  get method(): string {
+    return this.head.slice(0, this.head.indexOf(' '));
+  }
+  /** The request target, e.g. "/search?q=1". */
+  get uri(): string {
+    const start = this.head.indexOf(' ') + 1;
+    return this.head.slice(start, this.head.indexOf(' ', start));
+  }
+  get path(): string {
+    const uri = this.uri;
+    const q = uri.indexOf('?');
+    return q < 0 ? uri : uri.slice(0, q);
+  }
+  get queryString(): string {
+    const uri = this.uri;
+    const q = uri.indexOf('?');
+    return q < 0 ? '' : uri.slice(q + 1);
+  }
+  /** '1.1' or '1.0'. */
+  get protocolVersion(): string {
+    const lineEnd = this.head.indexOf('\r\n');
+    return this.head.slice(lineEnd - 3, lineEnd);
+  }
+  get remoteAddress(): string {
+    return this.connection.getRemoteIp();
+  }
+  get remotePort(): number {
+    return this.connection.getRemotePort();
+  }
+
+  /** Query parameters (PHP-style: a[]=1, a[b]=1); all of them without a name. */
+  get(): Record<string, QueryValue>;
+  get(name: string, defaultValue?: QueryValue): QueryValue | undefined;
+  get(name?: string, defaultValue?: QueryValue): unknown {
+    this.query ??= parseQuery(this.queryString);
+    return name === undefined ? this.query : (this.query[name] ?? defaultValue);
+  }
+
+  /** Body parameters: application/x-www-form-urlencoded, JSON, or multipart/form-data fields. */
+  post(): Record<string, unknown>;
+  post(name: string, defaultValue?: unknown): unknown;
+  post(name?: string, defaultValue?: unknown): unknown {
+    const fields = this.parseBody().fields as Record<string, unknown>;
+    return name === undefined ? fields : (fields[name] ?? defaultValue);
+  }
+
+  /** Uploaded files of a multipart/form-data body: { name, tmpName, size, type, error }. Removed after the response. */
+  file(): Record<string, UploadedFile | UploadedFile[]>;
+  file(name: string): UploadedFile | UploadedFile[] | undefined;
+  file(name?: string): unknown {
+    const files = this.parseBody().files;
+    return name === undefined ? files : files[name];
+  }
+
+  /** Headers with lower-case names (repeated ones joined with ", "). */
+  header(): Record<string, string>;
+  header(name: string, defaultValue?: string): string | undefined;
+  header(name?: string, defaultValue?: string): unknown {
+    const headers = this.headers();
+    return name === undefined ? headers : (headers[name.toLowerCase()] ?? defaultValue);
+  }
+
+  cookie(): Record<string, string>;
+  cookie(name: string, defaultValue?: string): string | undefined;
+  cookie(name?: string, defaultValue?: string): unknown {
+    this.cookies ??= parseCookies(this.headers().cookie);
+    return name === undefined ? this.cookies : (this.cookies[name] ?? defaultValue);
+  }
+
+  rawBody(): string {
+    return this.body.toString('utf8');
+  }
+
+  rawHead(): string {
+    return this.head;
+  }
+
+  /** The Host header; without its port when asked. */
+  host(withoutPort = false): string | undefined {
+    const host = this.headers().host;
+    if (!host || !withoutPort) return host;
+    if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+    const colon = host.lastIndexOf(':');
+    return colon < 0 ? host : host.slice(0, colon);
+  }
+
+  /** The session, created on first use; saved when the response is sent. */
+  session(): Session {
+    if (this.sessionObject) return this.sessionObject;
+    const settings = Request.session;
+    const id = this.cookie(settings.name);
+    if (id && Session.isValidId(id)) {
+      this.sessionObject = new Session(settings.store, id, settings.lifetime);
+    } else {
+      this.sessionObject = new Session(settings.store, Session.createId(), settings.lifetime);
+      this.sessionIsNew = true;
+    }
+    return this.sessionObject;
+  }
+
+  /** @internal Saves the session; returns the Set-Cookie value when the browser must learn its id. */
+  _finishSession(): string | null {
+    const session = this.sessionObject;
+    if (!session) return null;
+    const before = session.id;
+    session.save();
+    return this.sessionIsNew || session.id !== before ? session.id : null;
+  }
+
+  /** @internal Removes spooled uploads (after the response). */
+  _cleanup(): void {
+    if (this.form) removeUploads(this.form.files);
+  }
+
+  private headers(): Record<string, string> {
+    if (this.parsedHeaders) return this.parsedHeaders;
+    const headers: Record<string, string> = Object.create(null);
+    const lines = this.head.split('\r\n');
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      if (!line) break;
+      const colon = line.indexOf(':');
+      const name = line.slice(0, colon).toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    }
+    return (this.parsedHeaders = headers);
+  }
+
+  private parseBody(): { fields: Record<string, QueryValue>; files: Record<string, UploadedFile | UploadedFile[]> } {
+    if (this.form) return this.form;
+    const type = (this.headers()['content-type'] ?? '').toLowerCase();
+    let form: { fields: Record<string, QueryValue>; files: Record<string, UploadedFile | UploadedFile[]> } = {
+      fields: Object.create(null),
+      files: Object.create(null),
+    };
+    if (this.body.length) {
+      if (type.startsWith('application/x-www-form-urlencoded')) {
+        form.fields = parseQuery(this.body.toString('utf8'));
+      } else if (type.startsWith('application/json') || type.endsWith('+json')) {
+        try {
+          const parsed: unknown = JSON.parse(this.body.toString('utf8'));
+          if (parsed && typeof parsed === 'object') form.fields = parsed as Record<string, QueryValue>;
+        } catch {
+          // not JSON: no fields
+        }
+      } else if (type.startsWith('multipart/form-data')) {
+        try {
+          form = parseMultipart(this.body, this.headers()['content-type']!, Request.uploads);
+        } catch (error) {
+          // A malformed or over-limit upload: no fields, no files; the reason is kept.
+          this.bodyError = error as Error;
+        }
+      }
+    }
+    return (this.form = form);
+  }
+}

@@ -1,0 +1,87 @@
+// The receive side of an HTTP/1.1 connection: request heads parsed natively,
+// bodies by Content-Length or chunked (decoded here), each complete request
+// handed on as one event; pipelined requests in order.
+#include "../protocol/http/request_head.h"
+#include "connection.h"
+#include "core.h"
+
+namespace nw {
+
+namespace http = protocol::http;
+
+size_t Connection::consumeHttp(uint8_t* p, size_t n, bool inSlab) {
+  HttpSession& s = *http_;
+  size_t pos = 0;
+  while (pos < n && !closed_ && !failed_) {
+    if (s.phase == HttpSession::kHead) {
+      if (!s.headStartedMs) s.headStartedMs = core_.delegate_.nowMs();
+      http::Limits limits;
+      if (listener_) limits.maxHeadSize = listener_->maxHeadSize;
+      if (!http::parseRequestHead(p + pos, n - pos, limits, &s.head)) break;
+      const http::RequestHead& h = s.head;
+      if (h.status) {
+        core_.failHttp(this, h.status, h.error);
+        return n;
+      }
+      if (h.body == http::Body::kLength && h.contentLength > maxPackageSize) {
+        // Decided from Content-Length, before reading the body.
+        core_.failHttp(this, 413, "request body too large");
+        return n;
+      }
+      if (h.expectContinue && h.body != http::Body::kNone) core_.queueRaw(this, "HTTP/1.1 100 Continue\r\n\r\n");
+      if (h.body == http::Body::kChunked) {
+        if (!s.assembled.append(p + pos, h.headLength, core_.pool_)) {
+          core_.failHttp(this, 413, "request too large");
+          return n;
+        }
+        pos += h.headLength;
+        s.phase = HttpSession::kChunkedBody;
+        continue;
+      }
+      s.phase = HttpSession::kLengthBody;
+    }
+    if (s.phase == HttpSession::kLengthBody) {
+      size_t total = s.head.headLength + size_t(s.head.contentLength);
+      if (n - pos < total) break;  // head and partial body wait in the tail
+      emitRequest(p + pos, total, inSlab);
+      pos += total;
+      continue;
+    }
+    // kChunkedBody
+    size_t used = 0;
+    bool tooLarge = false;
+    size_t limit = maxPackageSize;
+    auto sink = [&](const uint8_t* data, size_t length) {
+      if (tooLarge || s.chunked.decodedSize() + length > limit || !s.assembled.append(data, length, core_.pool_))
+        tooLarge = true;
+    };
+    http::ChunkedDecoder::Result r = s.chunked.feed(p + pos, n - pos, &used, sink);
+    pos += used;
+    if (tooLarge) {
+      core_.failHttp(this, 413, "request body too large");
+      return n;
+    }
+    if (r == http::ChunkedDecoder::kError) {
+      core_.failHttp(this, 400, "malformed chunked body");
+      return n;
+    }
+    if (r == http::ChunkedDecoder::kNeedMore) break;
+    emitRequest(s.assembled.data(), s.assembled.size(), false);
+    s.assembled.release(core_.pool_);
+    s.chunked = http::ChunkedDecoder();
+  }
+  return pos;
+}
+
+void Connection::emitRequest(const uint8_t* p, size_t length, bool inSlab) {
+  HttpSession& s = *http_;
+  const http::RequestHead& h = s.head;
+  int32_t extras = (h.keepAlive ? 1 : 0) | (h.head ? 2 : 0) | int32_t(h.headLength << 2);
+  s.phase = HttpSession::kHead;
+  s.headStartedMs = 0;
+  s.outstanding++;
+  core_.stats_.totalRequest++;
+  emitPayload(kEventHttpRequest | (extras << 8), p, length, inSlab);
+}
+
+}  // namespace nw

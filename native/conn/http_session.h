@@ -1,0 +1,27 @@
+// Per-connection HTTP/1.1 request state; allocated only for http connections.
+#pragma once
+#include <cstdint>
+
+#include "../protocol/http/request_head.h"
+#include "byte_buffer.h"
+
+namespace nw {
+
+struct HttpSession {
+  enum Phase : uint8_t {
+    kHead,          // reading a request head
+    kLengthBody,    // head parsed; waiting for Content-Length bytes (the head stays in front of them)
+    kChunkedBody,   // head copied to `assembled`; decoding chunks after it
+  };
+
+  Phase phase = kHead;
+  uint16_t errorStatus = 0;  // bad input: answer with this status at the batch end, then close
+  const char* error = "";
+  uint32_t outstanding = 0;  // requests handed to JS whose response has not ended
+  uint64_t headStartedMs = 0;  // first byte of an unfinished head; 0 when none
+  protocol::http::RequestHead head;
+  protocol::http::ChunkedDecoder chunked;
+  ByteBuffer assembled;  // head + decoded body of a chunked request
+};
+
+}  // namespace nw
