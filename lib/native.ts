@@ -110,6 +110,7 @@ interface Binding {
   destroy(slot: number): void;
   setReceiving(slot: number, receiving: boolean): void;
   setLimits(slot: number, maxSendBufferSize: number, maxPackageSize: number): void;
+  setKind(slot: number, kind: NativeProtocol): boolean;
   queueSize(slot: number): number;
   info(slot: number): ConnectionInfo | undefined;
   stats(): NativeStats;

@@ -2,7 +2,7 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 
 import { PACKAGE_TOO_LARGE, PROTOCOL_ERROR, SEND_FAIL, ERROR_MESSAGES, SEND_BUFFER_FULL_MESSAGE } from '../errors';
 import { Framing, native, SendResult, type ConnectionInfo } from '../native';
-import type { ProtocolObject } from '../protocols/protocol';
+import { resolveProtocol, type ProtocolObject } from '../protocols/protocol';
 import type { Worker } from '../Worker';
 import { invoke } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
@@ -51,7 +51,7 @@ export class TcpConnection {
 
   readonly id: number;
   readonly worker: Worker | null;
-  protocol: ProtocolObject | string | null;
+  private _protocol: ProtocolObject | string | null;
   readonly transport: 'tcp' | 'unix';
 
   // Rarely set members are declared, not initialised: an idle connection's
@@ -103,7 +103,7 @@ export class TcpConnection {
   constructor(worker: Worker | null, slot: number, setup: ConnectionSetup) {
     this.id = ++lastId;
     this.worker = worker;
-    this.protocol = worker ? worker.protocol : null;
+    this._protocol = worker ? worker.protocol : null;
     this.transport = setup.transport;
     this._slot = slot;
     this.framing = setup.framing;
@@ -117,6 +117,24 @@ export class TcpConnection {
     ) {
       this.pushLimits();
     }
+  }
+
+  /**
+   * The protocol of this connection. Assigning one in a callback switches a
+   * tcp/text/frame connection's splitting from then on; WebSocket and HTTP
+   * connections keep theirs.
+   */
+  get protocol(): ProtocolObject | string | null {
+    return this._protocol;
+  }
+  set protocol(protocol: ProtocolObject | string | null) {
+    const resolved = resolveProtocol(protocol);
+    this._protocol = protocol;
+    if (this.websocket || this.http || this._status === 'closed') return;
+    if (this._slot >= 0 && !native.setKind(this._slot, resolved.kind)) return;
+    this.framing = resolved.framing;
+    this.userProtocol = resolved.userProtocol;
+    this.packageLength = 0;
   }
 
   get status(): ConnectionStatus {

@@ -1,4 +1,5 @@
 import type { TcpConnection } from '../connection/TcpConnection';
+import { Framing, NativeProtocol } from '../native';
 
 /**
  * Workerman's protocol contract. `input` sees every byte buffered for the
@@ -37,4 +38,34 @@ export function assertProtocolObject(protocol: unknown): asserts protocol is Pro
   if (!p || typeof p.input !== 'function' || typeof p.decode !== 'function' || typeof p.encode !== 'function') {
     throw new TypeError('a protocol object needs input(), decode() and encode() functions');
   }
+}
+
+/** How each built-in scheme is split natively and framed on send. */
+export const NATIVE_KINDS: Record<string, { kind: NativeProtocol; framing: Framing }> = {
+  tcp: { kind: NativeProtocol.Raw, framing: Framing.None },
+  unix: { kind: NativeProtocol.Raw, framing: Framing.None },
+  text: { kind: NativeProtocol.Text, framing: Framing.Line },
+  frame: { kind: NativeProtocol.Frame, framing: Framing.Length },
+  websocket: { kind: NativeProtocol.WebSocket, framing: Framing.WsText },
+  http: { kind: NativeProtocol.Http, framing: Framing.None },
+};
+
+export interface ResolvedProtocol {
+  kind: NativeProtocol;
+  framing: Framing;
+  userProtocol: ProtocolObject | null;
+}
+
+/** A protocol name, object or null, as the native core and the send path need it. */
+export function resolveProtocol(protocol: ProtocolObject | string | null | undefined): ResolvedProtocol {
+  if (protocol === null || protocol === undefined) return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: null };
+  if (typeof protocol === 'string') {
+    const builtin = NATIVE_KINDS[protocol.toLowerCase()];
+    if (builtin) return { ...builtin, userProtocol: null };
+    const registered = lookupProtocol(protocol);
+    if (!registered) throw new Error(`unknown protocol "${protocol}"`);
+    return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: registered };
+  }
+  assertProtocolObject(protocol);
+  return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: protocol };
 }

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <string>
 
-#include <fcntl.h>
 
 #include "../conn/core.h"
 #include "../net/random.h"
@@ -150,8 +149,7 @@ Napi::Value BindSocket(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   // Worker processes inherit it through spawn's stdio: no close-on-exec.
-  int flags = ::fcntl(fd, F_GETFD);
-  if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  net::keepAcrossExec(fd);
   return Napi::Number::New(env, fd);
 }
 
@@ -326,6 +324,15 @@ Napi::Value SetReceiving(const Napi::CallbackInfo& info) {
   Connection* c = connectionOf(info, &loop);
   if (c) loop->core().setReceiving(c, info[1].ToBoolean());
   return info.Env().Undefined();
+}
+
+// setKind(slot, kind): a connection switches between raw, text and frame
+// splitting (connection.protocol set in a callback). Returns false otherwise.
+Napi::Value SetKind(const Napi::CallbackInfo& info) {
+  Connection* c = connectionOf(info);
+  auto kind = protocol::Kind(info[1].As<Napi::Number>().Int32Value());
+  bool ok = c && c->setKind(kind);
+  return Napi::Boolean::New(info.Env(), ok);
 }
 
 // setLimits(slot, maxSendBufferSize, maxPackageSize)
@@ -523,6 +530,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("destroy", Napi::Function::New(env, Destroy));
   exports.Set("setReceiving", Napi::Function::New(env, SetReceiving));
   exports.Set("setLimits", Napi::Function::New(env, SetLimits));
+  exports.Set("setKind", Napi::Function::New(env, SetKind));
   exports.Set("queueSize", Napi::Function::New(env, QueueSize));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("stats", Napi::Function::New(env, Stats));

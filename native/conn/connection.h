@@ -31,6 +31,16 @@ class Connection final : public IoHandle {
   bool closing() const { return closing_ || peerClosed_; }
   size_t queuedBytes() const { return out_.size(); }
   bool isWebSocketClient() const { return ws_ && ws_->client; }
+  // Switches between the stateless kinds (raw, text, frame); false otherwise.
+  bool setKind(protocol::Kind kind) {
+    auto stateless = [](protocol::Kind k) {
+      return k == protocol::Kind::Raw || k == protocol::Kind::Text || k == protocol::Kind::Frame;
+    };
+    if (!stateless(kind_) || !stateless(kind)) return false;
+    kind_ = kind;
+    tailScanned_ = 0;
+    return true;
+  }
 
   size_t maxPackageSize = 10 * 1024 * 1024;
   size_t maxSendBufferSize = 1024 * 1024;

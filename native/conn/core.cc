@@ -267,6 +267,8 @@ void Core::updateInterest(Connection* c) {
   if (!c->paused_ && !c->closing() && !held) want |= kReadable;
   // Input is held while JS decides the upgrade, but a peer that leaves is noticed.
   if (awaitingAccept && !c->paused_) want |= kPeerHangup;
+  // Paused or held: stay registered so that a reset is still noticed.
+  if (want == 0) want = kErrorsOnly;
   if (c->backlogged_) want |= kWritable;
   reactor_.watch(c, want);
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -114,12 +115,13 @@ int adoptListeningSocket(int fd) {
   socklen_t len = sizeof(listening);
   if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0) return -errno;
   if (!listening) return -EINVAL;
-  int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return -errno;
-  int fdFlags = ::fcntl(fd, F_GETFD);
-  if (fdFlags < 0 || ::fcntl(fd, F_SETFD, fdFlags | FD_CLOEXEC) != 0) return -errno;
+  // ioctl rather than fcntl: glibc >= 2.28 binds fcntl to fcntl64, above our floor.
+  int on = 1;
+  if (::ioctl(fd, FIONBIO, &on) != 0 || ::ioctl(fd, FIOCLEX) != 0) return -errno;
   return 0;
 }
+
+int keepAcrossExec(int fd) { return ::ioctl(fd, FIONCLEX) == 0 ? 0 : -errno; }
 
 int connectResult(int fd) {
   int err = 0;

@@ -38,6 +38,8 @@ int listenSocket(const ListenOptions& opts);  // the listening fd
 // Makes an inherited listening descriptor usable here (non-blocking,
 // close-on-exec); 0 or -errno (ENOTSOCK, EINVAL when it is not listening).
 int adoptListeningSocket(int fd);
+// Clears close-on-exec, so that a child process inherits the descriptor.
+int keepAcrossExec(int fd);
 // Starts a non-blocking connect to a numeric address; the fd becomes
 // writable when it completes (check connectResult()).
 int connectTcp(const std::string& host, int port);

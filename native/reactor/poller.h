@@ -10,6 +10,7 @@ enum Interest : uint32_t {
   kReadable = 1u << 0,
   kWritable = 1u << 1,
   kPeerHangup = 1u << 2,  // only the peer's FIN (or reset), without its data
+  kErrorsOnly = 1u << 3,  // registered, but woken only by errors and hangups (a reset)
 };
 
 enum Readiness : uint32_t {
