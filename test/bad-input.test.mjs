@@ -250,3 +250,13 @@ for (const [name, socketName, bytes, , expected] of precedingCases) {
     assert.deepEqual(c.data, Buffer.from(expected), 'the reply reached the peer before the close');
   });
 }
+
+test('the default maxPackageSize (10 MiB) applies: an 11 MB line is refused', T, async (t) => {
+  const h = harness(t);
+  const { w, ev } = await guardedServer(h, 'text://127.0.0.1:0');
+  const bad = await h.connect(w.port);
+  bad.write('q'.repeat(11 * 1024 * 1024));
+  await bad.waitEnd(10_000);
+  await until(() => ev.errors.length === 1, 'onError');
+  assert.equal(ev.errors[0].code, PACKAGE_TOO_LARGE);
+});

@@ -45,17 +45,20 @@ test('chat in headless Chromium: two pages join, one sends, the other sees it', 
   assert.ok(playwright, 'playwright-core not installed (NETWRIGHT_REQUIRE_ALL=1 makes this mandatory)');
   const { startChat } = await import('../examples/chat/server.mjs');
   const chat = await startChat({ host: '127.0.0.1', httpPort: 0, wsPort: 0 });
-  t.after(() => withTimeout(chat.stop(), 8000, 'chat.stop()'));
-
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netwright-chromium-'));
-  t.after(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
-  const context = await withTimeout(playwright.chromium.launchPersistentContext(userDataDir, {
+  let context = null;
+  // one hook, in order: browser first, then its profile, then the servers
+  t.after(async () => {
+    if (context) await withTimeout(context.close(), 10_000, 'close chromium').catch(() => {});
+    fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    await withTimeout(chat.stop(), 8000, 'chat.stop()');
+  });
+  context = await withTimeout(playwright.chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
     timeout: 30_000,
   }), 40_000, 'launch chromium');
-  t.after(() => withTimeout(context.close(), 10_000, 'close chromium').catch(() => {}));
 
   const consoleErrors = [];
   const open = async () => {

@@ -17,6 +17,7 @@ test('1,000 concurrent connections each get their own echo', T_LONG, async (t) =
     w.onClose = () => { closes++; };
   }, { backlog: 2048 });
 
+  const openBefore = Worker.getStatistics().connections;
   const clients = [];
   // Connect in waves of 100 so the test does not depend on the listen backlog.
   for (let i = 0; i < N; i += 100) {
@@ -46,6 +47,7 @@ test('1,000 concurrent connections each get their own echo', T_LONG, async (t) =
   for (const c of clients) c.end();
   await until(() => closes === N, `onClose for all ${N} (have ${closes})`, 15_000);
   await until(() => w.connections.size === 0, 'empty connections map');
+  assert.equal(Worker.getStatistics().connections, openBefore, 'statistics.connections back down');
 });
 
 test('connection ids are never reused after connections close', T_LONG, async (t) => {

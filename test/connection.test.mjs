@@ -227,3 +227,36 @@ test('onMessage may close the connection mid-batch; later messages of the batch 
   await sleep(50);
   assert.deepEqual(got, ['a', 'stop']);
 });
+
+test('close(data) from onConnect: the peer receives the data, then EOF', T, async (t) => {
+  const h = harness(t);
+  let closes = 0;
+  const w = await h.serve('frame://127.0.0.1:0', (w) => {
+    w.onConnect = (c) => { c.close(Buffer.from('go away')); };
+    w.onClose = () => { closes++; };
+  });
+  const c = await h.connect(w.port);
+  await c.waitEnd();
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(11);
+  assert.deepEqual(c.data, Buffer.concat([head, Buffer.from('go away')]));
+  await until(() => closes === 1, 'onClose');
+});
+
+test('send() and close() inside onClose are refused or ignored, without errors', T, async (t) => {
+  const h = harness(t);
+  const seen = [];
+  const w = await h.serve('text://127.0.0.1:0', (w) => {
+    w.onClose = (c) => {
+      seen.push(c.send('too late'));
+      c.close('also late');
+      c.destroy();
+      seen.push('done');
+    };
+  });
+  const c = await h.connect(w.port);
+  await until(() => w.connections.size === 1, 'connected');
+  c.end();
+  await until(() => seen.length === 2, 'onClose ran');
+  assert.deepEqual(seen, [false, 'done']);
+});

@@ -82,13 +82,61 @@ test('peer FIN while paused: messages are delivered after resumeRecv, then the c
   });
   const c = await h.connect(w.port);
   c.end('m1\nm2\n');
-  await sleep(200);
+  await sleep(100);
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  await sleep(500);
+  const cpuMs = Object.values(process.cpuUsage(cpu0)).reduce((a, b) => a + b, 0) / 1000;
+  assert.ok(cpuMs < 0.5 * (Date.now() - t0), `no busy loop on a paused connection with a pending FIN (${cpuMs} ms CPU)`);
   assert.deepEqual(log, [], 'paused: neither messages nor close yet');
   conn.resumeRecv();
   await until(() => log.includes('close'), 'close');
   assert.deepEqual(log, ['m1', 'm2', 'close']);
   await c.waitEnd();
   assert.equal(c.text, 'm1\nm2\n');
+});
+
+test('peer reset while paused: no busy loop; resumeRecv then closes it exactly once', T, async (t) => {
+  const h = harness(t);
+  let conn;
+  let closes = 0;
+  const w = await h.serve('text://127.0.0.1:0', (w) => {
+    w.onConnect = (c) => { conn = c; c.pauseRecv(); };
+    w.onClose = () => { closes++; };
+  });
+  const c = await h.connect(w.port);
+  c.write('held\n');
+  await until(() => conn, 'onConnect');
+  await sleep(50);
+  c.reset();
+  await sleep(100);
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  await sleep(500);
+  const cpuMs = Object.values(process.cpuUsage(cpu0)).reduce((a, b) => a + b, 0) / 1000;
+  assert.ok(cpuMs < 0.5 * (Date.now() - t0), `no busy loop on a paused connection after RST (${cpuMs} ms CPU)`);
+  conn.resumeRecv();
+  await until(() => closes === 1, 'onClose after resumeRecv', 3000);
+  await sleep(50);
+  assert.equal(closes, 1);
+  assert.equal(w.connections.size, 0);
+});
+
+test('peer reset while paused is noticed without resumeRecv (onClose fires once)', T, async (t) => {
+  const h = harness(t);
+  let closes = 0;
+  const w = await h.serve('text://127.0.0.1:0', (w) => {
+    w.onConnect = (c) => { c.pauseRecv(); };
+    w.onClose = () => { closes++; };
+  });
+  const c = await h.connect(w.port);
+  c.write('held\n');
+  await sleep(50);
+  c.reset();
+  await until(() => closes === 1, 'onClose for the reset connection while it is paused', 3000);
+  await sleep(50);
+  assert.equal(closes, 1);
+  assert.equal(w.connections.size, 0);
 });
 
 test('pauseRecv / resumeRecv are idempotent', T, async (t) => {

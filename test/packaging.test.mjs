@@ -79,7 +79,7 @@ test(`npm pack makes a tarball with dist/ and prebuilds/linux-x64/*.node (GLIBC 
   for (const f of ['package.json', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/native.js']) {
     assert.ok(files.includes(f), `${f} missing from tarball`);
   }
-  const unwanted = files.filter((f) => /^(build|test|bench|node_modules|native\/test|native\/fuzz|lib)\//.test(f) || /\.tgz$/.test(f));
+  const unwanted = files.filter((f) => /^(build|build-[^/]*|test|bench|examples|node_modules|native\/test|native\/fuzz|lib)\//.test(f) || /\.tgz$/.test(f));
   assert.deepEqual(unwanted, [], 'tarball ships build output, tests or sources it should not');
 
   // The shipped prebuild keeps the libc contract (same check as test/glibc.test.mjs).

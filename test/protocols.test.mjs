@@ -175,6 +175,34 @@ test('text:// long line (200 KB) arrives whole', T, async (t) => {
   assert.equal(msgs[1], 'short');
 });
 
+test('text:// mixed ASCII and non-ASCII lines in one read are each decoded as UTF-8', T, async (t) => {
+  const h = harness(t);
+  const { w, msgs } = await textEcho(h, '');
+  const c = await h.connect(w.port);
+  const lines = [];
+  for (let i = 0; i < 300; i++) lines.push(i % 3 === 0 ? `ascii ${i}` : i % 3 === 1 ? `é ${i} ü` : `${'k'.repeat(i)}世界${i}`);
+  lines.push('caf\u00e9', '\u00ff\u00fe', '🎉');
+  c.write(lines.join('\n') + '\n');
+  await c.waitLines(lines.length);
+  assert.deepEqual(msgs, lines);
+  assert.deepEqual(c.lines, lines);
+});
+
+test('text:// a 5 MB line with UTF-8 at both ends arrives whole', T, async (t) => {
+  const h = harness(t);
+  const msgs = [];
+  const w = await h.serve('text://127.0.0.1:0', (w) => { w.onMessage = (conn, d) => { msgs.push(d); }; });
+  const c = await h.connect(w.port);
+  const line = 'ü' + 'm'.repeat(5 * 1024 * 1024) + '世';
+  c.write('before\n' + line + '\nafter\n');
+  await until(() => msgs.length === 3, 'three messages', 15_000);
+  assert.equal(msgs.length, 3);
+  assert.equal(msgs[0], 'before');
+  assert.equal(msgs[1].length, line.length);
+  assert.ok(msgs[1] === line, 'long line intact');
+  assert.equal(msgs[2], 'after');
+});
+
 test('text:// send(data, raw=true) skips encoding (no \\n appended)', T, async (t) => {
   const h = harness(t);
   const w = await h.serve('text://127.0.0.1:0', (w) => {
@@ -421,4 +449,65 @@ test('Worker.getStatistics().totalRequest counts delivered messages', T, async (
   c.write('1\n2\n3\n');
   await c.waitLines(3);
   assert.equal(Worker.getStatistics().totalRequest - before, 3);
+});
+
+// ---------------------------------------------------------------- protocol selection
+
+test('text:// send(Buffer) also gets \n appended; send("") sends an empty line', T, async (t) => {
+  const h = harness(t);
+  const w = await h.serve('text://127.0.0.1:0', (w) => {
+    w.onMessage = (c) => { c.send(Buffer.from('buf')); c.send(''); c.send('end'); };
+  });
+  const c = await h.connect(w.port);
+  c.write('go\n');
+  await c.waitText('end\n');
+  assert.equal(c.text, 'buf\n\nend\n');
+});
+
+test('tcp:// send of an empty Buffer writes nothing and is not refused', T, async (t) => {
+  const h = harness(t);
+  const results = [];
+  const w = await h.serve('tcp://127.0.0.1:0', (w) => {
+    w.onMessage = (c) => { results.push(c.send(Buffer.alloc(0))); c.send('x'); };
+  });
+  const c = await h.connect(w.port);
+  c.write('go');
+  await c.waitText('x');
+  await sleep(30);
+  assert.equal(c.text, 'x');
+  assert.notEqual(results[0], false);
+});
+
+test('worker.protocol = "frame" on a tcp:// worker selects the built-in frame protocol', T, async (t) => {
+  const h = harness(t);
+  const msgs = [];
+  const w = await h.serve('tcp://127.0.0.1:0', (w) => {
+    w.protocol = 'frame';
+    w.onMessage = (c, d) => { msgs.push(d); c.send(d); };
+  });
+  const c = await h.connect(w.port);
+  c.write(Buffer.concat([frame('one'), frame('two')]));
+  await c.waitBytes(14);
+  assert.deepEqual(msgs.map(String), ['one', 'two']);
+  assert.deepEqual(c.data, Buffer.concat([frame('one'), frame('two')]));
+});
+
+test('connection.protocol set in onConnect overrides the worker protocol for that connection', T, async (t) => {
+  const h = harness(t);
+  const msgs = [];
+  let n = 0;
+  const w = await h.serve('tcp://127.0.0.1:0', (w) => {
+    w.onConnect = (c) => { if (n++ === 0) c.protocol = semicolonProtocol(); };
+    w.onMessage = (c, d) => { msgs.push(d); c.send(typeof d === 'string' ? d : 'raw'); };
+  });
+  const framed = await h.connect(w.port);
+  await until(() => n === 1, 'first onConnect');
+  const raw = await h.connect(w.port);
+  await until(() => n === 2, 'second onConnect');
+  framed.write('a;b;');
+  await framed.waitText('b;');
+  assert.equal(framed.text, 'a;b;');
+  raw.write('zz');
+  await raw.waitText('raw');
+  assert.equal(raw.text, 'raw');
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
 import { Worker } from 'netwright';
-import { T, harness, until, connectFails } from './helpers/harness.mjs';
+import { T, harness, until, connectFails, stopWorker } from './helpers/harness.mjs';
 
 let seq = 0;
 function sockPath(t) {
@@ -57,14 +57,14 @@ test('unix:// with the text protocol (worker.protocol = "text")', T, async (t) =
 test('unix:// stop() closes clients; the path is reusable', T, async (t) => {
   const h = harness(t);
   const path = sockPath(t);
-  const w = new Worker(`unix://${path}`);
+  const w = h.own(new Worker(`unix://${path}`));
   w.protocol = semi;
   w.onMessage = (c, d) => c.send(d);
   w.listen();
   const c = await h.connect({ path });
   c.write('x;');
   await c.waitText('x;');
-  await w.stop();
+  await stopWorker(w);
   await c.waitEnd();
   const again = await h.serve(`unix://${path}`, (w2) => { w2.protocol = semi; w2.onMessage = (cc, d) => cc.send(d + d); });
   assert.equal(again.transport, 'unix');

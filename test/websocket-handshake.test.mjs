@@ -385,18 +385,21 @@ test('a client that leaves while onWebSocketConnect is pending: no 101, no onWeb
   await until(() => connected === 1, 'onWebSocketConnected for the one that stayed');
 });
 
-test('a client that resets while onWebSocketConnect never settles is closed at once (no fd held by a hung hook)', T, async (t) => {
+test('clients that leave (FIN or RST) while onWebSocketConnect never settles are closed at once (no fd held by a hung hook)', T, async (t) => {
   const h = wsHarness(t);
   const closes = [];
   const w = await acceptingServer(h, (w) => {
     w.onWebSocketConnect = () => new Promise(() => {}); // never settles
     w.onClose = (c) => closes.push(c.id);
   });
+  const fin = await h.raw(w.port);
+  fin.write(handshakeRequest().text);
   const rst = await h.raw(w.port);
   rst.write(handshakeRequest().text);
-  await until(() => w.connections.size === 1, 'a pending handshake');
+  await until(() => w.connections.size === 2, 'two pending handshakes');
   await sleep(50);
-  rst.reset();
-  await until(() => closes.length === 1, 'onClose', 3000);
+  fin.destroy(); // FIN
+  rst.reset(); // RST
+  await until(() => closes.length === 2, `onClose for both (have ${closes.length})`, 3000);
   assert.equal(w.connections.size, 0);
 });

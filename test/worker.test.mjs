@@ -69,6 +69,11 @@ test('listen() throws an Error with code EADDRINUSE when the port is taken', T, 
   await cl.waitText('ok\n');
 });
 
+test('listen() failures other than EADDRINUSE also carry .code (unix path in a missing directory)', () => {
+  const w = new Worker('unix:///nonexistent-netwright-dir/x.sock');
+  assert.throws(() => w.listen(), (e) => e instanceof Error && e.code === 'ENOENT');
+});
+
 test('reusePort: two workers can listen on the same port and both serve', T, async (t) => {
   const h = harness(t);
   const a = await h.serve('text://127.0.0.1:0', (w) => { w.reusePort = true; w.onMessage = (c) => c.send('A'); });
@@ -111,11 +116,21 @@ test('stop(): flushes, closes every connection, refuses new ones, resolves when 
 });
 
 test('stop() with no connections resolves', T, async (t) => {
-  const w = new Worker('tcp://127.0.0.1:0');
+  const w = harness(t).own(new Worker('tcp://127.0.0.1:0'));
   w.listen();
   const port = w.port;
   await deadline(w.stop(), 5000, 'stop()');
   assert.equal(await connectFails(port), 'ECONNREFUSED');
+});
+
+test('stop() called twice: both promises resolve', T, async (t) => {
+  const h = harness(t);
+  const w = await h.serve('text://127.0.0.1:0');
+  const c = await h.connect(w.port);
+  await until(() => w.connections.size === 1, 'connected');
+  await deadline(Promise.all([w.stop(), w.stop()]), 5000, 'both stop() calls');
+  await c.waitEnd();
+  await deadline(w.stop(), 5000, 'a third stop() on a stopped worker');
 });
 
 test('unlisten(): existing connections keep working, new ones are refused', T, async (t) => {

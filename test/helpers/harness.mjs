@@ -6,6 +6,7 @@
 // importing it has no side effects beyond loading netwright.
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { after } from 'node:test';
 import { Worker } from 'netwright';
 
 export { sleep };
@@ -174,6 +175,21 @@ export async function stopWorker(worker, ms = 5000) {
   }
 }
 
+// Every worker a harness started, until it is stopped. After the last test of
+// a file, anything left is stopped, and if the process still has not exited
+// 10 s later (something keeps the loop alive), say what and exit non-zero so
+// a leak fails the file instead of hanging `npm test`.
+const liveWorkers = new Set();
+after(async () => {
+  for (const w of liveWorkers) {
+    try { await stopWorker(w); } catch {}
+  }
+  setTimeout(() => {
+    process.stderr.write(`test file did not exit 10 s after its last test; still active: ${JSON.stringify(process.getActiveResourcesInfo())}\n`);
+    process.exit(1);
+  }, 10_000).unref();
+});
+
 /**
  * Per-test resources: h.serve() and h.connect() register what they open;
  * after the test, clients are destroyed first, then workers are stopped.
@@ -186,6 +202,7 @@ export function harness(t) {
     const errors = [];
     for (const w of workers) {
       try { await stopWorker(w); } catch (e) { errors.push(e); }
+      liveWorkers.delete(w);
     }
     if (errors.length) throw errors[0];
   });
@@ -196,10 +213,11 @@ export function harness(t) {
       await setup(worker);
       worker.listen();
       workers.push(worker);
+      liveWorkers.add(worker);
       return worker;
     },
     /** Register a worker created elsewhere for cleanup. */
-    own(worker) { workers.push(worker); return worker; },
+    own(worker) { workers.push(worker); liveWorkers.add(worker); return worker; },
     async connect(target, ms) {
       const c = await connect(target, ms);
       clients.push(c);

@@ -206,9 +206,14 @@ export class WsClient {
     this.autoPong = false;
     this.waiters = new Set();
     this.key = null;
+    this._messages = [];
+    this._fragments = null; // { opcode, parts } of a message in progress
+    this.bytesReceived = 0;
     socket.on('data', (d) => {
-      this.raw = Buffer.concat([this.raw, d]);
-      this.buf = Buffer.concat([this.buf, d]);
+      this.bytesReceived += d.length;
+      // `raw` keeps the HTTP part only (everything when the answer is not a 101)
+      if (!this.response || this.response.status !== 101) this.raw = Buffer.concat([this.raw, d]);
+      this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
       this.parse();
       this.poke();
     });
@@ -228,9 +233,10 @@ export class WsClient {
       }
       if (this.response.status !== 101) return;
       const { frames, rest } = parseServerFrames(this.buf);
-      this.buf = Buffer.from(rest);
+      this.buf = rest;
       for (const f of frames) {
         this.frames.push(f);
+        this.assemble(f);
         if (this.autoPong && f.opcode === OP.PING) this.send(OP.PONG, f.payload);
       }
     } catch (e) {
@@ -281,25 +287,26 @@ export class WsClient {
   waitFrame(pred = () => true, what = 'a frame', ms = 5000, index = 0) {
     return this.wait((c) => c.frames.filter(pred)[index], what, ms);
   }
+  /** Reassemble data frames into messages as they arrive. */
+  assemble(f) {
+    if (f.opcode >= 0x8) return;
+    if (f.opcode !== OP.CONT) this._fragments = { opcode: f.opcode, parts: [f.payload] };
+    else if (this._fragments) this._fragments.parts.push(f.payload);
+    else return;
+    if (f.fin) {
+      const data = this._fragments.parts.length === 1 ? this._fragments.parts[0] : Buffer.concat(this._fragments.parts);
+      const opcode = this._fragments.opcode;
+      this._messages.push({ opcode, data, get text() { return data.toString('utf8'); } });
+      this._fragments = null;
+    }
+  }
   /** Data messages (text/binary), reassembled from fragments: [{ opcode, data: Buffer, text }]. */
   get messages() {
-    const out = [];
-    let cur = null;
-    for (const f of this.frames) {
-      if (f.opcode >= 0x8) continue;
-      if (f.opcode !== OP.CONT) cur = { opcode: f.opcode, parts: [f.payload] };
-      else if (cur) cur.parts.push(f.payload);
-      else continue;
-      if (f.fin && cur) {
-        const data = Buffer.concat(cur.parts);
-        out.push({ opcode: cur.opcode, data, text: data.toString('utf8') });
-        cur = null;
-      }
-    }
-    return out;
+    return this._messages;
   }
   waitMessages(n, ms = 5000) {
-    return this.wait((c) => c.messages.length >= n && c.messages, `${n} messages (have ${this.messages.length})`, ms);
+    return this.wait((c) => c.messages.length >= n && c.messages, `${n} messages`, ms)
+      .catch((e) => { throw new Error(`${e.message} (have ${this.messages.length})`); });
   }
   /** The first close frame: { code, reason, payload } (code undefined for an empty payload). */
   get closeFrame() {

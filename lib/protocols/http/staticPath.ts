@@ -17,7 +17,8 @@ function isInside(realRoot: string, candidate: string): boolean {
  * '..' segment after decoding (so `%2e%2e`, `..%2f` too) → null. The result is joined to the
  * absolute root, both are resolved with fs.realpathSync and the result must lie inside the
  * real root (symlinks pointing out of the root are refused; symlinks inside it are followed).
- * A regular file → its real path; a directory → the real path of its index.html if that is a
+ * A regular file → its real path (not when the path ends in '/' or '/.', nor when the root itself is a
+ * file); a directory → the real path of its index.html if that is a
  * regular file inside the root; anything else (missing, FIFO, device, ...) → null. Never throws.
  */
 export function resolveStaticPath(root: string, urlPath: string): string | null {
@@ -44,7 +45,10 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
     }
     if (!isInside(realRoot, real)) return null;
     const st = fs.statSync(real);
-    if (st.isFile()) return real;
+    if (st.isFile()) {
+      // a root that is a file is not a root, and 'file.txt/' names a directory that is not there
+      return real === realRoot || /(?:^|\/)\.?$/.test(decoded) ? null : real;
+    }
     if (!st.isDirectory()) return null;
     let index: string;
     try {

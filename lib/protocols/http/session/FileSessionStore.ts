@@ -42,10 +42,8 @@ export class FileSessionStore implements SessionStore {
     }
     if (!parsed || typeof parsed !== 'object') return null;
     const { expires, data } = parsed as { expires?: unknown; data?: unknown };
-    if (typeof expires !== 'number' || Date.now() >= expires) {
-      this.destroy(id);
-      return null;
-    }
+    // an expired file is left to gc(): unlinking here could race with another process's fresh write
+    if (typeof expires !== 'number' || Date.now() >= expires) return null;
     if (!data || typeof data !== 'object' || Array.isArray(data)) return null;
     return data as Record<string, unknown>;
   }
