@@ -1,0 +1,838 @@
+// netwright benchmark load generator.
+//
+// One thread, epoll, non-blocking sockets. Modes:
+//   echo    N connections, D messages in flight on each, for --warmup then --duration seconds
+//   storm   N concurrent slots: connect, (WebSocket handshake,) one echo, close, repeat
+//   idle    open K connections (WebSocket handshake for --proto ws), hold them, report server RSS
+//   fanout  K WebSocket subscribers + 1 publisher with D messages in flight; every message the
+//           publisher sends is expected once, in order, on every subscriber (and on the publisher)
+// Protocols (--proto): text (lines ending \n, --size counts the \n), frame (4-byte big-endian
+// total length including the header, --size is the total), raw (byte echo; a message is a
+// --size chunk of the stream), ws (masked client frames, --size is the payload; the length form
+// follows the size: <126, 16-bit, 64-bit).
+// Every echoed byte is compared with what was sent: each message carries its connection tag and
+// sequence number, so a length, order or content fault counts as an error and closes that
+// connection. Output: one JSON object on stdout. Progress and diagnostics go to stderr.
+//
+// Build: cc -O2 -o loadgen loadgen.c
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { P_TEXT, P_FRAME, P_RAW, P_WS };
+enum { M_ECHO, M_STORM, M_IDLE, M_FANOUT };
+enum { S_FREE, S_CONNECTING, S_HANDSHAKE, S_OPEN, S_DEAD };
+enum { WS_HDR, WS_DATA, WS_SKIP };
+
+#define RBUF_SIZE (256 * 1024)
+#define PUB_RING (1u << 16)
+
+typedef struct conn {
+  int fd;
+  uint8_t state, ws_phase, ws_fin, ws_in_msg, hdr_len, out_armed, is_pub, pad;
+  uint32_t tag;       // connection tag embedded in its messages
+  uint32_t etag;      // tag expected in received messages (the publisher's, for subscribers)
+  uint64_t sent, recvd;
+  uint32_t rx_off;    // bytes of the current expected unit already matched
+  uint32_t pend_len, pend_off;
+  uint64_t ws_left;   // payload bytes left in the current server frame
+  uint64_t t0;        // storm: cycle start
+  uint64_t cycles;    // storm: completed cycles of this slot
+  uint8_t hdr[14];
+  char key[25];
+  uint8_t *pend;      // bytes the kernel did not take yet
+  uint64_t *ts;       // send timestamps, ring indexed by seq
+  uint32_t ts_mask;
+  uint8_t *exp;       // expected bytes of the current unit
+  char *hs;           // handshake response being read
+  uint32_t hs_len;
+} conn;
+
+static struct {
+  const char *host, *path, *mode_name, *proto_name;
+  int port, conns, depth, size, proto, mode, pid, batch, verbose;
+  double duration, warmup, hold, timeout;
+} o = {"127.0.0.1", "/", "echo", "text", 0, 50, 1, 32, P_TEXT, M_ECHO, 0, 256, 0, 5, 1, 2, 0};
+
+static int ep;
+static conn *cs;
+static int nconns;
+static struct sockaddr_in addr;
+static uint8_t *rbuf, *tbuf;
+static size_t tbuf_cap;
+static char *pattern;
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+// counters
+static int measuring, finished, running;
+static uint64_t m_msgs, m_bytes, total_msgs;
+static uint64_t n_recv, n_send, n_wait;  // syscalls in the measured window (load-side cost)
+static uint64_t err_mismatch, err_closed, err_connect, err_handshake, err_protocol, err_unexpected;
+static int n_open, n_pending, n_dead, next_connect;
+static uint64_t hist[64 * 64 + 128];
+
+static uint64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+static uint64_t xrand(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+static void die(const char *m) {
+  fprintf(stderr, "loadgen: %s: %s\n", m, strerror(errno));
+  exit(2);
+}
+
+// ---- latency histogram: 64 sub-buckets per power of two (under 1.6% error) ----
+static inline int hidx(uint64_t v) {
+  if (v < 128) return (int)v;
+  int msb = 63 - __builtin_clzll(v), sh = msb - 6;
+  return (sh + 1) * 64 + (int)((v >> sh) - 64);
+}
+static inline uint64_t hval(int i) {
+  if (i < 128) return (uint64_t)i;
+  int sh = i / 64 - 1;
+  return (((uint64_t)(i % 64) + 64) << sh) + ((1ull << sh) >> 1);
+}
+static double percentile(double p) {
+  uint64_t total = 0;
+  for (size_t i = 0; i < sizeof hist / sizeof hist[0]; i++) total += hist[i];
+  if (!total) return 0;
+  uint64_t want = (uint64_t)(p * (double)total);
+  if (want >= total) want = total - 1;
+  uint64_t acc = 0;
+  for (size_t i = 0; i < sizeof hist / sizeof hist[0]; i++) {
+    acc += hist[i];
+    if (acc > want) return (double)hval((int)i) / 1000.0;
+  }
+  return 0;
+}
+static double hmax(void) {
+  for (int i = (int)(sizeof hist / sizeof hist[0]) - 1; i >= 0; i--)
+    if (hist[i]) return (double)hval(i) / 1000.0;
+  return 0;
+}
+
+// ---- SHA-1 and base64, for Sec-WebSocket-Accept ----
+static uint32_t rol(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+static void sha1(const uint8_t *msg, size_t len, uint8_t out[20]) {
+  uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
+  size_t total = ((len + 8) / 64 + 1) * 64;
+  uint8_t *b = calloc(total, 1);
+  memcpy(b, msg, len);
+  b[len] = 0x80;
+  uint64_t bits = (uint64_t)len * 8;
+  for (int i = 0; i < 8; i++) b[total - 1 - i] = (uint8_t)(bits >> (8 * i));
+  for (size_t off = 0; off < total; off += 64) {
+    uint32_t w[80];
+    for (int i = 0; i < 16; i++)
+      w[i] = (uint32_t)b[off + 4 * i] << 24 | (uint32_t)b[off + 4 * i + 1] << 16 | (uint32_t)b[off + 4 * i + 2] << 8 |
+             b[off + 4 * i + 3];
+    for (int i = 16; i < 80; i++) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    uint32_t a = h[0], bb = h[1], c = h[2], d = h[3], e = h[4];
+    for (int i = 0; i < 80; i++) {
+      uint32_t f, k;
+      if (i < 20) f = (bb & c) | (~bb & d), k = 0x5A827999;
+      else if (i < 40) f = bb ^ c ^ d, k = 0x6ED9EBA1;
+      else if (i < 60) f = (bb & c) | (bb & d) | (c & d), k = 0x8F1BBCDC;
+      else f = bb ^ c ^ d, k = 0xCA62C1D6;
+      uint32_t t = rol(a, 5) + f + e + k + w[i];
+      e = d, d = c, c = rol(bb, 30), bb = a, a = t;
+    }
+    h[0] += a, h[1] += bb, h[2] += c, h[3] += d, h[4] += e;
+  }
+  free(b);
+  for (int i = 0; i < 5; i++)
+    for (int j = 0; j < 4; j++) out[4 * i + j] = (uint8_t)(h[i] >> (24 - 8 * j));
+}
+static void base64(const uint8_t *in, size_t n, char *out) {
+  static const char T[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i = 0, j = 0;
+  for (; i + 2 < n; i += 3) {
+    uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+    out[j++] = T[v >> 18], out[j++] = T[(v >> 12) & 63], out[j++] = T[(v >> 6) & 63], out[j++] = T[v & 63];
+  }
+  if (i < n) {
+    uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+    out[j++] = T[v >> 18], out[j++] = T[(v >> 12) & 63];
+    out[j++] = i + 1 < n ? T[(v >> 6) & 63] : '=';
+    out[j++] = '=';
+  }
+  out[j] = 0;
+}
+
+// ---- /proc of the server under test ----
+static int read_cpu(int pid, uint64_t *ut, uint64_t *st) {
+  char p[64], buf[2048];
+  snprintf(p, sizeof p, "/proc/%d/stat", pid);
+  FILE *f = fopen(p, "r");
+  if (!f) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *s = strrchr(buf, ')');
+  if (!s) return -1;
+  // fields after ")": 3 state ... 14 utime 15 stime
+  unsigned long long u = 0, t = 0;
+  if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &u, &t) != 2) return -1;
+  *ut = u, *st = t;
+  return 0;
+}
+static long read_rss_kb(int pid) {
+  char p[64], line[256];
+  snprintf(p, sizeof p, "/proc/%d/status", pid);
+  FILE *f = fopen(p, "r");
+  if (!f) return -1;
+  long kb = -1;
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, "VmRSS:", 6)) kb = strtol(line + 6, NULL, 10);
+  fclose(f);
+  return kb;
+}
+
+// ---- messages ----
+static const char HEX[] = "0123456789abcdef";
+// payload: 4 hex digits of tag, 12 of sequence, then letters depending on the sequence
+static void payload(uint8_t *d, uint32_t n, uint32_t tag, uint64_t seq, int nl) {
+  uint8_t h[16];
+  for (int i = 0; i < 4; i++) h[i] = (uint8_t)HEX[(tag >> (12 - 4 * i)) & 15];
+  for (int i = 0; i < 12; i++) h[4 + i] = (uint8_t)HEX[(seq >> (44 - 4 * i)) & 15];
+  uint32_t body = nl ? n - 1 : n, k = body < 16 ? body : 16;
+  memcpy(d, h, k);
+  if (body > 16) memcpy(d + 16, pattern + seq % 26, body - 16);
+  if (nl) d[n - 1] = '\n';
+}
+// the unit compared on receive: whole message (text, raw, frame) or payload (ws)
+static void unit(uint8_t *d, uint32_t tag, uint64_t seq) {
+  uint32_t n = (uint32_t)o.size;
+  switch (o.proto) {
+    case P_TEXT: payload(d, n, tag, seq, 1); break;
+    case P_RAW: payload(d, n, tag, seq, 0); break;
+    case P_FRAME:
+      d[0] = (uint8_t)(n >> 24), d[1] = (uint8_t)(n >> 16), d[2] = (uint8_t)(n >> 8), d[3] = (uint8_t)n;
+      payload(d + 4, n - 4, tag, seq, 0);
+      break;
+    case P_WS: payload(d, n, tag, seq, 0); break;
+  }
+}
+static size_t wire_size(void) {
+  if (o.proto != P_WS) return (size_t)o.size;
+  size_t n = (size_t)o.size;
+  return n + 4 + (n < 126 ? 2 : n < 65536 ? 4 : 10);
+}
+// writes one message on the wire format into d, returns its length
+static size_t message(uint8_t *d, uint32_t tag, uint64_t seq) {
+  if (o.proto != P_WS) {
+    unit(d, tag, seq);
+    return (size_t)o.size;
+  }
+  uint64_t n = (uint64_t)o.size;
+  size_t h = 0;
+  d[h++] = 0x81;  // FIN + text
+  if (n < 126) d[h++] = (uint8_t)(0x80 | n);
+  else if (n < 65536) d[h++] = 0x80 | 126, d[h++] = (uint8_t)(n >> 8), d[h++] = (uint8_t)n;
+  else {
+    d[h++] = 0x80 | 127;
+    for (int i = 7; i >= 0; i--) d[h++] = (uint8_t)(n >> (8 * i));
+  }
+  uint32_t mask = (uint32_t)xrand();
+  uint8_t mk[4];
+  memcpy(mk, &mask, 4);
+  memcpy(d + h, mk, 4);
+  h += 4;
+  uint8_t *p = d + h;
+  payload(p, (uint32_t)n, tag, seq, 0);
+  uint64_t m8 = (uint64_t)mask | (uint64_t)mask << 32, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    memcpy(&v, p + i, 8);
+    v ^= m8;
+    memcpy(p + i, &v, 8);
+  }
+  for (; i < n; i++) p[i] ^= mk[i & 3];
+  return h + n;
+}
+
+// ---- connections ----
+static void ep_set(conn *c, uint32_t events, int op) {
+  struct epoll_event ev = {.events = events, .data.ptr = c};
+  if (epoll_ctl(ep, op, c->fd, &ev) < 0) die("epoll_ctl");
+}
+static void conn_close(conn *c, int dead) {
+  if (c->fd >= 0) close(c->fd);
+  if (c->state == S_OPEN) n_open--;
+  if (c->state == S_CONNECTING || c->state == S_HANDSHAKE) n_pending--;
+  c->fd = -1;
+  free(c->hs);
+  c->hs = NULL;
+  free(c->pend);
+  c->pend = NULL;
+  c->pend_len = c->pend_off = 0;
+  c->state = dead ? S_DEAD : S_FREE;
+  if (dead) n_dead++;
+}
+static void fail(conn *c, uint64_t *counter, const char *why) {
+  (*counter)++;
+  if (o.verbose) fprintf(stderr, "loadgen: conn %u: %s\n", c->tag, why);
+  // storm slots start over; other modes lose the connection
+  conn_close(c, o.mode != M_STORM);
+}
+static void conn_start(conn *c) {
+  c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c->fd < 0) {
+    err_connect++;
+    if (o.verbose) fprintf(stderr, "loadgen: socket: %s\n", strerror(errno));
+    c->state = o.mode == M_STORM ? S_FREE : S_DEAD;
+    if (c->state == S_DEAD) n_dead++;
+    return;
+  }
+  int one = 1;
+  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->t0 = now_ns();
+  c->rx_off = 0, c->ws_phase = WS_HDR, c->hdr_len = 0, c->ws_in_msg = 0, c->ws_left = 0, c->out_armed = 0;
+  c->state = S_CONNECTING;
+  n_pending++;
+  if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS) {
+    fail(c, &err_connect, strerror(errno));
+    return;
+  }
+  ep_set(c, EPOLLOUT, EPOLL_CTL_ADD);
+}
+
+static void send_bytes(conn *c, const uint8_t *d, size_t n) {
+  if (c->pend_len) {  // keep order behind what is queued
+    c->pend = realloc(c->pend, c->pend_len + n);
+    memcpy(c->pend + c->pend_len, d, n);
+    c->pend_len += (uint32_t)n;
+    return;
+  }
+  ssize_t w = send(c->fd, d, n, MSG_NOSIGNAL);
+  if (measuring) n_send++;
+  if (w < 0) {
+    if (errno != EAGAIN) {
+      fail(c, &err_closed, "send");
+      return;
+    }
+    w = 0;
+  }
+  if ((size_t)w < n) {
+    c->pend = malloc(n - (size_t)w);
+    memcpy(c->pend, d + w, n - (size_t)w);
+    c->pend_len = (uint32_t)(n - (size_t)w), c->pend_off = 0;
+    c->out_armed = 1;
+    ep_set(c, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+  }
+}
+static void flush_pending(conn *c) {
+  while (c->pend_off < c->pend_len) {
+    ssize_t w = send(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EAGAIN) return;
+      fail(c, &err_closed, "send");
+      return;
+    }
+    c->pend_off += (uint32_t)w;
+  }
+  free(c->pend);
+  c->pend = NULL;
+  c->pend_len = c->pend_off = 0;
+  c->out_armed = 0;
+  ep_set(c, EPOLLIN, EPOLL_CTL_MOD);
+}
+
+// send messages until D are in flight (echo), or the one message (storm)
+static void top_up(conn *c, uint64_t now) {
+  if (c->state != S_OPEN || c->pend_len || finished || !running) return;
+  if (o.mode == M_IDLE || (o.mode == M_FANOUT && !c->is_pub)) return;
+  uint64_t want = o.mode == M_STORM ? 1 : (uint64_t)o.depth;
+  uint64_t inflight = c->sent - c->recvd;
+  if (inflight >= want) return;
+  size_t n = 0;
+  for (; inflight < want; inflight++) {
+    c->ts[c->sent & c->ts_mask] = now;
+    n += message(tbuf + n, c->tag, c->sent);
+    c->sent++;
+  }
+  send_bytes(c, tbuf, n);
+}
+
+static conn *publisher(void) { return o.mode == M_FANOUT ? &cs[nconns - 1] : NULL; }
+
+static void complete(conn *c, uint64_t now) {
+  if (o.mode != M_FANOUT || c->is_pub) {
+    if (c->recvd >= c->sent) {
+      fail(c, &err_unexpected, "message received that was never sent");
+      return;
+    }
+  }
+  // storm: the latency is the whole cycle (connect, handshake, echo)
+  uint64_t t = o.mode == M_FANOUT  ? publisher()->ts[c->recvd & (PUB_RING - 1)]
+               : o.mode == M_STORM ? c->t0
+                                   : c->ts[c->recvd & c->ts_mask];
+  c->recvd++;
+  c->rx_off = 0;
+  total_msgs++;
+  if (measuring && !finished) {
+    m_msgs++;
+    m_bytes += (uint64_t)o.size;
+    hist[hidx(now > t ? now - t : 0)]++;
+  }
+  if (o.mode == M_STORM) {
+    c->cycles++;
+    conn_close(c, 0);  // the slot is restarted by the main loop
+  }
+}
+
+// compare received bytes against the expected unit stream; returns -1 if the connection failed
+static int consume_unit(conn *c, const uint8_t *p, size_t len, uint64_t now) {
+  uint32_t n = (uint32_t)o.size;
+  while (len) {
+    if (c->rx_off == 0) unit(c->exp, c->etag, c->recvd);
+    size_t k = n - c->rx_off;
+    if (k > len) k = len;
+    if (memcmp(c->exp + c->rx_off, p, k)) {
+      fail(c, &err_mismatch, "echoed bytes differ from what was sent (length, order or content)");
+      return -1;
+    }
+    c->rx_off += (uint32_t)k, p += k, len -= k;
+    if (c->rx_off == n) {
+      complete(c, now);
+      if (c->state != S_OPEN) return len ? -1 : 0;
+    }
+  }
+  return 0;
+}
+
+static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
+  uint32_t n = (uint32_t)o.size;
+  while (len) {
+    if (c->ws_phase == WS_HDR) {
+      c->hdr[c->hdr_len++] = *p++, len--;
+      if (c->hdr_len < 2) continue;
+      uint8_t l7 = c->hdr[1] & 0x7f;
+      if (c->hdr[1] & 0x80) {
+        fail(c, &err_protocol, "masked server frame");
+        return -1;
+      }
+      int need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0);
+      if (c->hdr_len < need) continue;
+      uint64_t plen = l7;
+      if (l7 == 126) plen = (uint64_t)c->hdr[2] << 8 | c->hdr[3];
+      if (l7 == 127) {
+        plen = 0;
+        for (int i = 0; i < 8; i++) plen = plen << 8 | c->hdr[2 + i];
+      }
+      int fin = c->hdr[0] >> 7, op = c->hdr[0] & 15;
+      c->hdr_len = 0;
+      c->ws_left = plen;
+      if (op == 8) {
+        fail(c, &err_closed, "server sent a close frame");
+        return -1;
+      }
+      if (op >= 8) {
+        c->ws_phase = plen ? WS_SKIP : WS_HDR;
+        continue;
+      }
+      if ((op == 0) != (c->ws_in_msg != 0)) {
+        fail(c, &err_protocol, "bad continuation / opcode sequence");
+        return -1;
+      }
+      if (c->ws_in_msg == 0 && c->rx_off == 0) unit(c->exp, c->etag, c->recvd);
+      c->ws_in_msg = 1;
+      c->ws_fin = (uint8_t)fin;
+      c->ws_phase = WS_DATA;
+      if (plen == 0) goto frame_end;
+      continue;
+    }
+    {
+      size_t k = c->ws_left < len ? (size_t)c->ws_left : len;
+      if (c->ws_phase == WS_DATA) {
+        if (c->rx_off + k > n || memcmp(c->exp + c->rx_off, p, k)) {
+          fail(c, &err_mismatch, "echoed payload differs from what was sent (length, order or content)");
+          return -1;
+        }
+        c->rx_off += (uint32_t)k;
+      }
+      p += k, len -= k, c->ws_left -= k;
+      if (c->ws_left) continue;
+      if (c->ws_phase == WS_SKIP) {
+        c->ws_phase = WS_HDR;
+        continue;
+      }
+    }
+  frame_end:
+    c->ws_phase = WS_HDR;
+    if (!c->ws_fin) continue;
+    c->ws_in_msg = 0;
+    if (c->rx_off != n) {
+      fail(c, &err_mismatch, "echoed message has the wrong length");
+      return -1;
+    }
+    complete(c, now);
+    if (c->state != S_OPEN) return len ? -1 : 0;
+  }
+  return 0;
+}
+
+static void on_open(conn *c, uint64_t now) {
+  c->state = S_OPEN;
+  n_pending--;
+  n_open++;
+  if (o.mode == M_STORM) {
+    c->sent = c->recvd = c->cycles;
+    top_up(c, now);
+  }
+  // echo: started by the main loop once every connection is open; fanout: publisher likewise
+}
+
+static void send_handshake(conn *c) {
+  uint8_t raw[16];
+  for (int i = 0; i < 16; i++) raw[i] = (uint8_t)xrand();
+  base64(raw, 16, c->key);
+  char req[512];
+  int n = snprintf(req, sizeof req,
+                   "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                   o.path, o.host, o.port, c->key);
+  send_bytes(c, (uint8_t *)req, (size_t)n);
+}
+
+static int check_handshake(conn *c, uint64_t now) {
+  char *end = memmem(c->hs, c->hs_len, "\r\n\r\n", 4);
+  if (!end) {
+    if (c->hs_len >= 4000) {
+      fail(c, &err_handshake, "handshake response too long");
+      return -1;
+    }
+    return 0;
+  }
+  size_t head = (size_t)(end - c->hs) + 4;
+  c->hs[head - 2] = 0;
+  if (strncmp(c->hs, "HTTP/1.1 101", 12)) {
+    fail(c, &err_handshake, "handshake not answered with 101");
+    return -1;
+  }
+  char cat[64], want[32];
+  snprintf(cat, sizeof cat, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", c->key);
+  uint8_t dg[20];
+  sha1((uint8_t *)cat, strlen(cat), dg);
+  base64(dg, 20, want);
+  int ok = 0;
+  for (char *line = strstr(c->hs, "\r\n"); line && *line; line = strstr(line + 2, "\r\n")) {
+    if (!strncasecmp(line + 2, "sec-websocket-accept:", 21)) {
+      char *v = line + 2 + 21;
+      while (*v == ' ') v++;
+      ok = !strncmp(v, want, 28);
+    }
+  }
+  if (!ok) {
+    fail(c, &err_handshake, "bad Sec-WebSocket-Accept");
+    return -1;
+  }
+  size_t rest = c->hs_len - head;
+  char *hs = c->hs;  // detached: a failure below frees the connection's buffers
+  c->hs = NULL;
+  c->hs_len = 0;
+  on_open(c, now);
+  int rc = 0;
+  if (rest && o.mode != M_IDLE) rc = consume_ws(c, (uint8_t *)hs + head, rest, now);
+  free(hs);
+  return rc;
+}
+
+static void on_readable(conn *c, uint64_t now) {
+  ssize_t r = recv(c->fd, rbuf, RBUF_SIZE, 0);
+  if (measuring) n_recv++;
+  if (r == 0) {
+    fail(c, &err_closed, "closed by server");
+    return;
+  }
+  if (r < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    fail(c, &err_closed, strerror(errno));
+    return;
+  }
+  if (c->state == S_HANDSHAKE) {
+    c->hs = realloc(c->hs, c->hs_len + (size_t)r + 1);
+    memcpy(c->hs + c->hs_len, rbuf, (size_t)r);
+    c->hs_len += (uint32_t)r;
+    check_handshake(c, now);
+    return;
+  }
+  if (c->state != S_OPEN) return;
+  if (o.mode == M_IDLE) return;  // idle connections ignore anything the server says
+  if (o.proto == P_WS) consume_ws(c, rbuf, (size_t)r, now);
+  else consume_unit(c, rbuf, (size_t)r, now);
+}
+
+static void on_event(conn *c, uint32_t ev, uint64_t now) {
+  if (c->state == S_CONNECTING) {
+    int err = 0;
+    socklen_t el = sizeof err;
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+    if (err || (ev & (EPOLLERR | EPOLLHUP))) {
+      fail(c, &err_connect, err ? strerror(err) : "connect failed");
+      return;
+    }
+    ep_set(c, EPOLLIN, EPOLL_CTL_MOD);
+    if (o.proto == P_WS) {
+      c->state = S_HANDSHAKE;
+      send_handshake(c);
+    } else {
+      on_open(c, now);
+    }
+    return;
+  }
+  if (ev & EPOLLIN || (ev & (EPOLLERR | EPOLLHUP))) {
+    on_readable(c, now);
+    if (c->state == S_FREE || c->state == S_DEAD) return;
+  }
+  if (ev & EPOLLOUT && c->pend_len) flush_pending(c);
+  if (c->state == S_OPEN && (o.mode == M_ECHO || (o.mode == M_FANOUT && c->is_pub)))
+    top_up(c, now);
+}
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: loadgen --port P [--host 127.0.0.1] [--mode echo|storm|idle|fanout]\n"
+          "  [--proto text|frame|raw|ws] [--conns N] [--depth D] [--size BYTES]\n"
+          "  [--duration S] [--warmup S] [--hold S] [--pid SERVER_PID] [--path /]\n"
+          "  [--batch PENDING_CONNECTS] [--timeout S] [--verbose]\n");
+  exit(2);
+}
+
+static double elapsed_s(uint64_t a, uint64_t b) { return (double)(b - a) / 1e9; }
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define ARG(name) (!strcmp(a, name) && v && (i++, 1))
+    if (ARG("--host")) o.host = v;
+    else if (ARG("--port")) o.port = atoi(v);
+    else if (ARG("--conns")) o.conns = atoi(v);
+    else if (ARG("--depth")) o.depth = atoi(v);
+    else if (ARG("--size")) o.size = atoi(v);
+    else if (ARG("--duration")) o.duration = atof(v);
+    else if (ARG("--warmup")) o.warmup = atof(v);
+    else if (ARG("--hold")) o.hold = atof(v);
+    else if (ARG("--timeout")) o.timeout = atof(v);
+    else if (ARG("--pid")) o.pid = atoi(v);
+    else if (ARG("--path")) o.path = v;
+    else if (ARG("--batch")) o.batch = atoi(v);
+    else if (ARG("--proto")) o.proto_name = v;
+    else if (ARG("--mode")) o.mode_name = v;
+    else if (!strcmp(a, "--verbose")) o.verbose = 1;
+    else usage();
+  }
+  if (!strcmp(o.proto_name, "text")) o.proto = P_TEXT;
+  else if (!strcmp(o.proto_name, "frame")) o.proto = P_FRAME;
+  else if (!strcmp(o.proto_name, "raw") || !strcmp(o.proto_name, "tcp")) o.proto = P_RAW, o.proto_name = "raw";
+  else if (!strcmp(o.proto_name, "ws")) o.proto = P_WS;
+  else usage();
+  if (!strcmp(o.mode_name, "echo")) o.mode = M_ECHO;
+  else if (!strcmp(o.mode_name, "storm")) o.mode = M_STORM;
+  else if (!strcmp(o.mode_name, "idle")) o.mode = M_IDLE;
+  else if (!strcmp(o.mode_name, "fanout")) o.mode = M_FANOUT, o.proto = P_WS, o.proto_name = "ws";
+  else usage();
+  if (!o.port || o.conns < 1 || o.depth < 1) usage();
+  if ((o.proto == P_TEXT && o.size < 2) || (o.proto == P_FRAME && o.size < 4) || o.size < 1) {
+    fprintf(stderr, "loadgen: --size too small for %s\n", o.proto_name);
+    return 2;
+  }
+  if (o.timeout <= 0) o.timeout = o.warmup + o.duration + o.hold + 60;
+
+  // raise our own open-file limit to the hard limit
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if ((rlim_t)o.conns + 16 > rl.rlim_cur) {
+    fprintf(stderr, "loadgen: %d connections exceed the open-file limit %llu\n", o.conns,
+            (unsigned long long)rl.rlim_cur);
+    return 2;
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)o.port);
+  if (inet_pton(AF_INET, o.host, &addr.sin_addr) != 1) {
+    fprintf(stderr, "loadgen: --host must be an IPv4 address\n");
+    return 2;
+  }
+  rng ^= (uint64_t)now_ns() * 0x2545F4914F6CDD1Dull;
+  pattern = malloc((size_t)o.size + 64);
+  for (int i = 0; i < o.size + 64; i++) pattern[i] = (char)('a' + i % 26);
+  rbuf = malloc(RBUF_SIZE);
+  tbuf_cap = wire_size() * (size_t)o.depth + 64;
+  tbuf = malloc(tbuf_cap);
+  ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) die("epoll_create1");
+
+  nconns = o.conns + (o.mode == M_FANOUT ? 1 : 0);
+  cs = calloc((size_t)nconns, sizeof(conn));
+  for (int i = 0; i < nconns; i++) {
+    conn *c = &cs[i];
+    c->fd = -1;
+    c->tag = c->etag = (uint32_t)i;
+    if (o.mode != M_IDLE) c->exp = malloc((size_t)o.size);
+    if (o.mode == M_ECHO || o.mode == M_STORM) {
+      uint32_t r = 1;
+      while (r < (uint32_t)o.depth) r <<= 1;
+      c->ts = malloc(sizeof(uint64_t) * r);
+      c->ts_mask = r - 1;
+    }
+  }
+  if (o.mode == M_FANOUT) {
+    conn *p = &cs[nconns - 1];
+    p->is_pub = 1;
+    p->ts = malloc(sizeof(uint64_t) * PUB_RING);
+    p->ts_mask = PUB_RING - 1;
+    for (int i = 0; i < nconns; i++) cs[i].etag = p->tag;
+  }
+
+  uint64_t t_start = now_ns(), deadline = t_start + (uint64_t)(o.timeout * 1e9);
+  uint64_t t_run = 0, t_meas = 0, t_end = 0, t_all_open = 0;
+  uint64_t ut0 = 0, st0 = 0, ut1 = 0, st1 = 0;
+  struct rusage ru0, ru1;
+  memset(&ru0, 0, sizeof ru0), memset(&ru1, 0, sizeof ru1);
+  long rss0 = o.pid ? read_rss_kb(o.pid) : -1, rss1 = -1;
+  int targets = o.mode == M_FANOUT ? o.conns : nconns;  // fanout: subscribers first
+  int pub_started = 0, timed_out = 0;
+  struct epoll_event evs[1024];
+
+  while (!finished) {
+    uint64_t now = now_ns();
+    if (now > deadline) {
+      timed_out = 1;
+      fprintf(stderr, "loadgen: timed out (open %d of %d, dead %d)\n", n_open, nconns, n_dead);
+      break;
+    }
+    // start connections, at most --batch pending at once
+    if (o.mode == M_STORM) {
+      for (int i = 0; i < nconns; i++)
+        if (cs[i].state == S_FREE && n_pending < o.batch) conn_start(&cs[i]);
+    } else {
+      while (next_connect < targets && n_pending < o.batch) conn_start(&cs[next_connect++]);
+    }
+    // phases
+    if (!t_run) {
+      int ready = o.mode == M_STORM || (next_connect >= targets && n_pending == 0);
+      if (ready && !t_all_open) {
+        t_all_open = now;
+        if (o.mode != M_STORM && n_open < targets)
+          fprintf(stderr, "loadgen: only %d of %d connections opened\n", n_open, targets);
+      }
+      if (ready && o.mode == M_FANOUT && !pub_started && now - t_all_open > 300000000ull) {
+        pub_started = 1;
+        conn_start(&cs[nconns - 1]);
+        next_connect = targets = nconns;
+      } else if (ready && o.mode == M_FANOUT && pub_started && cs[nconns - 1].state == S_OPEN) {
+        t_run = now;
+      } else if (ready && o.mode != M_FANOUT) {
+        t_run = now;
+      }
+      if (t_run) {
+        running = 1;
+        if (o.mode == M_IDLE) {
+          t_meas = now;
+          getrusage(RUSAGE_SELF, &ru0);
+        } else {
+          for (int i = 0; i < nconns; i++) top_up(&cs[i], now);
+        }
+      }
+    }
+    if (t_run && !t_meas && now - t_run >= (uint64_t)(o.warmup * 1e9)) {
+      t_meas = now;
+      measuring = 1;
+      memset(hist, 0, sizeof hist);
+      n_recv = n_send = n_wait = 0;
+      getrusage(RUSAGE_SELF, &ru0);
+      if (o.pid) read_cpu(o.pid, &ut0, &st0);
+    }
+    if (t_meas) {
+      double span = o.mode == M_IDLE ? o.hold : o.duration;
+      if (now - t_meas >= (uint64_t)(span * 1e9)) {
+        t_end = now;
+        if (o.pid) read_cpu(o.pid, &ut1, &st1), rss1 = read_rss_kb(o.pid);
+        getrusage(RUSAGE_SELF, &ru1);
+        finished = 1;
+        break;
+      }
+    }
+    if (o.mode != M_STORM && o.mode != M_IDLE && t_run && n_open == 0 && n_pending == 0) {
+      fprintf(stderr, "loadgen: every connection failed\n");
+      break;
+    }
+    int n = epoll_wait(ep, evs, 1024, 5);
+    if (measuring) n_wait++;
+    if (n < 0 && errno != EINTR) die("epoll_wait");
+    now = now_ns();
+    for (int i = 0; i < n; i++) {
+      conn *c = evs[i].data.ptr;
+      if (c->state == S_FREE || c->state == S_DEAD) continue;
+      on_event(c, evs[i].events, now);
+    }
+  }
+  if (!t_end) {
+    t_end = now_ns();
+    if (o.pid) read_cpu(o.pid, &ut1, &st1), rss1 = read_rss_kb(o.pid);
+  }
+  if (!measuring) memset(hist, 0, sizeof hist);
+
+  double win = t_meas ? elapsed_s(t_meas, t_end) : 0;
+  long tck = sysconf(_SC_CLK_TCK);
+  double cpu = o.pid && t_meas ? (double)((ut1 - ut0) + (st1 - st0)) / (double)tck : 0;
+  uint64_t errors = err_mismatch + err_closed + err_connect + err_handshake + err_protocol + err_unexpected;
+  uint64_t storm_cycles = 0;
+  for (int i = 0; i < nconns; i++) storm_cycles += cs[i].cycles;
+
+  printf("{\"mode\":\"%s\",\"proto\":\"%s\",\"conns\":%d,\"depth\":%d,\"size\":%d,", o.mode_name, o.proto_name,
+         o.conns, o.depth, o.size);
+  printf("\"window_s\":%.3f,\"messages\":%llu,\"msgs_per_sec\":%.1f,\"payload_bytes_per_sec\":%.1f,", win,
+         (unsigned long long)m_msgs, win > 0 ? (double)m_msgs / win : 0, win > 0 ? (double)m_bytes / win : 0);
+  printf("\"lat_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f},", percentile(0.5), percentile(0.99),
+         percentile(0.999), hmax());
+  printf("\"errors\":%llu,\"error_detail\":{\"mismatch\":%llu,\"closed\":%llu,\"connect\":%llu,\"handshake\":%llu,"
+         "\"protocol\":%llu,\"unexpected\":%llu},",
+         (unsigned long long)errors, (unsigned long long)err_mismatch, (unsigned long long)err_closed,
+         (unsigned long long)err_connect, (unsigned long long)err_handshake, (unsigned long long)err_protocol,
+         (unsigned long long)err_unexpected);
+  printf("\"open_at_end\":%d,\"dead\":%d,\"total_messages\":%llu,\"storm_cycles\":%llu,\"timed_out\":%s,", n_open,
+         n_dead, (unsigned long long)total_msgs, (unsigned long long)storm_cycles, timed_out ? "true" : "false");
+  printf("\"nofile_limit\":%llu,", (unsigned long long)rl.rlim_cur);
+  double lcpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+                (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+  printf("\"loadgen\":{\"cpu_util\":%.3f,\"recv_calls\":%llu,\"send_calls\":%llu,\"epoll_waits\":%llu},",
+         win > 0 && finished ? lcpu / win : 0, (unsigned long long)n_recv,
+         (unsigned long long)n_send, (unsigned long long)n_wait);
+  if (o.pid)
+    printf("\"server\":{\"pid\":%d,\"cpu_s\":%.3f,\"cpu_util\":%.3f,\"cpu_ns_per_msg\":%.1f,\"rss_kb_before\":%ld,"
+           "\"rss_kb_after\":%ld}",
+           o.pid, cpu, win > 0 ? cpu / win : 0, m_msgs ? cpu * 1e9 / (double)m_msgs : 0, rss0, rss1);
+  else printf("\"server\":null");
+  printf("}\n");
+  fflush(stdout);
+  for (int i = 0; i < nconns; i++)
+    if (cs[i].fd >= 0) close(cs[i].fd);
+  return timed_out ? 3 : 0;
+}

@@ -1,0 +1,30 @@
+'use strict';
+// Shared by the Node peer servers: the port from argv, peer dependencies resolved from the
+// repository's node_modules first, then bench/peers/node_modules (npm --prefix bench/peers install).
+const path = require('path');
+const { createRequire } = require('module');
+
+exports.port = () => {
+  const port = Number(process.argv[2] || process.env.PORT);
+  if (!Number.isInteger(port) || port <= 0) {
+    console.error('usage: <server> PORT');
+    process.exit(2);
+  }
+  return port;
+};
+
+exports.requirePeer = (name) => {
+  const roots = [path.join(__dirname, '..', '..', 'package.json'), path.join(__dirname, '..', 'peers', 'package.json')];
+  for (const root of roots) {
+    try {
+      return createRequire(root)(name);
+    } catch (e) {
+      if (e.code !== 'MODULE_NOT_FOUND') throw e;
+    }
+  }
+  console.log(`unavailable: npm package ${name} not installed (npm --prefix bench/peers install)`);
+  process.exit(3);
+};
+
+// Servers print "ready <port>" once listening; the runner waits for it.
+exports.ready = (port) => console.log(`ready ${port}`);
