@@ -259,9 +259,13 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
   size_t length = 0;
   uint8_t* dst = nullptr;
   if (type == napi_string) {
-    // Each UTF-16 unit is at most 3 UTF-8 bytes; napi also writes a NUL.
+    // Each UTF-16 unit is 1 to 3 UTF-8 bytes; napi also writes a NUL.
     size_t units = size_t(info[3].As<Napi::Number>().Int64Value());
     size_t room = units * 3 + 1;
+    // When the shortest and longest encodings need the same WebSocket header,
+    // its size is known now and the payload will not have to move.
+    if (websocket && protocol::websocket::headerSize(units, masked) == protocol::websocket::headerSize(units * 3, masked))
+      header = protocol::websocket::headerSize(units, masked);
     dst = core.reserve(c, header + room + trailer);
     if (!dst) return Napi::Number::New(env, kRefusedFull);
     napi_get_value_string_utf8(env, data, reinterpret_cast<char*>(dst + header), room, &length);

@@ -1,6 +1,5 @@
 // The receive side of a WebSocket connection: the upgrade head, then frames,
 // unmasked in place, validated, and handed on as messages or control events.
-#include "../protocol/ascii.h"
 #include "../protocol/websocket/frame.h"
 #include "../protocol/websocket/handshake.h"
 #include "../protocol/websocket/utf8.h"
@@ -126,8 +125,9 @@ size_t Connection::consumeFrames(uint8_t* p, size_t n, bool inSlab) {
 bool Connection::handleDataFrame(uint8_t opcode, bool fin, uint8_t* payload, size_t length, bool inSlab) {
   WebSocketSession& s = *ws_;
   uint8_t messageOpcode = opcode == ws::kContinuation ? s.messageOpcode : opcode;
+  bool nonAscii = opcode == ws::kContinuation && s.nonAscii;
   if (messageOpcode == ws::kText) {
-    s.utf8State = utf8::step(opcode == ws::kContinuation ? s.utf8State : utf8::kAccept, payload, length);
+    s.utf8State = utf8::step(opcode == ws::kContinuation ? s.utf8State : utf8::kAccept, payload, length, &nonAscii);
     if (s.utf8State == utf8::kReject || (fin && s.utf8State != utf8::kAccept)) {
       core_.failWebSocket(this, 1007, kProtocolError);
       return false;
@@ -135,12 +135,11 @@ bool Connection::handleDataFrame(uint8_t opcode, bool fin, uint8_t* payload, siz
   }
   if (fin && opcode != ws::kContinuation) {
     core_.stats_.totalRequest++;
-    int32_t type = opcode == ws::kBinary ? kEventBinaryMessage
-                   : protocol::isAscii(payload, length) ? kEventAsciiMessage
-                                                        : kEventMessage;
+    int32_t type = opcode == ws::kBinary ? kEventBinaryMessage : nonAscii ? kEventMessage : kEventAsciiMessage;
     emitPayload(type, payload, length, inSlab);
     return true;
   }
+  s.nonAscii = nonAscii;
   s.messageOpcode = messageOpcode;
   if (!s.fragments.append(payload, length, core_.pool_)) {
     core_.failWebSocket(this, 1009, kPackageTooLarge);
@@ -148,12 +147,11 @@ bool Connection::handleDataFrame(uint8_t opcode, bool fin, uint8_t* payload, siz
   }
   if (!fin) return true;
   core_.stats_.totalRequest++;
-  int32_t type = messageOpcode == ws::kBinary ? kEventBinaryMessage
-                 : protocol::isAscii(s.fragments.data(), s.fragments.size()) ? kEventAsciiMessage
-                                                                              : kEventMessage;
+  int32_t type = messageOpcode == ws::kBinary ? kEventBinaryMessage : nonAscii ? kEventMessage : kEventAsciiMessage;
   emitPayload(type, s.fragments.data(), s.fragments.size(), false);
   s.fragments.release(core_.pool_);
   s.messageOpcode = 0;
+  s.nonAscii = false;
   return true;
 }
 

@@ -23,6 +23,7 @@ struct WebSocketSession {
   bool pingOutstanding = false;
   uint8_t messageOpcode = 0;  // text or binary while a fragmented message is open
   uint8_t utf8State = 0;
+  bool nonAscii = false;  // the open fragmented text message has a byte >= 0x80
   uint16_t failCode = 0;  // a protocol error was found: close with this code at the batch end
   uint64_t startedMs = 0;
   uint64_t closeSentAtMs = 0;

@@ -27,8 +27,9 @@ const uint8_t kTransition[108] = {
 
 }  // namespace
 
-uint8_t step(uint8_t state, const uint8_t* p, size_t n) {
+uint8_t step(uint8_t state, const uint8_t* p, size_t n, bool* nonAscii) {
   size_t i = 0;
+  bool sawNonAscii = false;
   while (i < n) {
     if (state == kAccept) {
       // Skip ASCII eight bytes at a time.
@@ -40,10 +41,12 @@ uint8_t step(uint8_t state, const uint8_t* p, size_t n) {
       }
       if (i == n) break;
     }
+    sawNonAscii = sawNonAscii || p[i] >= 0x80;
     state = kTransition[state + kClass[p[i]]];
     if (state == kReject) return kReject;
     i++;
   }
+  if (nonAscii && sawNonAscii) *nonAscii = true;
   return state;
 }
 

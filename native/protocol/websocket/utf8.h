@@ -13,7 +13,9 @@ namespace utf8 {
 constexpr uint8_t kAccept = 0;
 constexpr uint8_t kReject = 12;
 
-uint8_t step(uint8_t state, const uint8_t* p, size_t n);
+// Advances the DFA over p[0..n); *nonAscii (when given) is set if any byte
+// was >= 0x80, so callers need no second pass to pick an ASCII fast path.
+uint8_t step(uint8_t state, const uint8_t* p, size_t n, bool* nonAscii = nullptr);
 
 inline bool valid(const uint8_t* p, size_t n) { return step(kAccept, p, n) == kAccept; }
 
