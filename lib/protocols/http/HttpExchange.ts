@@ -20,6 +20,21 @@ const FILE_PIECE = 64 * 1024;
 
 let dateSecond = 0;
 let dateValue = '';
+let prefixSecond = 0;
+let prefixServer: string | null = null;
+let prefixValue = '';
+
+/** Status line, Date, Server and Content-Type of a 200 text/html response, rebuilt once a second. */
+function okPrefix(server: string | null): string {
+  const date = httpDate();
+  if (dateSecond !== prefixSecond || server !== prefixServer) {
+    prefixSecond = dateSecond;
+    prefixServer = server;
+    prefixValue =
+      `HTTP/1.1 200 OK\r\nDate: ${date}\r\n` + (server ? `Server: ${server}\r\n` : '') + 'Content-Type: text/html;charset=utf-8\r\n';
+  }
+  return prefixValue;
+}
 /** The Date header, computed once a second. */
 function httpDate(): string {
   const now = Date.now();
@@ -70,6 +85,7 @@ export class HttpExchange {
     }
     if (data instanceof Chunk) return this.sendChunk(data);
     const request = this.waiting.shift();
+    if (typeof data === 'string' && request && !request._hasSession()) return this.sendText(data, request);
     const response = data instanceof Response ? data : new Response(200, {}, Buffer.isBuffer(data) || typeof data === 'string' ? data : Buffer.from(data));
     if (response._file) {
       void this.sendFile(response, request);
@@ -93,6 +109,18 @@ export class HttpExchange {
       result = this.transport.write(body, true);
     }
     this.finish(request, response);
+    return result;
+  }
+
+  /** The common case, a string answered with 200 text/html: no Response object, a cached head prefix. */
+  private sendText(body: string, request: Request): true | null | false {
+    const version = request.protocolVersion === '1.0' ? '1.0' : '1.1';
+    const keepAlive = request._keepAlive;
+    let head = version === '1.1' ? okPrefix(this.transport.serverHeader()) : okPrefix(this.transport.serverHeader()).replace('HTTP/1.1', 'HTTP/1.0');
+    head += `Content-Length: ${Buffer.byteLength(body)}\r\n${keepAlive ? 'Connection: keep-alive' : 'Connection: close'}\r\n\r\n`;
+    const result = this.transport.write(request._isHead ? head : head + body, true);
+    request._cleanup();
+    if (!keepAlive) this.transport.close();
     return result;
   }
 

@@ -171,9 +171,14 @@ export class Request {
     return this.sessionIsNew || session.id !== before ? session.id : null;
   }
 
+  /** @internal */
+  _hasSession(): boolean {
+    return this.sessionObject !== undefined;
+  }
+
   /** @internal Removes spooled uploads (after the response). */
   _cleanup(): void {
-    if (this.form) removeUploads(this.form.files);
+    if (this.form && Object.keys(this.form.files).length) removeUploads(this.form.files);
   }
 
   private headers(): Record<string, string> {

@@ -80,13 +80,14 @@ bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestH
   i++;
   if (lineLength - i != 8 || std::memcmp(head + i, "HTTP/1.", 7) != 0) return fail(out, 400, "malformed HTTP version");
   uint8_t minor = head[i + 7];
+  if (minor < '0' || minor > '9') return fail(out, 400, "malformed HTTP version");
   if (minor != '0' && minor != '1') return fail(out, 505, "HTTP version not supported");
   bool http11 = minor == '1';
   out->keepAlive = http11;
 
   // Header fields.
   size_t headers = 0, hosts = 0, lengths = 0, encodings = 0;
-  bool chunked = false, closeToken = false, keepAliveToken = false;
+  bool chunked = false, unsupportedEncoding = false, closeToken = false, keepAliveToken = false;
   const uint8_t* line = lineEnd + 1;
   while (line < stop) {
     const uint8_t* eol = static_cast<const uint8_t*>(std::memchr(line, '\n', size_t(stop - line)));
@@ -118,9 +119,12 @@ bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestH
       out->contentLength = length;
     } else if (equalsNoCase(name, nameLength, "transfer-encoding")) {
       if (encodings++) return fail(out, 400, "repeated Transfer-Encoding");
-      if (!(valueLength == 7 && strncasecmp(reinterpret_cast<const char*>(value), "chunked", 7) == 0))
-        return fail(out, 501, "only Transfer-Encoding: chunked is supported");
-      chunked = true;
+      if (valueLength == 7 && strncasecmp(reinterpret_cast<const char*>(value), "chunked", 7) == 0) {
+        chunked = true;
+      } else {
+        // Decided after every line is checked: a malformed head is a 400 first.
+        unsupportedEncoding = true;
+      }
     } else if (equalsNoCase(name, nameLength, "host")) {
       hosts++;
     } else if (equalsNoCase(name, nameLength, "connection")) {
@@ -134,6 +138,7 @@ bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestH
     line = eol + 1;
   }
   if (http11 && hosts != 1) return fail(out, 400, hosts ? "more than one Host header" : "missing Host header");
+  if (unsupportedEncoding) return fail(out, 501, "only Transfer-Encoding: chunked is supported");
   if (chunked && lengths) return fail(out, 400, "both Content-Length and Transfer-Encoding");
   if (chunked && !http11) return fail(out, 400, "Transfer-Encoding in an HTTP/1.0 request");
   if (chunked) out->body = Body::kChunked;
