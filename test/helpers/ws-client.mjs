@@ -467,9 +467,9 @@ export function wsHarness(t) {
     /** new Worker(socketName), setup(worker), listen(); returns the worker. */
     async serve(setup = () => {}, socketName = 'websocket://127.0.0.1:0') {
       const worker = new Worker(socketName);
+      workers.push(worker); // stopped after the test even if listen() throws half-way
       await setup(worker);
       worker.listen();
-      workers.push(worker);
       return worker;
     },
     own(x) { if (x instanceof Worker) workers.push(x); else clients.push(x); return x; },
