@@ -45,10 +45,7 @@ class ByteBuffer {
   }
 
   void release(BufferPool& pool) {
-    if (buf_) {
-      if (cap_ == BufferPool::kBlockSize) pool.give(buf_);
-      else std::free(buf_);
-    }
+    if (buf_) freeBlock(buf_, cap_, pool);
     buf_ = nullptr;
     head_ = tail_ = cap_ = 0;
   }
@@ -68,20 +65,23 @@ class ByteBuffer {
       tail_ = used;
       return true;
     }
-    size_t cap = cap_ ? cap_ : BufferPool::kBlockSize;
+    size_t cap = cap_ ? cap_ * 2 : BufferPool::blockFor(need);
+    if (cap == 0) cap = BufferPool::kBlockSize;
     while (cap < need) cap *= 2;
-    char* fresh = cap == BufferPool::kBlockSize ? pool.take() : static_cast<char*>(std::malloc(cap));
+    char* fresh = BufferPool::isBlock(cap) ? pool.take(cap) : static_cast<char*>(std::malloc(cap));
     if (!fresh) return false;
     if (used) std::memcpy(fresh, buf_ + head_, used);
-    if (buf_) {
-      if (cap_ == BufferPool::kBlockSize) pool.give(buf_);
-      else std::free(buf_);
-    }
+    if (buf_) freeBlock(buf_, cap_, pool);
     buf_ = fresh;
     cap_ = cap;
     head_ = 0;
     tail_ = used;
     return true;
+  }
+
+  static void freeBlock(char* buf, size_t cap, BufferPool& pool) {
+    if (BufferPool::isBlock(cap)) pool.give(buf, cap);
+    else std::free(buf);
   }
 
   char* buf_ = nullptr;

@@ -51,7 +51,7 @@ void checkGrowth(ByteBuffer& b, int which, size_t need) {
   size_t cap = capacityOf(b);
   if (cap == 0 || cap == knownCap[which]) return;  // same block (maybe compacted)
   FUZZ_ASSERT(cap >= need);
-  FUZZ_ASSERT(cap == BufferPool::kBlockSize || cap < 2 * need);
+  FUZZ_ASSERT(BufferPool::isBlock(cap) || cap < 2 * need);
   knownCap[which] = cap;
 }
 

@@ -66,7 +66,7 @@ TEST(byte_buffer_small_buffer_is_one_pool_block_and_reused) {
   ByteBuffer b;
   CHECK(b.append("x", 1, pool));
   uint8_t* first = b.data();
-  CHECK_EQ(malloc_usable_size(first), BufferPool::kBlockSize);
+  CHECK_EQ(malloc_usable_size(first), BufferPool::kSmallBlock);
   b.consume(1, pool);  // back to the pool
   CHECK(b.append("y", 1, pool));
   CHECK(b.data() == first);  // taken from the pool again

@@ -130,7 +130,7 @@ export class HttpExchange {
     if (length === 0) {
       const request = this.streamingRequest;
       this.streamingRequest = undefined;
-      const result = this.transport.write('0\r\n\r\n', true);
+      const result = this.transport.write(request?._isHead ? '' : '0\r\n\r\n', true);
       this.finish(request ?? undefined, null);
       return result;
     }

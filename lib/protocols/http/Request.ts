@@ -50,6 +50,7 @@ export class Request {
   private cookies: Record<string, string> | undefined;
   private sessionObject: Session | undefined;
   private sessionIsNew = false;
+  private sessionIdFromCookie: string | undefined;
   /** Why the body could not be parsed (malformed or over-limit multipart), if it could not. */
   bodyError: Error | undefined;
 
@@ -154,6 +155,7 @@ export class Request {
     const settings = Request.session;
     const id = this.cookie(settings.name);
     if (id && Session.isValidId(id)) {
+      this.sessionIdFromCookie = id;
       this.sessionObject = new Session(settings.store, id, settings.lifetime);
     } else {
       this.sessionObject = new Session(settings.store, Session.createId(), settings.lifetime);
@@ -166,9 +168,8 @@ export class Request {
   _finishSession(): string | null {
     const session = this.sessionObject;
     if (!session) return null;
-    const before = session.id;
     session.save();
-    return this.sessionIsNew || session.id !== before ? session.id : null;
+    return this.sessionIsNew || session.id !== this.sessionIdFromCookie ? session.id : null;
   }
 
   /** @internal */
