@@ -13,9 +13,12 @@ import {
 } from './connection/TcpConnection';
 import { registerListener, startDispatcher, unregisterListener } from './dispatcher';
 import { Framing, native, NativeProtocol } from './native';
-import { assertProtocolObject, lookupProtocol, registerProtocol, type ProtocolObject } from './protocols/protocol';
+import { lookupProtocol, NATIVE_KINDS, registerProtocol, resolveProtocol, type ProtocolObject } from './protocols/protocol';
 import { parseSocketName, type SocketAddress } from './socketName';
 import { getStatistics, type Statistics } from './statistics';
+import { runAll, stopAll } from './master/cli';
+import { defaultLogFile, defaultPidFile } from './master/files';
+import { inheritedSocket, registerWorker } from './master/role';
 
 export interface WorkerOptions {
   /** listen() backlog; default 511. */
@@ -30,14 +33,6 @@ export interface WorkerOptions {
   keepAlive?: number;
 }
 
-const NATIVE_KINDS: Record<string, { kind: NativeProtocol; framing: Framing }> = {
-  tcp: { kind: NativeProtocol.Raw, framing: Framing.None },
-  unix: { kind: NativeProtocol.Raw, framing: Framing.None },
-  text: { kind: NativeProtocol.Text, framing: Framing.Line },
-  frame: { kind: NativeProtocol.Frame, framing: Framing.Length },
-  websocket: { kind: NativeProtocol.WebSocket, framing: Framing.WsText },
-  http: { kind: NativeProtocol.Http, framing: Framing.None },
-};
 
 export class Worker {
   static registerProtocol(scheme: string, protocol: ProtocolObject): void {
@@ -46,6 +41,39 @@ export class Worker {
   static getStatistics(): Statistics {
     return getStatistics();
   }
+
+  // ---- Worker.runAll(): worker processes, the CLI, supervision (lib/master/) ----
+  /** The master's pid file; default `<script dir>/netwright.<script name>.pid`. The control socket is beside it. */
+  static pidFile = defaultPidFile();
+  /** Timestamped master lines; default `<script dir>/netwright.log`. */
+  static logFile = defaultLogFile();
+  /** Where a daemon's (`start -d`) stdout and stderr go. */
+  static stdoutFile = '/dev/null';
+  /** Runs the command in argv (start, stop, reload, status, ...): the master, or in a worker process its Worker. */
+  static runAll(): Promise<void> {
+    return runAll(Worker);
+  }
+  /** In a worker process: ends it (the master starts another); in the master: stops everything. */
+  static stopAll(): Promise<void> {
+    return stopAll();
+  }
+  /** 0..count-1 in its worker process; a replacement process gets the same id. */
+  id = 0;
+  /** Worker processes switch to this user (and group) after binding, when the master runs as root. */
+  user = '';
+  group = '';
+  /** false: a reload runs onWorkerReload and keeps the process. */
+  reloadable = true;
+  /** Seconds a stopping worker process gets before it is killed. */
+  stopTimeout = 2;
+  /** Seconds a graceful stop waits for connections to finish; 0 = as long as it takes. */
+  gracefulStopTimeout = 0;
+  /** In the worker process, before it accepts; a returned Promise is awaited. */
+  onWorkerStart: ((worker: Worker) => unknown) | undefined = undefined;
+  onWorkerStop: ((worker: Worker) => unknown) | undefined = undefined;
+  onWorkerReload: ((worker: Worker) => unknown) | undefined = undefined;
+  /** @internal creation order: a worker process finds its Worker by it */
+  readonly _index = registerWorker(this);
 
   name = 'none';
   count = 1;
@@ -121,6 +149,16 @@ export class Worker {
     else throw new Error(`unknown protocol "${scheme}" in "${socketName}": register it with Worker.registerProtocol()`);
   }
 
+  /** The socket name given to the constructor (Workerman's getSocketName()). */
+  getSocketName(): string | undefined {
+    return this.socketName;
+  }
+
+  /** @internal The listen options a master needs to bind this worker's socket. */
+  get _listenOptions(): { backlog: number; ipv6Only: boolean } {
+    return { backlog: this.options.backlog, ipv6Only: this.options.ipv6Only };
+  }
+
   /** From the socket name; after listen() the bound port (port 0 becomes the real one); undefined for unix. */
   get port(): number | undefined {
     return this.boundPort ?? this.address?.port;
@@ -145,13 +183,15 @@ export class Worker {
   /** Starts accepting in this process. Throws an Error with .code (EADDRINUSE, EACCES, ...) on failure. */
   listen(): void {
     if (!this.address || this.listenerId >= 0) return;
-    const { kind, framing, userProtocol } = this.resolveProtocol();
+    const { kind, framing, userProtocol } = resolveProtocol(this.protocol);
     startDispatcher();
     const address = this.address;
-    const id = native.listen({
+    const inherited = inheritedSocket(this); // runAll(): the socket the master bound, or the port it resolved
+    const served = { noDelay: this.options.noDelay, keepAlive: this.options.keepAlive, kind };
+    const id = inherited?.fd !== undefined ? native.listenFd(inherited.fd, served) : native.listen({
       unix: address.transport === 'unix',
       host: address.host,
-      port: address.port ?? 0,
+      port: inherited?.port ?? address.port ?? 0,
       path: address.path,
       backlog: this.options.backlog,
       reusePort: this.reusePort,
@@ -234,20 +274,6 @@ export class Worker {
     this.resolveStopped = null;
     this.stopping = null;
     resolve();
-  }
-
-  private resolveProtocol(): { kind: NativeProtocol; framing: Framing; userProtocol: ProtocolObject | null } {
-    const protocol = this.protocol;
-    if (protocol === null || protocol === undefined) return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: null };
-    if (typeof protocol === 'string') {
-      const builtin = NATIVE_KINDS[protocol.toLowerCase()];
-      if (builtin) return { ...builtin, userProtocol: null };
-      const registered = lookupProtocol(protocol);
-      if (!registered) throw new Error(`unknown protocol "${protocol}"`);
-      return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: registered };
-    }
-    assertProtocolObject(protocol);
-    return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: protocol };
   }
 
   private pushListenerLimits(): void {

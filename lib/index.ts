@@ -21,3 +21,4 @@ export { Timer } from './Timer';
 export { CONNECT_FAIL, SEND_FAIL, PACKAGE_TOO_LARGE, PROTOCOL_ERROR } from './errors';
 export type { ProtocolObject } from './protocols/protocol';
 export type { Statistics } from './statistics';
+export { processRole, type ProcessRole } from './master/role';

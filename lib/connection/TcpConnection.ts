@@ -432,6 +432,11 @@ export class TcpConnection {
     else startHandshake(this, head);
   }
 
+  /** @internal A WebSocket connection past its 101. */
+  get _isOpenWebSocket(): boolean {
+    return this.upgraded === true;
+  }
+
   /** @internal */
   _upgraded(): void {
     this.upgraded = true;
