@@ -12,6 +12,8 @@ const noWrk = (ctx) => (ctx.wrk ? null : 'skipped: wrk not installed (apt-get in
 // command(ctx, port) -> [file, args]; the port is appended; missing(ctx) -> reason to skip
 const subjects = {
   'netwright-text': { label: 'netwright', peer: false, command: withPort(node('netwright-text.mjs')) },
+  // Not a peer: the same server with keepAsyncContext, to show what that option costs.
+  'netwright-text-als': { label: 'netwright + keepAsyncContext', command: withPort(node('netwright-text-als.mjs')) },
   'netwright-tcp': { label: 'netwright', peer: false, command: withPort(node('netwright-tcp.mjs')) },
   'netwright-ws': { label: 'netwright', peer: false, command: withPort(node('netwright-ws-echo.mjs')) },
   'netwright-fanout': { label: 'netwright', peer: false, command: withPort(node('netwright-ws-fanout.mjs')) },
@@ -119,7 +121,7 @@ function maxIdle(ctx) {
 
 const scenarios = [
   echo({ id: 'tcp-text-d1', title: 'TCP text echo', proto: 'text', conns: 50, depth: 1, size: 32, subjects: ['netwright-text', 'node-text', 'bun-text', 'ceiling'] }),
-  echo({ id: 'tcp-text-d16', title: 'TCP text echo', proto: 'text', conns: 50, depth: 16, size: 32, subjects: ['netwright-text', 'node-text', 'bun-text', 'ceiling'] }),
+  echo({ id: 'tcp-text-d16', title: 'TCP text echo', proto: 'text', conns: 50, depth: 16, size: 32, subjects: ['netwright-text', 'node-text', 'bun-text', 'ceiling', 'netwright-text-als'] }),
   echo({ id: 'tcp-raw-d16', title: 'TCP raw echo', proto: 'raw', conns: 50, depth: 16, size: 32, subjects: ['netwright-tcp', 'node-raw', 'bun-raw', 'ceiling'] }),
   echo({ id: 'tcp-storm', title: 'Connection storm', mode: 'storm', proto: 'text', conns: 50, depth: 1, size: 32, unit: 'conn', subjects: ['netwright-text', 'node-text', 'bun-text', 'ceiling'] }),
   echo({ id: 'ws-d1-32', title: 'WebSocket echo', proto: 'ws', conns: 50, depth: 1, size: 32, quick: false, subjects: ['netwright-ws', 'ws', 'bun-ws'] }),
