@@ -91,7 +91,7 @@ export class Worker {
   onBufferDrain: ConnectionCallback | undefined = undefined;
   onError: ErrorCallback | undefined = undefined;
 
-  /** WebSocket: bytes of the upgrade request head; over it the answer is 431. */
+  /** WebSocket and HTTP: bytes of a request head; over it the answer is 431. */
   maxHeadSize = 16384;
   /** WebSocket: seconds to receive the whole upgrade request head. */
   handshakeTimeout = 10;

@@ -2,6 +2,8 @@
 // locally built) addon, types its surface and owns the shared batch memory.
 import * as path from 'node:path';
 
+import type { Statistics } from './statistics';
+
 export const enum EventType {
   Accept = 1,
   Message = 2,
@@ -66,27 +68,8 @@ export interface ListenRequest {
   kind: NativeProtocol;
 }
 
-export interface NativeStats {
-  connections: number;
-  accepted: number;
-  totalRequest: number;
-  sendFail: number;
-  packageTooLarge: number;
-  protocolErrors: number;
-  acceptErrors: number;
-  rejectedMaxConnections: number;
-  idleTimeouts: number;
-  bytesRead: number;
-  bytesWritten: number;
-  handshakeErrors: number;
-  handshakeTimeouts: number;
-  headTooLarge: number;
-  pingTimeouts: number;
-  closeTimeouts: number;
-  httpErrors: number;
-  headersTimeouts: number;
-  keepAliveTimeouts: number;
-}
+/** Every counter but the JS-side timer count (documented in statistics.ts). */
+export type NativeStats = Omit<Statistics, 'timers'>;
 
 /** [remoteIp, remotePort, localIp, localPort, bytesRead, bytesWritten] */
 export type ConnectionInfo = [string, number, string, number, number, number];

@@ -49,25 +49,10 @@ export function getStatistics(): Statistics {
   startDispatcher();
   const s = native.stats();
   return {
-    connections: s.connections,
-    accepted: s.accepted,
+    ...s,
     totalRequest: s.totalRequest + jsCounters.totalRequest,
-    sendFail: s.sendFail,
     packageTooLarge: s.packageTooLarge + jsCounters.packageTooLarge,
     protocolErrors: s.protocolErrors + jsCounters.protocolErrors,
-    acceptErrors: s.acceptErrors,
-    rejectedMaxConnections: s.rejectedMaxConnections,
-    idleTimeouts: s.idleTimeouts,
-    bytesRead: s.bytesRead,
-    bytesWritten: s.bytesWritten,
-    handshakeErrors: s.handshakeErrors,
-    handshakeTimeouts: s.handshakeTimeouts,
-    headTooLarge: s.headTooLarge,
-    pingTimeouts: s.pingTimeouts,
-    closeTimeouts: s.closeTimeouts,
-    httpErrors: s.httpErrors,
-    headersTimeouts: s.headersTimeouts,
-    keepAliveTimeouts: s.keepAliveTimeouts,
     timers: Timer.count(),
   };
 }

@@ -484,6 +484,7 @@ export class TcpConnection {
     this.pending = null;
     this.received = null;
     if (this.drainWaiters) this._drained();
+    this.http?.closed();
     onConnectionClosed(this);
     const onClose = this.onClose ?? this.worker?.onClose;
     if (onClose) this.call(onClose, this);

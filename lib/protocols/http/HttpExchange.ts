@@ -78,6 +78,13 @@ export class HttpExchange {
     this.waiting.push(request);
   }
 
+  /** The connection closed: requests left unanswered give up their uploads. */
+  closed(): void {
+    for (const request of this.waiting) request._cleanup();
+    this.waiting.length = 0;
+    this.deferred.length = 0;
+  }
+
   send(data: Sendable): true | null | false {
     if (this.busy) {
       this.deferred.push(data);

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 
 import type { TcpConnection } from '../../connection/TcpConnection';
 import { parseCookies } from './cookies';
+import { parseHeadFields } from './headers';
 import { parseMultipart, removeUploads, type MultipartLimits, type UploadedFile } from './multipart';
 import { parseQuery, type QueryValue } from './query';
 import { MemorySessionStore } from './session/MemorySessionStore';
@@ -50,6 +51,7 @@ export class Request {
   private cookies: Record<string, string> | undefined;
   private sessionObject: Session | undefined;
   private sessionIsNew = false;
+  private cleaned = false; // uploads parsed after this are removed at once
   private sessionIdFromCookie: string | undefined;
   /** Why the body could not be parsed (malformed or over-limit multipart), if it could not. */
   bodyError: Error | undefined;
@@ -180,21 +182,11 @@ export class Request {
   /** @internal Removes spooled uploads (after the response). */
   _cleanup(): void {
     if (this.form && Object.keys(this.form.files).length) removeUploads(this.form.files);
+    this.cleaned = true;
   }
 
   private headers(): Record<string, string> {
-    if (this.parsedHeaders) return this.parsedHeaders;
-    const headers: Record<string, string> = Object.create(null);
-    const lines = this.head.split('\r\n');
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      if (!line) break;
-      const colon = line.indexOf(':');
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
-    }
-    return (this.parsedHeaders = headers);
+    return (this.parsedHeaders ??= parseHeadFields(this.head));
   }
 
   private parseBody(): { fields: Record<string, QueryValue>; files: Record<string, UploadedFile | UploadedFile[]> } {
@@ -217,6 +209,7 @@ export class Request {
       } else if (type.startsWith('multipart/form-data')) {
         try {
           form = parseMultipart(this.body, this.headers()['content-type']!, Request.uploads);
+          if (this.cleaned) removeUploads(form.files); // the exchange is over already
         } catch (error) {
           // A malformed or over-limit upload: no fields, no files; the reason is kept.
           this.bodyError = error as Error;

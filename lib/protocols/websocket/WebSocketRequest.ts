@@ -1,3 +1,5 @@
+import { parseHeadFields } from '../http/headers';
+
 /** The upgrade request handed to onWebSocketConnect / onWebSocketConnected. */
 export class WebSocketRequest {
   readonly method: string;
@@ -17,22 +19,13 @@ export class WebSocketRequest {
 
   /** @internal The head was validated natively; this only splits it. */
   constructor(head: string, remoteAddress: string, remotePort: number) {
-    const lines = head.split(/\r?\n/);
-    const [method, target] = lines[0].split(' ');
+    const [method, target] = head.slice(0, head.indexOf('\n')).trimEnd().split(' ');
     this.method = method;
     this.uri = target;
     const q = target.indexOf('?');
     this.path = q < 0 ? target : target.slice(0, q);
     this.query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-    const headers: Record<string, string> = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      if (!line) break;
-      const colon = line.indexOf(':');
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
-    }
+    const headers = { ...parseHeadFields(head) }; // a plain object, as users compare it
     this.headers = headers;
     this.remoteAddress = remoteAddress;
     this.remotePort = remotePort;

@@ -1,5 +1,7 @@
 #include "request_head.h"
 
+#include "tokens.h"
+
 #include <strings.h>
 
 #include <cstring>
@@ -22,22 +24,11 @@ bool fail(RequestHead* out, int status, const char* error) {
 }
 
 bool equalsNoCase(const uint8_t* a, size_t n, const char* b) {
-  return std::strlen(b) == n && strncasecmp(reinterpret_cast<const char*>(a), b, n) == 0;
+  return http::equalsNoCase(reinterpret_cast<const char*>(a), n, b);
 }
 
-// Comma-separated tokens; true if `token` is one of them.
 bool hasToken(const uint8_t* v, size_t n, const char* token) {
-  size_t t = std::strlen(token);
-  size_t i = 0;
-  while (i < n) {
-    while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ',')) i++;
-    size_t start = i;
-    while (i < n && v[i] != ',') i++;
-    size_t end = i;
-    while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t')) end--;
-    if (end - start == t && strncasecmp(reinterpret_cast<const char*>(v + start), token, t) == 0) return true;
-  }
-  return false;
+  return http::hasToken(reinterpret_cast<const char*>(v), n, token);
 }
 
 const uint8_t* findCrlfCrlf(const uint8_t* p, size_t n) {

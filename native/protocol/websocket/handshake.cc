@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "../http/tokens.h"
 #include "sha1.h"
 
 namespace nw {
@@ -11,7 +12,7 @@ namespace protocol {
 namespace websocket {
 namespace {
 
-bool equalsNoCase(const char* a, size_t n, const char* b) { return std::strlen(b) == n && strncasecmp(a, b, n) == 0; }
+using http::equalsNoCase;
 
 bool isBase64(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'; }
 
@@ -36,17 +37,7 @@ size_t findHeadEnd(const uint8_t* p, size_t n, size_t scanned) {
 }
 
 bool headerHasToken(const char* value, size_t length, const char* token) {
-  size_t tokenLength = std::strlen(token);
-  size_t i = 0;
-  while (i < length) {
-    while (i < length && (value[i] == ' ' || value[i] == '\t' || value[i] == ',')) i++;
-    size_t start = i;
-    while (i < length && value[i] != ',') i++;
-    size_t end = i;
-    while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t')) end--;
-    if (end - start == tokenLength && strncasecmp(value + start, token, tokenLength) == 0) return true;
-  }
-  return false;
+  return http::hasToken(value, length, token);
 }
 
 UpgradeRequest checkUpgradeRequest(const uint8_t* head, size_t n) {
