@@ -68,6 +68,7 @@ type Sendable = Response | Chunk | string | Buffer | Uint8Array;
 export class HttpExchange {
   private readonly waiting: Request[] = [];
   private streamingRequest: Request | null | undefined; // set while a chunked response is open
+  private unframed = false; // that response goes to an HTTP/1.0 client: raw bytes, then close
   private busy = false; // a file is being streamed: later sends wait
   private readonly deferred: Sendable[] = [];
 
@@ -100,6 +101,11 @@ export class HttpExchange {
     }
     if (/\bchunked\b/i.test(response.getHeader('transfer-encoding') ?? '')) {
       this.streamingRequest = request ?? null;
+      if (request?.protocolVersion === '1.0') {
+        // HTTP/1.0 has no chunked coding: the body runs until the connection closes.
+        this.unframed = true;
+        response.withoutHeader('transfer-encoding').withHeader('Connection', 'close');
+      }
       return this.transport.write(this.head(response, request, -1), false);
     }
     const body = response.rawBody();
@@ -136,12 +142,16 @@ export class HttpExchange {
     const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     if (length === 0) {
       const request = this.streamingRequest;
+      const unframed = this.unframed;
       this.streamingRequest = undefined;
-      const result = this.transport.write(request?._isHead ? '' : '0\r\n\r\n', true);
+      this.unframed = false;
+      const result = this.transport.write(request?._isHead || unframed ? '' : '0\r\n\r\n', true);
       this.finish(request ?? undefined, null);
+      if (unframed) this.transport.close();
       return result;
     }
     if (this.streamingRequest !== undefined && this.streamingRequest?._isHead) return true;
+    if (this.unframed) return this.transport.write(data, false);
     const sizeLine = `${length.toString(16)}\r\n`;
     if (typeof data === 'string') return this.transport.write(sizeLine + data + '\r\n', false);
     this.transport.write(sizeLine, false);
