@@ -4,7 +4,7 @@ import { PACKAGE_TOO_LARGE, PROTOCOL_ERROR, SEND_FAIL, ERROR_MESSAGES, SEND_BUFF
 import { Framing, native, SendResult, type ConnectionInfo } from '../native';
 import { resolveProtocol, type ProtocolObject } from '../protocols/protocol';
 import type { Worker } from '../Worker';
-import { invoke } from './callbacks';
+import { invoke, invokeMessage } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
 import { jsCounters } from './counters';
 import { startHandshake } from './websocketHandshake';
@@ -511,7 +511,9 @@ export class TcpConnection {
       return;
     }
     const onMessage = this.onMessage ?? this.worker?.onMessage;
-    if (onMessage) this.call(onMessage, this, data);
+    if (!onMessage) return;
+    if (this.runInContext) this.runInContext(invokeMessage, onMessage, this, data);
+    else invokeMessage(onMessage, this, data);
   }
 
   private deliverPending(): void {

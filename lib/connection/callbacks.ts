@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { native } from '../native';
 
 /**
@@ -11,5 +12,14 @@ export function invoke<A extends unknown[]>(fn: (...args: A) => unknown, ...args
   } catch (error) {
     native.raiseUncaught(error);
     return undefined;
+  }
+}
+
+/** invoke() for the hot path, onMessage(connection, data): no rest-argument array per message. */
+export function invokeMessage(fn: (connection: any, data: any) => unknown, connection: unknown, data: unknown): void {
+  try {
+    fn(connection, data);
+  } catch (error) {
+    native.raiseUncaught(error);
   }
 }

@@ -98,16 +98,23 @@ void NodeLoop::onKick(uv_timer_t* timer) {
 }
 
 void NodeLoop::runBatch(bool sweep) {
-  Napi::HandleScope scope(env_);
-  napi_callback_scope callbackScope;
-  if (napi_open_callback_scope(env_, resource_.Value(), asyncContext_, &callbackScope) != napi_ok) return;
-  core_->beginBatch();
-  if (sweep) core_->sweep();
-  else reactor_->runOnce(0, 1024);
-  core_->endBatch();
-  // Closing the scope runs process.nextTick callbacks and promise jobs queued
-  // by the whole batch.
-  napi_close_callback_scope(env_, callbackScope);
+  // While events keep coming, take another batch here rather than go round
+  // libuv's loop for each (it costs an epoll_wait and its timers and checks);
+  // a bounded number, so that Node's other handles are never starved.
+  for (int round = 0; round < kBatchesPerWake && !closing_; round++) {
+    Napi::HandleScope scope(env_);
+    napi_callback_scope callbackScope;
+    if (napi_open_callback_scope(env_, resource_.Value(), asyncContext_, &callbackScope) != napi_ok) return;
+    core_->beginBatch();
+    int dispatched = 0;
+    if (sweep) core_->sweep();
+    else dispatched = reactor_->runOnce(0, 1024);
+    core_->endBatch();
+    // Closing the scope runs process.nextTick callbacks and promise jobs
+    // queued by the whole batch.
+    napi_close_callback_scope(env_, callbackScope);
+    if (sweep || dispatched <= 0) break;
+  }
   updateRef();
 }
 

@@ -17,6 +17,7 @@ class NodeLoop final : public CoreDelegate {
   static constexpr size_t kSlabSize = 1024 * 1024;
   static constexpr size_t kEventCapacity = 4096;
   static constexpr uint64_t kSweepIntervalMs = 250;
+  static constexpr int kBatchesPerWake = 4;
 
   // nullptr (with a JS exception pending) on failure.
   static NodeLoop* create(Napi::Env env, Napi::Function onBatch);
