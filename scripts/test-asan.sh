@@ -72,6 +72,7 @@ fi
 
 echo "== node --test under ASan ($ADDON)"
 export NETWRIGHT_NATIVE_PATH=$ADDON
+export NETWRIGHT_ASAN=1  # tests that measure RSS skip that part: ASan's quarantine keeps freed memory
 export LD_PRELOAD=$ASAN_RT${LD_PRELOAD:+:$LD_PRELOAD}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:halt_on_error=1:allow_user_segv_handler=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
