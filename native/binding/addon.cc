@@ -278,6 +278,7 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
       Napi::TypeError::New(env, "send() takes a string, Buffer or Uint8Array").ThrowAsJavaScriptException();
       return env.Undefined();
     }
+    if (websocket) header = protocol::websocket::headerSize(length, masked);  // known: no move later
     dst = core.reserve(c, header + length + trailer);
     if (!dst) return Napi::Number::New(env, kRefusedFull);
     if (length) std::memcpy(dst + header, bytes, length);
