@@ -18,34 +18,16 @@ export const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 export const OP = { CONT: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PONG: 0xa };
 
 /** Per-test time budgets for node:test (a hang fails instead of blocking). */
-export const T = { timeout: 20_000 };
-export const T_LONG = { timeout: 60_000 };
+import { deadline, until } from './harness.mjs';
+
+export { T, T_LONG } from './harness.mjs';
+export { deadline, until };
 
 export function acceptFor(key) {
   return crypto.createHash('sha1').update(key + GUID).digest('base64');
 }
 export function randomKey() {
   return crypto.randomBytes(16).toString('base64');
-}
-
-/** Reject with a clear message when `promise` does not settle in `ms`. */
-export function deadline(promise, ms, what) {
-  let timer;
-  const expired = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([Promise.resolve(promise), expired]).finally(() => clearTimeout(timer));
-}
-
-/** Poll `cond` until it returns a truthy value (returned) or `timeout` ms pass. */
-export async function until(cond, what = 'condition', timeout = 5000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 /** Open file descriptors of this process (the server runs in the test process). */
