@@ -121,7 +121,7 @@ export class Worker {
   private _maxConnections = 0;
   private _idleTimeout = 0;
   private acceptPaused = false;
-  private setup: ConnectionSetup = { framing: Framing.None, userProtocol: null, websocket: false, http: false, transport: 'tcp' };
+  private setup: ConnectionSetup = { framing: Framing.None, userProtocol: null, websocket: false, http: false };
   private stopping: Promise<void> | null = null;
   private resolveStopped: (() => void) | null = null;
 
@@ -207,7 +207,6 @@ export class Worker {
       userProtocol,
       websocket: kind === NativeProtocol.WebSocket,
       http: kind === NativeProtocol.Http,
-      transport: this.transport,
     };
     this.boundPort = address.transport === 'unix' ? undefined : native.listenerPort(id);
     registerListener(id, this);

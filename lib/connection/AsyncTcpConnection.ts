@@ -44,7 +44,6 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
       userProtocol: null,
       websocket: spec.kind === NativeProtocol.WebSocket,
       http: false,
-      transport: 'tcp',
     };
     super(null, -1, setup);
     this.remoteAddress = remoteAddress;

@@ -29,7 +29,6 @@ export interface ConnectionSetup {
   userProtocol: ProtocolObject | null;
   websocket: boolean;
   http: boolean;
-  transport: 'tcp' | 'unix';
 }
 
 /** Strings longer than this are encoded in JS first, so the native reserve stays small. */
@@ -51,8 +50,11 @@ export class TcpConnection {
 
   readonly id: number;
   readonly worker: Worker | null;
-  private _protocol: ProtocolObject | string | null;
-  readonly transport: 'tcp' | 'unix';
+  declare private ownProtocol: ProtocolObject | string | null | undefined;
+  /** 'tcp' or 'unix', the worker's (client connections: 'tcp'). */
+  get transport(): 'tcp' | 'unix' {
+    return this.worker ? this.worker.transport : 'tcp';
+  }
 
   // Rarely set members are declared, not initialised: an idle connection's
   // object then holds only what every connection needs (see bench idle memory).
@@ -62,8 +64,17 @@ export class TcpConnection {
   declare onBufferDrain: ConnectionCallback | undefined;
   declare onError: ErrorCallback | undefined;
 
-  /** WebSocket: the frame type send() uses: 'text' (default), 'binary', or 'auto' (strings text, bytes binary). */
-  websocketType: WebSocketType;
+  /**
+   * WebSocket: the frame type send() uses: 'text', 'binary', or 'auto' (strings
+   * text, bytes binary). Until set, the worker's websocketType ('text' by default).
+   */
+  get websocketType(): WebSocketType {
+    return this.ownWebsocketType ?? this.worker?.websocketType ?? 'text';
+  }
+  set websocketType(type: WebSocketType) {
+    this.ownWebsocketType = type;
+  }
+  declare private ownWebsocketType: WebSocketType | undefined;
   /** WebSocket: extra response headers for the 101, set in onWebSocketConnect. */
   declare headers: Record<string, string | string[]> | null | undefined;
   /** WebSocket: the subprotocol to accept (one the client offered), set in onWebSocketConnect. */
@@ -103,13 +114,10 @@ export class TcpConnection {
   constructor(worker: Worker | null, slot: number, setup: ConnectionSetup) {
     this.id = ++lastId;
     this.worker = worker;
-    this._protocol = worker ? worker.protocol : null;
-    this.transport = setup.transport;
     this._slot = slot;
     this.framing = setup.framing;
     this.userProtocol = setup.userProtocol;
     this.websocket = setup.websocket;
-    this.websocketType = worker?.websocketType ?? 'text';
     if (setup.http) this.http = new HttpExchange(this.httpTransport());
     if (
       slot >= 0 &&
@@ -125,11 +133,11 @@ export class TcpConnection {
    * connections keep theirs.
    */
   get protocol(): ProtocolObject | string | null {
-    return this._protocol;
+    return this.ownProtocol !== undefined ? this.ownProtocol : (this.worker?.protocol ?? null);
   }
   set protocol(protocol: ProtocolObject | string | null) {
     const resolved = resolveProtocol(protocol);
-    this._protocol = protocol;
+    this.ownProtocol = protocol;
     if (this.websocket || this.http || this._status === 'closed') return;
     if (this._slot >= 0 && !native.setKind(this._slot, resolved.kind)) return;
     this.framing = resolved.framing;
