@@ -30,11 +30,7 @@ void Core::failHttp(Connection* c, int status, const char* error) {
 void Core::finishHttpFailure(Connection* c) {
   HttpSession& s = *c->http_;
   if (!s.errorStatus) return;
-  std::string body = std::string(s.error) + "\n";
-  std::string response = "HTTP/1.1 " + std::to_string(s.errorStatus) + " " +
-                         protocol::http::reasonPhrase(s.errorStatus) +
-                         "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string response = protocol::http::closingResponse(s.errorStatus, std::string(s.error) + "\n");
   s.errorStatus = 0;
   c->out_.append(response.data(), response.size(), pool_);
 }

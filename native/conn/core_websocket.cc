@@ -35,10 +35,8 @@ void Core::closeAfterFlush(Connection* c) {
 }
 
 void Core::rejectHandshake(Connection* c, int status, const std::string& body) {
-  std::string response = "HTTP/1.1 " + std::to_string(status) + " " + protocol::http::reasonPhrase(status) +
-                         "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n";
-  if (status == 426) response += "Sec-WebSocket-Version: 13\r\n";
-  response += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string response =
+      protocol::http::closingResponse(status, body, status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
   c->out_.append(response.data(), response.size(), pool_);
   closeAfterFlush(c);
 }

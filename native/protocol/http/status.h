@@ -1,4 +1,5 @@
 #pragma once
+#include <string>
 
 namespace nw {
 namespace protocol {
@@ -25,6 +26,14 @@ inline const char* reasonPhrase(int status) {
     case 505: return "HTTP Version Not Supported";
     default: return "Error";
   }
+}
+
+// A plain-text response the core sends before it closes (a refused request or
+// upgrade); `extraHeaders` are whole lines, each ending in CRLF.
+inline std::string closingResponse(int status, const std::string& body, const char* extraHeaders = "") {
+  return "HTTP/1.1 " + std::to_string(status) + " " + reasonPhrase(status) +
+         "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" + extraHeaders +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 }  // namespace http

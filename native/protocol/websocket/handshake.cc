@@ -36,10 +36,6 @@ size_t findHeadEnd(const uint8_t* p, size_t n, size_t scanned) {
   return 0;
 }
 
-bool headerHasToken(const char* value, size_t length, const char* token) {
-  return http::hasToken(value, length, token);
-}
-
 UpgradeRequest checkUpgradeRequest(const uint8_t* head, size_t n) {
   UpgradeRequest r;
   const char* p = reinterpret_cast<const char*>(head);
@@ -70,8 +66,8 @@ UpgradeRequest checkUpgradeRequest(const uint8_t* head, size_t n) {
   size_t keyLength = 0;
   int keys = 0;
   bool wellFormed = forEachHeader(head, n, [&](const char* name, size_t nl, const char* value, size_t vl) {
-    if (equalsNoCase(name, nl, "upgrade")) upgrade = upgrade || headerHasToken(value, vl, "websocket");
-    else if (equalsNoCase(name, nl, "connection")) connection = connection || headerHasToken(value, vl, "upgrade");
+    if (equalsNoCase(name, nl, "upgrade")) upgrade = upgrade || http::hasToken(value, vl, "websocket");
+    else if (equalsNoCase(name, nl, "connection")) connection = connection || http::hasToken(value, vl, "upgrade");
     else if (equalsNoCase(name, nl, "sec-websocket-version")) {
       versionSeen = true;
       version13 = vl == 2 && value[0] == '1' && value[1] == '3';
@@ -112,8 +108,8 @@ std::string checkUpgradeResponse(const uint8_t* head, size_t n, const std::strin
   }
   bool upgrade = false, connection = false, accepted = false;
   bool wellFormed = forEachHeader(head, n, [&](const char* name, size_t nl, const char* value, size_t vl) {
-    if (equalsNoCase(name, nl, "upgrade")) upgrade = upgrade || headerHasToken(value, vl, "websocket");
-    else if (equalsNoCase(name, nl, "connection")) connection = connection || headerHasToken(value, vl, "upgrade");
+    if (equalsNoCase(name, nl, "upgrade")) upgrade = upgrade || http::hasToken(value, vl, "websocket");
+    else if (equalsNoCase(name, nl, "connection")) connection = connection || http::hasToken(value, vl, "upgrade");
     else if (equalsNoCase(name, nl, "sec-websocket-accept"))
       accepted = vl == expectedAccept.size() && std::memcmp(value, expectedAccept.data(), vl) == 0;
   });

@@ -29,8 +29,6 @@ std::string checkUpgradeResponse(const uint8_t* head, size_t n, const std::strin
 template <typename Fn>
 bool forEachHeader(const uint8_t* head, size_t n, Fn fn);
 
-bool headerHasToken(const char* value, size_t length, const char* token);
-
 }  // namespace websocket
 }  // namespace protocol
 }  // namespace nw
