@@ -108,6 +108,11 @@ export class HttpExchange {
       }
       return this.transport.write(this.head(response, request, -1), false);
     }
+    return this.writeWhole(response, request);
+  }
+
+  /** A response whose body is in memory: head and body in one go, then keep-alive or close. */
+  private writeWhole(response: Response, request: Request | undefined): true | null | false {
     const body = response.rawBody();
     const status = response.getStatusCode();
     const bodyAllowed = status >= 200 && status !== 204 && status !== 304;
@@ -207,13 +212,13 @@ export class HttpExchange {
       } catch {
         if (fd !== undefined) fs.closeSync(fd);
         fd = undefined;
-        this.sendNow(new Response(404, {}, 'Not Found'), request);
+        this.writeWhole(new Response(404, {}, 'Not Found'), request);
         return;
       }
       const lastModified = new Date(Math.floor(stat.mtimeMs / 1000) * 1000);
       const since = request?.header('if-modified-since');
       if (since && !Number.isNaN(Date.parse(since)) && Date.parse(since) >= lastModified.getTime()) {
-        this.sendNow(new Response(304, { 'Last-Modified': lastModified.toUTCString() }), request);
+        this.writeWhole(new Response(304, { 'Last-Modified': lastModified.toUTCString() }), request);
         return;
       }
       const base = Math.min(file.offset, stat.size);
@@ -227,7 +232,7 @@ export class HttpExchange {
         'Accept-Ranges': 'bytes',
       };
       if (range === 'unsatisfiable') {
-        this.sendNow(new Response(416, { 'Content-Range': `bytes */${size}` }), request);
+        this.writeWhole(new Response(416, { 'Content-Range': `bytes */${size}` }), request);
         return;
       }
       if (range) {
@@ -266,15 +271,6 @@ export class HttpExchange {
     }
   }
 
-  private sendNow(response: Response, request: Request | undefined): void {
-    const body = response.rawBody();
-    const status = response.getStatusCode();
-    const hasBody = status !== 304 && status !== 204;
-    const length = hasBody ? Buffer.byteLength(body as string) : -1;
-    const head = this.head(response, request, length);
-    this.transport.write(hasBody && !request?._isHead ? head + String(body) : head, true);
-    this.finish(request, response);
-  }
 
   private flushDeferred(): void {
     while (this.deferred.length && !this.busy && this.transport.isOpen()) this.send(this.deferred.shift()!);
