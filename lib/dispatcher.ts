@@ -81,7 +81,7 @@ function onBatch(count: number, large: Buffer[] | undefined): void {
         connection._failed(a, b);
         break;
       case EventType.Handshake:
-        connection._handshake(bytes.latin1Slice(a, a + b));
+        connection._handshake(bytes, a, b);
         break;
       case EventType.Ping:
         connection._ping(copyOut(bytes, a, b));

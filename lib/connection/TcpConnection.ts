@@ -433,11 +433,21 @@ export class TcpConnection {
     if (full) this.call(full, this);
   }
 
-  /** @internal The upgrade request arrived (validated natively). */
-  _handshake(head: string): void {
+  /** @internal The upgrade request arrived (validated natively) at bytes[start, start + length). */
+  _handshake(bytes: Buffer, start: number, length: number): void {
     if (this._status === 'closed') return;
+    // Nobody to show the request to: it is not built (10,000 clients connecting
+    // at once would otherwise make V8 grow its young generation for garbage).
+    const head = this.wantsUpgradeRequest() ? bytes.toString('latin1', start, start + length) : null;
     if (this.runInContext) this.runInContext(startHandshake, this, head);
     else startHandshake(this, head);
+  }
+
+  private wantsUpgradeRequest(): boolean {
+    const worker = this.worker;
+    return Boolean(
+      this.onWebSocketConnect ?? worker?.onWebSocketConnect ?? this.onWebSocketConnected ?? worker?.onWebSocketConnected ?? this.websocketProtocol,
+    );
   }
 
   /** @internal A WebSocket connection past its 101. */

@@ -7,7 +7,9 @@ import type { TcpConnection } from './TcpConnection';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export function startHandshake(connection: TcpConnection, head: string): void {
+/** `head` is null when no hook will see the request and no subprotocol is chosen. */
+export function startHandshake(connection: TcpConnection, head: string | null): void {
+  if (head === null) return finish(connection, null, true);
   const request = new WebSocketRequest(head, connection.getRemoteIp(), connection.getRemotePort());
   const hook = connection.onWebSocketConnect ?? connection.worker?.onWebSocketConnect;
   if (!hook) return finish(connection, request, true);
@@ -28,11 +30,11 @@ export function startHandshake(connection: TcpConnection, head: string): void {
   finish(connection, request, result !== false);
 }
 
-function finish(connection: TcpConnection, request: WebSocketRequest, accepted: boolean): void {
-  connection._handshaking = false;
+function finish(connection: TcpConnection, request: WebSocketRequest | null, accepted: boolean): void {
+  if (connection._handshaking) connection._handshaking = false;
   if (connection.status === 'closed') return;
   const slot = connection._slot;
-  if (request._rejection) {
+  if (request?._rejection) {
     native.rejectWebSocket(slot, request._rejection.status, request._rejection.body);
     return;
   }
@@ -51,19 +53,21 @@ function finish(connection: TcpConnection, request: WebSocketRequest, accepted: 
   if (!native.acceptWebSocket(slot, lines)) return;
   connection._upgraded();
   const connected = connection.onWebSocketConnected ?? connection.worker?.onWebSocketConnected;
-  if (connected) invoke(connected, connection, request);
+  if (connected && request) invoke(connected, connection, request);
 }
 
-function responseHeaderLines(connection: TcpConnection, request: WebSocketRequest): string {
+function responseHeaderLines(connection: TcpConnection, request: WebSocketRequest | null): string {
   let lines = '';
   const chosen = connection.websocketProtocol;
-  if (chosen) {
+  if (chosen && request) {
     if (!request.protocols.includes(chosen)) {
       throw new Error(`websocketProtocol "${chosen}" was not offered by the client (${request.protocols.join(', ')})`);
     }
     lines += `Sec-WebSocket-Protocol: ${chosen}\r\n`;
   }
-  for (const [name, value] of Object.entries(connection.headers ?? {})) {
+  const headers = connection.headers;
+  if (!headers) return lines;
+  for (const [name, value] of Object.entries(headers)) {
     const values = Array.isArray(value) ? value : [value];
     for (const v of values) {
       const text = String(v);
