@@ -1,6 +1,9 @@
 // The ceiling: a minimal single-threaded C epoll echo server. It echoes bytes back as they
 // come (for newline-terminated text that is the same output a line echo gives), so it does the
-// least work any server can do per message. Usage: ceiling PORT. Prints "ready PORT".
+// least work any server can do per message. Usage: ceiling [http] PORT. Prints "ready PORT".
+// With "http" it answers every request head (each blank line ending a head; GET-style requests
+// without bodies, as wrk sends) with a fixed keep-alive "Hello, World!" response: the least work
+// an HTTP server can do, which shows where wrk itself stops.
 // Build: cc -O2 -o ceiling ceiling.c
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -21,9 +24,15 @@ typedef struct {
   int fd;
   char *pend;  // bytes the kernel did not take
   size_t len, off;
+  int headEnd;  // HTTP mode: how much of "\r\n\r\n" the bytes so far end with
 } conn;
 
 static int ep;
+static int httpMode;
+static const char httpResponse[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n"
+    "Date: Wed, 25 Nov 2026 00:00:00 GMT\r\n\r\nHello, World!";
+static char replies[64 * 1024];
 static char buf[256 * 1024];
 
 static void drop(conn *c) {
@@ -68,12 +77,32 @@ static int echo(conn *c, const char *d, size_t n) {
   return 0;
 }
 
+// HTTP mode: one canned response per request head completed by these bytes.
+static int answerHeads(conn *c, const char *d, size_t n) {
+  static const char end[] = "\r\n\r\n";
+  size_t out = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (d[i] == end[c->headEnd]) c->headEnd++;
+    else c->headEnd = d[i] == '\r' ? 1 : 0;
+    if (c->headEnd < 4) continue;
+    c->headEnd = 0;
+    if (out + sizeof httpResponse > sizeof replies) {
+      if (echo(c, replies, out) < 0) return -1;
+      out = 0;
+    }
+    memcpy(replies + out, httpResponse, sizeof httpResponse - 1);
+    out += sizeof httpResponse - 1;
+  }
+  return out ? echo(c, replies, out) : 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: ceiling PORT\n");
+  httpMode = argc > 2 && strcmp(argv[1], "http") == 0;
+  if (argc < 2 + httpMode) {
+    fprintf(stderr, "usage: ceiling [http] PORT\n");
     return 2;
   }
-  int port = atoi(argv[1]);
+  int port = atoi(argv[1 + httpMode]);
   signal(SIGPIPE, SIG_IGN);
   struct rlimit rl;
   getrlimit(RLIMIT_NOFILE, &rl);
@@ -126,7 +155,7 @@ int main(int argc, char **argv) {
           drop(c);
           continue;
         }
-        if (r > 0 && echo(c, buf, (size_t)r) < 0) drop(c);
+        if (r > 0 && (httpMode ? answerHeads(c, buf, (size_t)r) : echo(c, buf, (size_t)r)) < 0) drop(c);
       }
     }
   }

@@ -131,6 +131,7 @@ function renderMarkdown(results, env, ctx, subjects, svgName) {
   L.push('');
   L.push(
     'Notes: the C ceiling echoes bytes back as they arrive (no line splitting): the least work any server can do. ' +
+      'In the HTTP scenario it answers each request head with a fixed response: its rate is where wrk itself stops. ' +
       'The Node `net` text peer splits lines and answers each one with corked writes; Bun joins the answers to one read into one write. ' +
       'HTTP latency columns come from wrk (no p99.9). Idle memory is the server\'s RSS growth divided by the connections held.',
   );

@@ -23,6 +23,7 @@ const subjects = {
   'bun-text': { label: 'Bun', command: withPort(bun('bun-text.js')), missing: noBun },
   'bun-raw': { label: 'Bun', command: withPort(bun('bun-raw.js')), missing: noBun },
   ceiling: { label: 'C ceiling', command: withPort((ctx) => [ctx.ceiling, []]) },
+  'ceiling-http': { label: 'C ceiling', command: withPort((ctx) => [ctx.ceiling, ['http']]) },
   ws: { label: 'ws', command: withPort(node('ws-echo.js')), missing: noWs },
   'ws-fanout': { label: 'ws', command: withPort(node('ws-fanout.js')), missing: noWs },
   'bun-ws': { label: 'Bun', command: withPort(bun('bun-ws-echo.js')), missing: noBun },
@@ -136,7 +137,7 @@ const scenarios = [
     unit: 'req',
     higherIsBetter: true,
     metric: 'reqs/s',
-    subjects: ['netwright-http', 'node-http', 'bun-http'],
+    subjects: ['netwright-http', 'node-http', 'bun-http', 'ceiling-http'],
     detail: () => 'wrk -t1 -c50, keep-alive',
     wrk: () => ({ conns: 50 }),
     progress: (r) => `${fmt(r.rate)} reqs/s, ${r.cpuNs.toFixed(0)} ns CPU/req`,
@@ -145,7 +146,7 @@ const scenarios = [
   idle({ id: 'ws-idle-max', title: 'Idle WebSocket connections', count: maxIdle, quick: false, subjects: ['netwright-ws', 'ws', 'bun-ws'] }),
 ];
 // wrk is needed by every subject of the HTTP scenario
-for (const id of ['netwright-http', 'node-http', 'bun-http']) {
+for (const id of ['netwright-http', 'node-http', 'bun-http', 'ceiling-http']) {
   const prev = subjects[id].missing;
   subjects[id].missing = (ctx) => noWrk(ctx) || (prev ? prev(ctx) : null);
 }
