@@ -10,7 +10,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** `head` is null when no hook will see the request and no subprotocol is chosen. */
 export function startHandshake(connection: TcpConnection, head: string | null): void {
   if (head === null) return finish(connection, null, true);
-  const request = new WebSocketRequest(head, connection.getRemoteIp(), connection.getRemotePort());
+  const request = new WebSocketRequest(head, connection);
   const hook = connection.onWebSocketConnect ?? connection.worker?.onWebSocketConnect;
   if (!hook) return finish(connection, request, true);
   connection._handshaking = true;

@@ -1,35 +1,63 @@
 import { parseHeadFields } from '../http/headers';
 
-/** The upgrade request handed to onWebSocketConnect / onWebSocketConnected. */
-export class WebSocketRequest {
-  readonly method: string;
-  /** The request target's path, e.g. "/chat". */
-  readonly path: string;
-  /** The whole request target, e.g. "/chat?room=1". */
-  readonly uri: string;
-  readonly query: URLSearchParams;
-  /** Header names in lower case; repeated headers are joined with ", ". */
-  readonly headers: Record<string, string>;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  /** Offered subprotocols (Sec-WebSocket-Protocol), in the client's order. */
-  readonly protocols: string[];
+/** Where the request came from, asked only when a hook reads it. */
+export interface RequestPeer {
+  getRemoteIp(): string;
+  getRemotePort(): number;
+}
 
+/**
+ * The upgrade request handed to onWebSocketConnect / onWebSocketConnected.
+ * Its parts are split from the head when first read: a hook that looks at
+ * one header does not pay for the rest.
+ */
+export class WebSocketRequest {
   /** @internal */ _rejection: { status: number; body: string } | null = null;
+  private parsedHeaders: Record<string, string> | undefined;
+  private parsedQuery: URLSearchParams | undefined;
 
   /** @internal The head was validated natively; this only splits it. */
-  constructor(head: string, remoteAddress: string, remotePort: number) {
-    const [method, target] = head.slice(0, head.indexOf('\n')).trimEnd().split(' ');
-    this.method = method;
-    this.uri = target;
-    const q = target.indexOf('?');
-    this.path = q < 0 ? target : target.slice(0, q);
-    this.query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-    const headers = { ...parseHeadFields(head) }; // a plain object, as users compare it
-    this.headers = headers;
-    this.remoteAddress = remoteAddress;
-    this.remotePort = remotePort;
-    this.protocols = (headers['sec-websocket-protocol'] ?? '')
+  constructor(
+    private readonly head: string,
+    private readonly peer: RequestPeer,
+  ) {}
+
+  get method(): string {
+    return this.head.slice(0, this.head.indexOf(' '));
+  }
+  /** The whole request target, e.g. "/chat?room=1". */
+  get uri(): string {
+    const start = this.head.indexOf(' ') + 1;
+    return this.head.slice(start, this.head.indexOf(' ', start));
+  }
+  /** The request target's path, e.g. "/chat". */
+  get path(): string {
+    const uri = this.uri;
+    const q = uri.indexOf('?');
+    return q < 0 ? uri : uri.slice(0, q);
+  }
+  get query(): URLSearchParams {
+    if (!this.parsedQuery) {
+      const uri = this.uri;
+      const q = uri.indexOf('?');
+      this.parsedQuery = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
+    }
+    return this.parsedQuery;
+  }
+  /** Header names in lower case; repeated headers are joined with ", ". */
+  get headers(): Record<string, string> {
+    this.parsedHeaders ??= { ...parseHeadFields(this.head) }; // a plain object, as users compare it
+    return this.parsedHeaders;
+  }
+  get remoteAddress(): string {
+    return this.peer.getRemoteIp();
+  }
+  get remotePort(): number {
+    return this.peer.getRemotePort();
+  }
+  /** Offered subprotocols (Sec-WebSocket-Protocol), in the client's order. */
+  get protocols(): string[] {
+    return (this.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean);
