@@ -83,6 +83,8 @@ export class Worker {
   /** Carry the async context (AsyncLocalStorage stores) from onConnect into the connection's later callbacks. */
   keepAsyncContext = false;
   readonly connections = new Map<number, TcpConnection>();
+  /** @internal A graceful stop or reload is under way: HTTP responses end their connection. */
+  _draining = false;
 
   onConnect: ConnectionCallback | undefined = undefined;
   onMessage: MessageCallback | undefined = undefined;

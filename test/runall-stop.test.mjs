@@ -5,6 +5,7 @@
 // stopTimeout is killed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import { test } from 'node:test';
 
 import { Server, canConnect, isAlive, lineClient, until } from './fixtures/runall-helpers.mjs';
@@ -54,6 +55,36 @@ test('stop -g: WebSocket connections get close 1001', T, async (t) => {
   assert.equal(close.code, 1001);
   const r = await stopping;
   assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(await s.exited, { code: 0, signal: null });
+});
+
+test('stop -g: a busy HTTP keep-alive connection gets Connection: close on its next response and the stop ends', T, async (t) => {
+  const s = new Server(t, { COUNT: '1', SOCKET: 'http://127.0.0.1:0' });
+  await s.start();
+  const socket = net.connect(s.port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  let received = '';
+  let ended = false;
+  socket.setEncoding('latin1');
+  socket.on('data', (d) => (received += d));
+  socket.on('end', () => (ended = true));
+  const ask = async (message) => {
+    const before = received.length;
+    socket.write(`GET /${message} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await until(() => received.endsWith(message) && received.length > before, `the answer to ${message}`);
+    return received.slice(before);
+  };
+  assert.match(await ask('before'), /\r\nConnection: keep-alive\r\n/i);
+  const stopping = s.run(['stop', '-g'], { timeout: 20000 });
+  await until(() => s.events.some((e) => e.startsWith('stop echo')), 'onWorkerStop');
+  const during = await ask('during');
+  assert.match(during, /^HTTP\/1\.1 200 /);
+  assert.match(during, /\r\nConnection: close\r\n/i, 'a stopping worker ends keep-alive');
+  await until(() => ended, 'the server to close the connection after that response', 2000);
+  const t0 = Date.now();
+  const r = await stopping;
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.ok(Date.now() - t0 < 2000, 'the stop does not wait for keepAliveTimeout');
   assert.deepEqual(await s.exited, { code: 0, signal: null });
 });
 

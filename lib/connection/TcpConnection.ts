@@ -400,6 +400,7 @@ export class TcpConnection {
           (this.drainWaiters ??= []).push(resolve);
         }),
       serverHeader: () => (this.worker ? this.worker.serverHeader : 'netwright'),
+      draining: () => this.worker?._draining === true,
     };
   }
 

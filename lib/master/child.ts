@@ -206,8 +206,9 @@ function stopAccepting(): void {
 
 /**
  * stop: close every connection (queued bytes are flushed), give up after stopTimeout.
- * graceful: stop accepting; WebSocket connections get 1001; the others finish;
- *   gracefulStopTimeout (0 = none) bounds the wait.
+ * graceful: stop accepting; WebSocket connections get 1001; HTTP responses say
+ *   Connection: close (idle keep-alive ones go at keepAliveTimeout); the others
+ *   finish; gracefulStopTimeout (0 = none) bounds the wait.
  * reload: like graceful, bounded by stopTimeout; then like stop.
  */
 async function stopProcess(worker: Worker, mode: StopMode, seq?: number): Promise<void> {
@@ -221,6 +222,8 @@ async function stopProcess(worker: Worker, mode: StopMode, seq?: number): Promis
   log(`worker[${worker.name}:${process.pid}] ${mode === 'stop' ? 'stopping' : mode}`);
   await callHook('onWorkerStop', worker);
   stopAccepting();
+  // Keep-alive clients that keep sending would otherwise hold a graceful stop open for ever.
+  if (mode !== 'stop') for (const w of registeredWorkers()) w._draining = true;
   if (seq !== undefined) reply(seq, { accepting: false });
   const limit = mode === 'stop' || mode === 'reload' ? worker.stopTimeout : worker.gracefulStopTimeout;
   // Finish a little before the master's SIGKILL, so the exit is ours (status 0).

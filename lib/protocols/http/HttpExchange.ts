@@ -55,6 +55,8 @@ export interface HttpTransport {
   /** Resolves when the send queue has drained (or at once when it is empty). */
   drained(): Promise<void>;
   serverHeader(): string | null;
+  /** The worker is stopping: responses say `Connection: close` and the connection closes after them. */
+  draining(): boolean;
 }
 
 type Sendable = Response | Chunk | string | Buffer | Uint8Array;
@@ -70,6 +72,7 @@ export class HttpExchange {
   private streamingRequest: Request | null | undefined; // set while a chunked response is open
   private unframed = false; // that response goes to an HTTP/1.0 client: raw bytes, then close
   private busy = false; // a file is being streamed: later sends wait
+  private closeAfterResponse = false; // the head being answered said Connection: close
   private readonly deferred: Sendable[] = [];
 
   constructor(private readonly transport: HttpTransport) {}
@@ -126,14 +129,14 @@ export class HttpExchange {
       this.transport.write(head, false);
       result = this.transport.write(body, true);
     }
-    this.finish(request, response);
+    this.finish(request);
     return result;
   }
 
   /** The common case, a string answered with 200 text/html: no Response object, a cached head prefix. */
   private sendText(body: string, request: Request): true | null | false {
     const version = request.protocolVersion === '1.0' ? '1.0' : '1.1';
-    const keepAlive = request._keepAlive;
+    const keepAlive = request._keepAlive && !this.transport.draining();
     let head = version === '1.1' ? okPrefix(this.transport.serverHeader()) : okPrefix(this.transport.serverHeader()).replace('HTTP/1.1', 'HTTP/1.0');
     head += `Content-Length: ${Buffer.byteLength(body)}\r\n${keepAlive ? 'Connection: keep-alive' : 'Connection: close'}\r\n\r\n`;
     const result = this.transport.write(request._isHead ? head : head + body, true);
@@ -151,7 +154,7 @@ export class HttpExchange {
       this.streamingRequest = undefined;
       this.unframed = false;
       const result = this.transport.write(request?._isHead || unframed ? '' : '0\r\n\r\n', true);
-      this.finish(request ?? undefined, null);
+      this.finish(request ?? undefined);
       if (unframed) this.transport.close();
       return result;
     }
@@ -170,7 +173,8 @@ export class HttpExchange {
     let head = `HTTP/${version} ${status} ${response.getReasonPhrase() ?? REASONS[status] ?? 'Unknown'}\r\n`;
     const headers = response._headers;
     const userClose = /\bclose\b/i.test(response.getHeader('connection') ?? '');
-    const keepAlive = (request ? request._keepAlive : true) && !userClose;
+    const keepAlive = (request ? request._keepAlive : true) && !userClose && !this.transport.draining();
+    this.closeAfterResponse = !keepAlive;
     for (const [lower, [name, values]] of headers) {
       if (lower === 'content-length' || lower === 'connection') continue;
       if (lower === 'transfer-encoding' && contentLength >= 0) continue;
@@ -192,11 +196,10 @@ export class HttpExchange {
     return head;
   }
 
-  /** After a response: uploads removed; closed unless kept alive. */
-  private finish(request: Request | undefined, response: Response | null): void {
+  /** After a response: uploads removed; closed unless its head kept the connection alive. */
+  private finish(request: Request | undefined): void {
     request?._cleanup();
-    const userClose = response ? /\bclose\b/i.test(response.getHeader('connection') ?? '') : false;
-    if ((request && !request._keepAlive) || userClose) this.transport.close();
+    if (this.closeAfterResponse) this.transport.close();
   }
 
   private async sendFile(response: Response, request: Request | undefined): Promise<void> {
@@ -247,7 +250,7 @@ export class HttpExchange {
       const head = this.head(response, request, length);
       if (request?._isHead || length === 0) {
         this.transport.write(head, true);
-        this.finish(request, response);
+        this.finish(request);
         return;
       }
       this.transport.write(head, false);
@@ -263,7 +266,7 @@ export class HttpExchange {
         if (result === null && !last) await this.transport.drained();
       }
       if (position <= end) this.transport.close();
-      else this.finish(request, response);
+      else this.finish(request);
     } finally {
       if (fd !== undefined) fs.close(fd, () => {});
       this.busy = false;
