@@ -76,8 +76,8 @@ void Connection::readAvailable() {
 
 void Connection::onPeerFin() {
   peerClosed_ = true;
-  core_.updateInterest(this);
-  // Messages of this batch are still to be answered: decide at the batch end.
+  // Messages of this batch are still to be answered: decide at the batch end,
+  // and stop reading there if the connection stays (it usually closes instead).
   core_.markDirty(this);
 }
 

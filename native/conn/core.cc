@@ -113,6 +113,7 @@ int32_t Core::listen(const net::ListenOptions& options, const ListenerConfig& co
 int32_t Core::listenOn(int fd, const ListenerConfig& config) {
   int rc = net::adoptListeningSocket(fd);
   if (rc != 0) return rc;
+  net::setStreamOptions(fd, config.noDelay, config.keepAliveSeconds);
   int32_t id = int32_t(listeners_.size());
   auto* l = new Listener(*this, fd, id, config);
   listeners_.push_back(l);
@@ -158,7 +159,6 @@ void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
     net::closeFd(fd);
     return;
   }
-  net::tuneAccepted(fd, l->config().noDelay, l->config().keepAliveSeconds);
   auto* c = new Connection(*this, l, fd, slot, l->config().kind);
   c->peer = peer;
   c->local = net::localAddress(fd);
@@ -225,7 +225,7 @@ void Core::onConnected(Connection* c) {
   c->connecting_ = false;
   c->peer = net::peerAddress(c->fd_);
   c->local = net::localAddress(c->fd_);
-  net::tuneAccepted(c->fd_, true, 0);
+  net::setStreamOptions(c->fd_, true, 0);
   c->lastActivityMs = delegate_.nowMs();
   if (c->ws_) {
     flush(c, true);  // the upgrade request; kEventConnect follows the 101
@@ -332,7 +332,7 @@ void Core::flushCorked() {
       c->dirty_ = false;
       if (c->closed_) continue;
       if (c->failed_) finishFailure(c);
-      flush(c, true);
+      if (flush(c, true) && !c->closed_ && c->peerClosed_) updateInterest(c);
     }
   }
 }
@@ -393,7 +393,9 @@ void Core::closeNow(Connection* c, int32_t reason, bool notify) {
   if (c->ws_ && !c->ws_->topics.empty()) leaveTopics(c);
   if (notify) pushEvent(kEventClose, c->slot_, reason, 0);
   reactor_.retire(c);  // deleted at the end of this batch, or the next one
-  if (reason == kClosedLocally || reason == kClosedByPeer) net::discardPending(fd);
+  // Unread input would make close() send RST and cut off what is still in flight to the
+  // peer; after the peer's FIN was read there is none.
+  if ((reason == kClosedLocally || reason == kClosedByPeer) && !c->peerClosed_) net::discardPending(fd);
   net::closeFd(fd);
 }
 

@@ -153,7 +153,7 @@ int acceptOne(int listenFd, RawAddress* peer) {
   return fd;
 }
 
-void tuneAccepted(int fd, bool noDelay, int keepAliveIdleSeconds) {
+void setStreamOptions(int fd, bool noDelay, int keepAliveIdleSeconds) {
   // Unix sockets reject these options; that is harmless.
   int one = 1;
   if (noDelay) ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

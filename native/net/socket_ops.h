@@ -47,7 +47,9 @@ int connectResult(int fd);  // 0 or -errno (SO_ERROR)
 RawAddress peerAddress(int fd);
 int localPort(int fd);
 int acceptOne(int listenFd, RawAddress* peer);  // the new non-blocking, close-on-exec fd
-void tuneAccepted(int fd, bool noDelay, int keepAliveIdleSeconds);
+// TCP_NODELAY and keep-alive probes. Set on a listening socket, they are inherited by
+// the sockets it accepts (Linux, the BSDs): one call per listener, none per connection.
+void setStreamOptions(int fd, bool noDelay, int keepAliveIdleSeconds);
 ssize_t readSome(int fd, char* buf, size_t len);  // 0 means the peer sent FIN
 ssize_t writeSome(int fd, const char* buf, size_t len);  // never raises SIGPIPE
 void shutdownWrite(int fd);
