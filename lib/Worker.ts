@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 
 import {
   TcpConnection,
+  checkSize,
   type ConnectionCallback,
   type ConnectionSetup,
   type ErrorCallback,
@@ -95,6 +96,26 @@ export class Worker {
 
   /** WebSocket and HTTP: bytes of a request head; over it the answer is 431. */
   maxHeadSize = 16384;
+
+  /**
+   * The largest message (HTTP: request body, answered with 413) a connection of this
+   * worker accepts; each connection starts with it. Until set, TcpConnection.defaultMaxPackageSize.
+   */
+  get maxPackageSize(): number {
+    return this.ownMaxPackageSize ?? TcpConnection.defaultMaxPackageSize;
+  }
+  set maxPackageSize(value: number) {
+    this.ownMaxPackageSize = checkSize('maxPackageSize', value);
+  }
+  /** The send buffer each connection of this worker starts with. Until set, TcpConnection.defaultMaxSendBufferSize. */
+  get maxSendBufferSize(): number {
+    return this.ownMaxSendBufferSize ?? TcpConnection.defaultMaxSendBufferSize;
+  }
+  set maxSendBufferSize(value: number) {
+    this.ownMaxSendBufferSize = checkSize('maxSendBufferSize', value);
+  }
+  private ownMaxPackageSize: number | undefined;
+  private ownMaxSendBufferSize: number | undefined;
   /** WebSocket: seconds to receive the whole upgrade request head. */
   handshakeTimeout = 10;
   /** WebSocket: seconds of silence before a ping; a connection that stays silent another interval is closed with 1001. 0 = off. */

@@ -222,6 +222,25 @@ test('a single send larger than the limit on an empty queue is accepted; the nex
   assert.equal(c.length, big.length);
 });
 
+test('worker.maxSendBufferSize is where each of its connections starts', T, async (t) => {
+  const h = harness(t);
+  const MAX = 128 * 1024;
+  const { w, ev } = await recordingServer(h);
+  assert.equal(w.maxSendBufferSize, TcpConnection.defaultMaxSendBufferSize, 'the default until set');
+  w.maxSendBufferSize = MAX;
+  const c = await h.connect(w.port);
+  c.pause();
+  await until(() => ev.conns.length === 1, 'onConnect');
+  const conn = ev.conns[0];
+  assert.equal(conn.maxSendBufferSize, MAX);
+  let queued = 0;
+  for (let i = 0; i < 20000; i++) {
+    queued = conn.getSendBufferQueueSize();
+    if (conn.send(chunk(i, 16 * 1024)) === false) break;
+  }
+  assert.ok(queued >= MAX && queued < MAX + 64 * 1024, `refused once the worker's limit is queued (${queued}), not at the 1 MiB default`);
+});
+
 test('per-connection onBufferFull / onBufferDrain / onError override the worker\'s', T, async (t) => {
   const h = harness(t);
   const workerEv = { full: 0, drain: 0, err: 0 };

@@ -136,6 +136,20 @@ test('TcpConnection.defaultMaxPackageSize bounds bodies', T, async (t) => {
   await expectRejected(h, srv, 'POST /big HTTP/1.1\r\nHost: test\r\nContent-Length: 4097\r\n\r\n', 413, 'CL over default limit');
 });
 
+test('worker.maxPackageSize bounds the bodies of that worker only', T, async (t) => {
+  const h = harness(t);
+  const srv = await recordingServer(h);
+  assert.equal(srv.worker.maxPackageSize, TcpConnection.defaultMaxPackageSize, 'the default until set');
+  srv.worker.maxPackageSize = 2048;
+  const other = await recordingServer(h);
+  const responses = await once(h, srv.worker, withBody('POST', '/ok', 'x'.repeat(2048)));
+  assert.equal(responses[0].status, 200);
+  await expectRejected(h, srv, 'POST /big HTTP/1.1\r\nHost: test\r\nContent-Length: 2049\r\n\r\n', 413, 'CL over the worker limit');
+  const elsewhere = await once(h, other.worker, withBody('POST', '/ok', 'x'.repeat(4096)));
+  assert.equal(elsewhere[0].status, 200, 'another worker keeps the default');
+  assert.throws(() => { srv.worker.maxPackageSize = -1; }, RangeError);
+});
+
 test('chunked body growing over maxPackageSize → 413 and close', T, async (t) => {
   const h = harness(t);
   const srv = await recordingServer(h);

@@ -95,8 +95,8 @@ export class TcpConnection {
   private readonly websocket: boolean;
   declare private upgraded: boolean | undefined;
   protected _status: ConnectionStatus = 'established';
-  private _maxSendBufferSize = TcpConnection.defaultMaxSendBufferSize;
-  private _maxPackageSize = TcpConnection.defaultMaxPackageSize;
+  private _maxSendBufferSize: number;
+  private _maxPackageSize: number;
   protected framing: Framing;
   protected userProtocol: ProtocolObject | null;
   declare private received: ReceiveBuffer | null | undefined;
@@ -119,12 +119,10 @@ export class TcpConnection {
     this.userProtocol = setup.userProtocol;
     this.websocket = setup.websocket;
     if (setup.http) this.http = new HttpExchange(this.httpTransport());
-    if (
-      slot >= 0 &&
-      (TcpConnection.defaultMaxSendBufferSize !== 1048576 || TcpConnection.defaultMaxPackageSize !== 10485760)
-    ) {
-      this.pushLimits();
-    }
+    this._maxSendBufferSize = worker ? worker.maxSendBufferSize : TcpConnection.defaultMaxSendBufferSize;
+    this._maxPackageSize = worker ? worker.maxPackageSize : TcpConnection.defaultMaxPackageSize;
+    // The native core starts every connection with 1 MiB and 10 MiB.
+    if (slot >= 0 && (this._maxSendBufferSize !== 1048576 || this._maxPackageSize !== 10485760)) this.pushLimits();
   }
 
   /**
@@ -613,7 +611,7 @@ export class TcpConnection {
 
 Object.defineProperty(TcpConnection.prototype, 'closeReason', { value: '', writable: true, enumerable: false });
 
-function checkSize(name: string, value: number): number {
+export function checkSize(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);
   return Math.floor(value);
 }
