@@ -11,6 +11,7 @@ export { WebSocketRequest } from './protocols/websocket/WebSocketRequest';
 export type { WebSocketType, WebSocketConnectCallback, WebSocketDataCallback, WebSocketCloseCallback } from './connection/TcpConnection';
 export { Request, type SessionSettings } from './protocols/http/Request';
 export { Response, Chunk, type HeaderValue } from './protocols/http/Response';
+export { ServerSentEvents, type ServerSentEventFields } from './protocols/http/ServerSentEvents';
 export { Session } from './protocols/http/session/Session';
 export { MemorySessionStore } from './protocols/http/session/MemorySessionStore';
 export { FileSessionStore } from './protocols/http/session/FileSessionStore';

@@ -337,6 +337,33 @@ test('chunked response: head, chunks (string and Buffer, sent over time), termin
   assert.equal(await res.text(), 'first second dritte ü');
 });
 
+test('chunked response: the body of the opening Response is the first chunk (HTTP/1.0: raw, then close; HEAD: none)', T, async (t) => {
+  const h = harness(t);
+  const worker = await httpServer(h, (c) => {
+    c.send(new Response(200, { 'Transfer-Encoding': 'chunked' }, 'hello'));
+    c.send(new Chunk(Buffer.from(' world')));
+    c.send(new Chunk(''));
+  });
+  const c = await h.connect(worker.port);
+  c.write(get('/'));
+  const [r] = await waitResponses(c, 1);
+  assert.equal(r.text, 'hello world');
+  assert.equal(c.data.subarray(c.data.indexOf('\r\n\r\n') + 4).toString('latin1'), '5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
+
+  const old = await h.connect(worker.port);
+  old.write(get('/', {}, '1.0'));
+  await old.waitEnd();
+  const raw = old.data.toString('latin1');
+  assert.match(raw, /^HTTP\/1\.0 200 /);
+  assert.equal(raw.slice(raw.indexOf('\r\n\r\n') + 4), 'hello world', 'HTTP/1.0: no chunk framing, the body runs to the close');
+
+  const head = await h.connect(worker.port);
+  head.write('HEAD / HTTP/1.1\r\nHost: t\r\n\r\n');
+  await waitResponses(head, 1, { isHead: () => true });
+  await sleep(100);
+  assert.ok(head.data.toString('latin1').endsWith('\r\n\r\n'), 'HEAD: headers only');
+});
+
 test('a chunked response followed by pipelined requests stays in order', T, async (t) => {
   const h = harness(t);
   const worker = await httpServer(h, (c, r) => {

@@ -1,7 +1,8 @@
 // The Response API on the wire: status, headers, cookies, bodies; withFile()
 // (whole, offset/length, Range/206, 416, If-Modified-Since/304, content types,
-// HEAD), pipelined file responses in order, and a 20 MB file streamed to a
-// slow reader without the server's memory growing by the file size.
+// HEAD), pipelined file responses in order, a 20 MB file streamed to a
+// slow reader without the server's memory growing by the file size, and
+// server-sent events.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Response, Chunk } from 'netwright';
+import { Response, Chunk, ServerSentEvents } from 'netwright';
 import { harness, T, T_LONG, sleep, until, deadline } from './helpers/harness.mjs';
 import { waitResponses, httpServer, get, rawExchange, settle, fdCount } from './helpers/http-client.mjs';
 
@@ -452,4 +453,64 @@ test('a client leaving in the middle of a file download: the file descriptor is 
   c.write(get('/', { Range: 'bytes=0-3' }));
   const [r] = await waitResponses(c, 1);
   assert.equal(r.status, 206, 'still serving');
+});
+
+// ------------------------------------------------------------------ server-sent events
+
+test('ServerSentEvents: comment, event, id, retry and multi-line data, each a line; bad fields refused', () => {
+  assert.equal(String(new ServerSentEvents({ data: 'hi' })), 'data: hi\n\n');
+  assert.equal(
+    String(new ServerSentEvents({ '': 'keep', event: 'tick', id: 7, retry: 1000, data: 'a\nb\r\nc' })),
+    ': keep\nevent: tick\nid: 7\nretry: 1000\ndata: a\ndata: b\ndata: c\n\n',
+  );
+  assert.throws(() => new ServerSentEvents({ event: 'x\ndata: injected' }), TypeError);
+  assert.throws(() => new ServerSentEvents({ id: 'x\r' }), TypeError);
+});
+
+test('text/event-stream: headers without a length, then events as sent, until the server closes', T, async (t) => {
+  const h = harness(t);
+  const worker = await httpServer(h, async (c, r) => {
+    if (r.path !== '/events') return c.send('plain');
+    c.send(new Response(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }, '\r\n'));
+    c.send(new ServerSentEvents({ event: 'hello', data: 'one' }));
+    await sleep(30);
+    c.send(new ServerSentEvents({ id: 2, data: 'two\nlines' }));
+    if (r.get('end')) c.close();
+  });
+  const c = await h.connect(worker.port);
+  c.write(get('/events?end=1'));
+  await c.waitEnd();
+  const raw = c.data.toString('latin1');
+  const headEnd = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, headEnd).toLowerCase();
+  assert.match(head, /^http\/1\.1 200 ok\r\n/);
+  assert.match(head, /\r\ncontent-type: text\/event-stream\r\n/);
+  assert.match(head, /\r\ncache-control: no-cache\r\n/);
+  assert.doesNotMatch(head, /content-length|transfer-encoding/, 'the stream has no length');
+  assert.equal(raw.slice(headEnd + 4), 'event: hello\ndata: one\n\nid: 2\ndata: two\ndata: lines\n\n', 'the opening body is ignored');
+
+  // a streaming client reads events while the response is open
+  const res = await fetch(`http://127.0.0.1:${worker.port}/events`);
+  assert.equal(res.headers.get('content-type'), 'text/event-stream');
+  const reader = res.body.getReader();
+  let text = '';
+  while (!text.includes('lines\n\n')) text += Buffer.from((await reader.read()).value).toString();
+  assert.equal(text, 'event: hello\ndata: one\n\nid: 2\ndata: two\ndata: lines\n\n');
+  await reader.cancel();
+});
+
+test('ServerSentEvents before an event-stream response is refused', T, async (t) => {
+  const h = harness(t);
+  let error;
+  const worker = await httpServer(h, (c) => {
+    try {
+      c.send(new ServerSentEvents({ data: 'x' }));
+    } catch (e) {
+      error = e;
+    }
+    c.send('fine');
+  });
+  const r = await ask(h, worker, get('/'));
+  assert.equal(r.text, 'fine');
+  assert.ok(error instanceof TypeError);
 });

@@ -12,6 +12,7 @@ import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
 import { HttpExchange, type HttpTransport } from '../protocols/http/HttpExchange';
 import { Request } from '../protocols/http/Request';
 import type { Chunk, Response } from '../protocols/http/Response';
+import type { ServerSentEvents } from '../protocols/http/ServerSentEvents';
 
 export type ConnectionStatus = 'connecting' | 'established' | 'closing' | 'closed';
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -208,7 +209,7 @@ export class TcpConnection {
    * bytes the kernel has not taken; false: refused (closing/closed, or the
    * queue is at or over maxSendBufferSize).
    */
-  send(data: string | Buffer | Uint8Array | Response | Chunk, raw = false): true | null | false {
+  send(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents, raw = false): true | null | false {
     if (this._status !== 'established') return false;
     if (this.http && !raw) return this.http.send(data);
     let framing = raw ? Framing.None : this.framing;

@@ -4,6 +4,7 @@ import { contentTypeFor } from './mime';
 import { parseRange } from './range';
 import { Request } from './Request';
 import { Chunk, Response } from './Response';
+import { ServerSentEvents } from './ServerSentEvents';
 import { serializeCookie } from './cookies';
 
 const REASONS: Record<number, string> = {
@@ -59,18 +60,19 @@ export interface HttpTransport {
   draining(): boolean;
 }
 
-type Sendable = Response | Chunk | string | Buffer | Uint8Array;
+type Sendable = Response | Chunk | ServerSentEvents | string | Buffer | Uint8Array;
 
 /**
  * Turns what the user sends on an HTTP connection into responses, in request
  * order: status line and headers (Date, Server, Content-Length, Connection),
- * HEAD without a body, chunked streaming, files with ranges and 304, the
- * session cookie, keep-alive or close.
+ * HEAD without a body, chunked streaming, event streams, files with ranges
+ * and 304, the session cookie, keep-alive or close.
  */
 export class HttpExchange {
   private readonly waiting: Request[] = [];
   private streamingRequest: Request | null | undefined; // set while a chunked response is open
   private unframed = false; // that response goes to an HTTP/1.0 client: raw bytes, then close
+  private eventStream = false; // a text/event-stream response is open: it lasts until the connection closes
   private busy = false; // a file is being streamed: later sends wait
   private closeAfterResponse = false; // the head being answered said Connection: close
   private readonly deferred: Sendable[] = [];
@@ -84,6 +86,7 @@ export class HttpExchange {
 
   /** The connection closed: requests left unanswered give up their uploads. */
   closed(): void {
+    this.streamingRequest?._cleanup();
     for (const request of this.waiting) request._cleanup();
     this.waiting.length = 0;
     this.deferred.length = 0;
@@ -94,13 +97,21 @@ export class HttpExchange {
       this.deferred.push(data);
       return null;
     }
+    if (this.eventStream) return this.sendEvent(data);
     if (data instanceof Chunk) return this.sendChunk(data);
+    if (data instanceof ServerSentEvents) throw new TypeError('send a text/event-stream Response before ServerSentEvents');
     const request = this.waiting.shift();
     if (typeof data === 'string' && request && !request._hasSession()) return this.sendText(data, request);
     const response = data instanceof Response ? data : new Response(200, {}, Buffer.isBuffer(data) || typeof data === 'string' ? data : Buffer.from(data));
     if (response._file) {
       void this.sendFile(response, request);
       return null;
+    }
+    if (/^\s*text\/event-stream\b/i.test(response.getHeader('content-type') ?? '')) {
+      // As in Workerman: headers only (the body is ignored); events follow until the connection closes.
+      this.streamingRequest = request ?? null;
+      this.eventStream = true;
+      return this.transport.write(this.head(response.withoutHeader('transfer-encoding'), request, -1), false);
     }
     if (/\bchunked\b/i.test(response.getHeader('transfer-encoding') ?? '')) {
       this.streamingRequest = request ?? null;
@@ -109,7 +120,10 @@ export class HttpExchange {
         this.unframed = true;
         response.withoutHeader('transfer-encoding').withHeader('Connection', 'close');
       }
-      return this.transport.write(this.head(response, request, -1), false);
+      const written = this.transport.write(this.head(response, request, -1), false);
+      // As in Workerman, the body of the opening response is the first chunk.
+      const first = response.rawBody();
+      return first.length > 0 ? this.sendChunk(new Chunk(first)) : written;
     }
     return this.writeWhole(response, request);
   }
@@ -143,6 +157,13 @@ export class HttpExchange {
     request._cleanup();
     if (!keepAlive) this.transport.close();
     return result;
+  }
+
+  /** Inside an event stream: events, or raw strings and bytes, as they are. */
+  private sendEvent(data: Sendable): true | null | false {
+    if (data instanceof Response || data instanceof Chunk) throw new TypeError('a text/event-stream response lasts until the connection closes');
+    if (this.streamingRequest?._isHead) return true;
+    return this.transport.write(data instanceof ServerSentEvents ? data.toString() : data, false);
   }
 
   private sendChunk(chunk: Chunk): true | null | false {
