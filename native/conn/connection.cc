@@ -42,6 +42,9 @@ void Connection::onReady(uint32_t readiness) {
   }
   if ((readiness & kWriteReady) && backlogged_) core_.flush(this, true);
   if (closed_) return;
+  // The FIN was read earlier and the batch has not ended (which drops the read
+  // interest, or closes): drop it now, so that level triggering does not spin.
+  if (peerClosed_ && (readiness & (kReadReady | kHangup))) core_.updateInterest(this);
   if ((readiness & kReadReady) && !closing() && !paused_) readAvailable();
   if (!closed_ && (readiness & kHangup) && !(interest() & kReadable) && !backlogged_)
     core_.closeNow(this, kClosedByPeer, true);

@@ -301,6 +301,26 @@ TEST(core_peer_fin_after_data_flushes_replies_then_closes) {
   CHECK_EQ(c.err, 0);
 }
 
+// The read interest after a FIN is dropped at the batch end; a caller that polls
+// again inside the same batch must not see the connection reported for ever.
+TEST(core_peer_fin_polled_again_within_one_batch_does_not_spin) {
+  Server s(Kind::Text);
+  Client c(s.port);
+  int32_t slot = s.acceptOne();
+  REQUIRE(slot >= 0);
+  REQUIRE(c.write("a\n"));
+  c.shutdownWrite();
+  ::usleep(20000);
+  s.core->beginBatch();
+  int rounds = 0;
+  while (s.reactor->runOnce(0, 1024) > 0 && rounds < 100) rounds++;
+  CHECK(rounds < 100);
+  s.core->endBatch();
+  REQUIRE(s.pumpUntil([&] { return s.d.count(kEventClose) == 1; }));
+  CHECK_EQ(s.d.messages(slot).size(), 1u);
+  CHECK_EQ(s.d.find(kEventClose)->a, kClosedByPeer);
+}
+
 TEST(core_corking_in_batch_one_flush_at_end) {
   Server s(Kind::Text);
   Client c(s.port);
