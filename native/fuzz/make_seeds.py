@@ -69,3 +69,34 @@ def op(kind, which=0, a=0, b=0, long=False, flag=False):
 write('fuzz_byte_buffer', 'small', op(0, 0, 10, 1) + op(0, 0, 20, 2) + op(2, 0, 5) + op(1, 0, 50, 7) + op(3, 0))
 write('fuzz_byte_buffer', 'grow', op(0, 0, 31, 200, long=True) + op(2, 0, 3, 0, long=True) + op(0, 0, 40, 0, long=True) + op(2, 0, 0, 0, flag=True))
 write('fuzz_byte_buffer', 'two', op(0, 0, 100, 3) + op(4, 0, 60) + op(0, 1, 9, 9) + op(4, 1, 255) + op(3, 1))
+
+# fuzz_http: [target bit 0 | small limits bit 1 | split seed << 2] head-or-body
+GET = b'GET /path?q=1 HTTP/1.1\r\nHost: example.com\r\nConnection: keep-alive\r\n\r\n'
+POST = b'POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello'
+CHUNKED_REQ = b'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n'
+write('fuzz_http', 'head_get', bytes([0 | 5 << 2]) + GET + GET)
+write('fuzz_http', 'head_post', bytes([0 | 9 << 2]) + POST)
+write('fuzz_http', 'head_chunked', bytes([0 | 3 << 2]) + CHUNKED_REQ)
+write('fuzz_http', 'head_http10', bytes([0]) + b'HEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')
+write('fuzz_http', 'head_smuggle', bytes([0]) + b'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n')
+write('fuzz_http', 'head_small_limits', bytes([2 | 7 << 2]) + b'GET /' + b'a' * 80 + b' HTTP/1.1\r\nHost: h\r\n\r\n')
+write('fuzz_http', 'head_many_fields', bytes([2]) + b'GET / HTTP/1.1\r\nHost: h\r\n' + b''.join(b'X-%d: v\r\n' % i for i in range(6)) + b'\r\n')
+# regression: a whole head whose over-long request line ends in a bare LF was 400, the same bytes trickled in 414
+write('fuzz_http', 'regress_long_line_bare_lf', bytes([2 | 7 << 2]) + b'GET /' + b'a' * 120 + b' HTTP/1.1\nHost: h\r\n\r\n')
+write('fuzz_http', 'chunked_body', bytes([1 | 11 << 2]) + b'5\r\nhello\r\n1a;ext=1\r\n' + b'z' * 26 + b'\r\n0\r\nTrailer: x\r\n\r\nGET')
+write('fuzz_http', 'chunked_bad', bytes([1]) + b'5 \r\nhello\r\n')
+write('fuzz_http', 'chunked_big', bytes([1 | 2 << 2]) + b'fffffffffffffff\r\n' + b'q' * 100)
+
+# fuzz_websocket: [target (0 utf8, 1 frame header, 2 upgrade head) + 3 * split seed] subject
+write('fuzz_websocket', 'utf8_valid', bytes([0 + 3 * 7]) + 'héllo wörld ✓ 𝄞'.encode())
+write('fuzz_websocket', 'utf8_overlong', bytes([0]) + b'\xc0\xaf\xe0\x80\xaf')
+write('fuzz_websocket', 'utf8_surrogate', bytes([0 + 3]) + b'a\xed\xa0\x80b')
+write('fuzz_websocket', 'utf8_cut', bytes([0 + 6]) + b'ok\xf0\x9f\x98')
+write('fuzz_websocket', 'frame_small', bytes([1]) + b'\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58')
+write('fuzz_websocket', 'frame_16', bytes([1]) + b'\x82\xfe\x01\x00\x01\x02\x03\x04')
+write('fuzz_websocket', 'frame_64', bytes([1]) + b'\x02\x7f\x00\x00\x00\x01\x00\x00\x00\x00')
+write('fuzz_websocket', 'frame_64_top_bit', bytes([1]) + b'\x82\x7f\x80\x00\x00\x00\x00\x00\x00\x00')
+write('fuzz_websocket', 'upgrade', bytes([2 + 3 * 5]) + b'GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n'
+      b'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
+write('fuzz_websocket', 'upgrade_response', bytes([2]) + b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
+      b'Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n')

@@ -58,6 +58,8 @@ bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestH
 
   // Request line: method SP target SP HTTP/1.x CRLF
   const uint8_t* lineEnd = static_cast<const uint8_t*>(std::memchr(head, '\n', size_t(stop - head)));
+  // Length first, as on an unfinished head: the answer must not depend on how the bytes arrived.
+  if (lineEnd && size_t(lineEnd - head) > limits.maxRequestLine + 1) return fail(out, 414, "request line too long");
   if (!lineEnd || lineEnd == head || lineEnd[-1] != '\r') return fail(out, 400, "malformed request line");
   size_t lineLength = size_t(lineEnd - head) - 1;
   if (lineLength > limits.maxRequestLine) return fail(out, 414, "request line too long");
