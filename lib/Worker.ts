@@ -178,8 +178,9 @@ export class Worker {
   }
 
   /** @internal The listen options a master needs to bind this worker's socket. */
-  get _listenOptions(): { backlog: number; ipv6Only: boolean } {
-    return { backlog: this.options.backlog, ipv6Only: this.options.ipv6Only };
+  get _listenOptions(): { backlog: number; ipv6Only: boolean; noDelay: boolean; keepAlive: number } {
+    const { backlog, ipv6Only, noDelay, keepAlive } = this.options;
+    return { backlog, ipv6Only, noDelay, keepAlive };
   }
 
   /** From the socket name; after listen() the bound port (port 0 becomes the real one); undefined for unix. */

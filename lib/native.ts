@@ -80,7 +80,7 @@ interface Binding {
   init(onBatch: BatchHandler): { slab: Buffer; events: Int32Array };
   listen(request: ListenRequest): number;
   /** A listening socket this process does not serve (a master hands it to worker processes); its fd. */
-  bindSocket(request: Omit<ListenRequest, 'noDelay' | 'keepAlive' | 'kind'>): number;
+  bindSocket(request: Omit<ListenRequest, 'kind'>): number;
   /** Serves an inherited listening fd. */
   listenFd(fd: number, config: Pick<ListenRequest, 'noDelay' | 'keepAlive' | 'kind'>): number;
   closeFd(fd: number): void;

@@ -362,6 +362,9 @@ test('chunked response: the body of the opening Response is the first chunk (HTT
   await waitResponses(head, 1, { isHead: () => true });
   await sleep(100);
   assert.ok(head.data.toString('latin1').endsWith('\r\n\r\n'), 'HEAD: headers only');
+  head.write(get('/'));
+  const [, next] = await waitResponses(head, 2, { isHead: (i) => i === 0 });
+  assert.equal(next.text, 'hello world', 'the connection serves the next request');
 });
 
 test('a chunked response followed by pipelined requests stays in order', T, async (t) => {

@@ -499,18 +499,99 @@ test('text/event-stream: headers without a length, then events as sent, until th
   await reader.cancel();
 });
 
-test('ServerSentEvents before an event-stream response is refused', T, async (t) => {
+test('ServerSentEvents outside an event stream are refused with false, not thrown', T, async (t) => {
   const h = harness(t);
-  let error;
+  let result;
   const worker = await httpServer(h, (c) => {
-    try {
-      c.send(new ServerSentEvents({ data: 'x' }));
-    } catch (e) {
-      error = e;
-    }
+    result = c.send(new ServerSentEvents({ data: 'x' }));
     c.send('fine');
   });
   const r = await ask(h, worker, get('/'));
   assert.equal(r.text, 'fine');
-  assert.ok(error instanceof TypeError);
+  assert.equal(result, false);
+});
+
+test('ServerSentEvents: numbers and booleans as values; a retry that is not a whole number is refused', () => {
+  assert.equal(String(new ServerSentEvents({ data: 5, '': 0 })), ': 0\ndata: 5\n\n');
+  assert.equal(String(new ServerSentEvents({ data: true })), 'data: true\n\n');
+  assert.throws(() => new ServerSentEvents({ retry: 1.5 }), TypeError);
+  assert.throws(() => new ServerSentEvents({ id: 'a\0b' }), TypeError);
+});
+
+test('requests pipelined behind an event stream are dropped; sends other than events return false; the process keeps serving', T, async (t) => {
+  const h = harness(t);
+  const seen = [];
+  const results = [];
+  const worker = await httpServer(h, (c, r) => {
+    seen.push(r.path);
+    if (r.path === '/events') {
+      c.send(new Response(200, { 'Content-Type': 'text/event-stream' }));
+      setTimeout(() => {
+        results.push(c.send(new Response(200, {}, 'a whole response')));
+        results.push(c.send('a string'));
+        results.push(c.send(new Chunk('x')));
+        results.push(c.send(new ServerSentEvents({ data: 'still here' })));
+      }, 50);
+      return;
+    }
+    c.send(new Response(200, {}, `answer ${r.path}`));
+  });
+  const c = await h.connect(worker.port);
+  c.write(get('/events') + get('/behind') + get('/behind2'));
+  await until(() => c.text.includes('still here'), 'the event');
+  await sleep(50);
+  const body = c.text.slice(c.text.indexOf('\r\n\r\n') + 4);
+  assert.equal(body, 'data: still here\n\n', 'nothing but events in the stream');
+  assert.deepEqual(results, [false, false, false, true]);
+  assert.deepEqual(seen, ['/events'], 'requests behind the stream never reach onMessage');
+  c.write(get('/more'));
+  await sleep(100);
+  assert.deepEqual(seen, ['/events']);
+  const other = await ask(h, worker, get('/fresh'));
+  assert.equal(other.text, 'answer /fresh', 'another connection is served');
+});
+
+test('HEAD to an event-stream endpoint: headers only, and the connection serves the next request', T, async (t) => {
+  const h = harness(t);
+  let afterHead;
+  const worker = await httpServer(h, (c, r) => {
+    if (r.path === '/events') {
+      c.send(new Response(200, { 'Content-Type': 'text/event-stream' }));
+      afterHead = c.send(new ServerSentEvents({ data: 'x' }));
+      return;
+    }
+    c.send(`next ${r.path}`);
+  });
+  const c = await h.connect(worker.port);
+  c.write('HEAD /events HTTP/1.1\r\nHost: t\r\n\r\n');
+  await waitResponses(c, 1, { isHead: () => true });
+  c.write(get('/next'));
+  const rs = await waitResponses(c, 2, { isHead: (i) => i === 0 });
+  assert.equal(rs[0].header('content-type'), 'text/event-stream');
+  assert.equal(rs[0].body.length, 0);
+  assert.equal(rs[1].text, 'next /next');
+  assert.equal(afterHead, false, 'no stream after a HEAD: the event is refused');
+});
+
+test('a response to a pipelined request sent while a chunked response is open waits for its end', T, async (t) => {
+  const h = harness(t);
+  let streaming;
+  const worker = await httpServer(h, (c, r) => {
+    if (r.path === '/stream') {
+      streaming = c;
+      c.send(new Response(200, { 'Transfer-Encoding': 'chunked' }, 'one '));
+      setTimeout(() => {
+        c.send(new Chunk('two'));
+        c.send(new Chunk(''));
+      }, 80);
+      return;
+    }
+    assert.equal(c.send(`after ${r.path}`), null, 'queued behind the open stream');
+  });
+  const c = await h.connect(worker.port);
+  c.write(get('/stream') + get('/second'));
+  const rs = await waitResponses(c, 2);
+  assert.equal(rs[0].text, 'one two');
+  assert.equal(rs[1].text, 'after /second');
+  assert.ok(streaming);
 });

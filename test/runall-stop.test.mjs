@@ -88,6 +88,27 @@ test('stop -g: a busy HTTP keep-alive connection gets Connection: close on its n
   assert.deepEqual(await s.exited, { code: 0, signal: null });
 });
 
+test('stop -g: an open event stream is closed (it would never end) and the stop ends', T, async (t) => {
+  const s = new Server(t, { COUNT: '1', SOCKET: 'http://127.0.0.1:0' });
+  await s.start();
+  const socket = net.connect(s.port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  let received = '';
+  let ended = false;
+  socket.setEncoding('latin1');
+  socket.on('data', (d) => (received += d));
+  socket.on('end', () => (ended = true));
+  socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => received.includes('\r\n\r\n'), 'the event-stream head');
+  assert.match(received, /content-type: text\/event-stream/i);
+  const t0 = Date.now();
+  const r = await s.run(['stop', '-g'], { timeout: 20000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.ok(Date.now() - t0 < 3000, 'the stop does not wait for the stream');
+  await until(() => ended, 'the stream to be closed');
+  assert.deepEqual(await s.exited, { code: 0, signal: null });
+});
+
 test('gracefulStopTimeout bounds a graceful stop', T, async (t) => {
   const s = new Server(t, { COUNT: '1', GRACEFUL_TIMEOUT: '1' });
   await s.start();

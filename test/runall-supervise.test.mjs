@@ -3,7 +3,9 @@
 // over processes; the master-bound socket inherited by worker processes (port
 // 0 resolved once); worker.user.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import { test } from 'node:test';
 
 import { Server, ask, isAlive, lineClient, sleep, until } from './fixtures/runall-helpers.mjs';
@@ -142,6 +144,43 @@ test('reusePort off: the master binds once, worker processes inherit the socket 
   const answer = await ask(s.port, 'pid', 8000);
   assert.ok(!echo.some((p) => String(p.pid) === answer.split(' ')[0]));
   assert.equal(await ask(secondPort, 'second?'), 'second?');
+  assert.equal((await s.run(['stop'])).code, 0);
+});
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// `ss` (iproute2) shows the keepalive timer of a socket: what is set on the listening socket.
+const SS = ['/usr/bin/ss', '/bin/ss', '/usr/sbin/ss'].find((p) => fs.existsSync(p));
+let noSs = SS ? false : 'ss (iproute2) not installed';
+if (noSs && process.env.NETWRIGHT_REQUIRE_ALL === '1') noSs = false; // CI: run it and let it fail loudly
+if (noSs) console.log(`skipped: ${noSs}`);
+
+test('a connection that waits in the master\'s backlog while worker processes start gets the TCP keepalive too', { ...T, skip: noSs }, async (t) => {
+  const port = await freePort();
+  const s = new Server(t, { COUNT: '1', START_DELAY: '2000', SOCKET: `text://127.0.0.1:${port}` });
+  const started = s.start();
+  // Connect as soon as the master has bound the socket, long before the worker process listens.
+  let c;
+  await until(async () => {
+    c = net.connect(port, '127.0.0.1');
+    const ok = await new Promise((resolve) => c.once('connect', () => resolve(true)).once('error', () => resolve(false)));
+    if (!ok) c.destroy();
+    return ok;
+  }, 'the master to bind', 5000, 20);
+  t.after(() => c.destroy());
+  const line = execFileSync(SS, ['-tno', 'state', 'established', `( sport = :${port} and dport = :${c.localPort} )`], { encoding: 'utf8' });
+  await started;
+  assert.match(line, /timer:\(keepalive,/, 'the accepted socket has keepalive before any worker process accepted it');
+  c.write('late\n');
+  const answer = await new Promise((resolve) => c.once('data', (d) => resolve(String(d))));
+  assert.equal(answer, 'late\n');
   assert.equal((await s.run(['stop'])).code, 0);
 });
 

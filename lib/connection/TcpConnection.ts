@@ -381,7 +381,7 @@ export class TcpConnection {
   _httpRequest(head: string, body: Buffer, keepAlive: boolean, isHead: boolean): void {
     if (this._status === 'closed' || !this.http) return;
     const request = new Request(head, body, this, keepAlive, isHead);
-    this.http.received(request);
+    if (!this.http.received(request)) return request._cleanup();
     this.deliver(request);
   }
 
@@ -448,6 +448,11 @@ export class TcpConnection {
     return Boolean(
       this.onWebSocketConnect ?? worker?.onWebSocketConnect ?? this.onWebSocketConnected ?? worker?.onWebSocketConnected ?? this.websocketProtocol,
     );
+  }
+
+  /** @internal An HTTP connection holding an open text/event-stream response. */
+  get _inEventStream(): boolean {
+    return this.http?.inEventStream === true;
   }
 
   /** @internal A WebSocket connection past its 101. */

@@ -207,8 +207,8 @@ function stopAccepting(): void {
 /**
  * stop: close every connection (queued bytes are flushed), give up after stopTimeout.
  * graceful: stop accepting; WebSocket connections get 1001; HTTP responses say
- *   Connection: close (idle keep-alive ones go at keepAliveTimeout); the others
- *   finish; gracefulStopTimeout (0 = none) bounds the wait.
+ *   Connection: close (idle keep-alive ones go at keepAliveTimeout) and event
+ *   streams are closed; the others finish; gracefulStopTimeout (0 = none) bounds the wait.
  * reload: like graceful, bounded by stopTimeout; then like stop.
  */
 async function stopProcess(worker: Worker, mode: StopMode, seq?: number): Promise<void> {
@@ -232,7 +232,13 @@ async function stopProcess(worker: Worker, mode: StopMode, seq?: number): Promis
   for (;;) {
     const open = openConnections();
     if (open.length === 0) break;
-    if (mode !== 'stop') for (const c of open) if (isUpgradedWebSocket(c) && c.status === 'established') c.closeWebSocket(1001);
+    if (mode !== 'stop') {
+      for (const c of open) {
+        if (c.status !== 'established') continue;
+        if (isUpgradedWebSocket(c)) c.closeWebSocket(1001);
+        else if (c._inEventStream) c.close(); // it would never end; EventSource reconnects elsewhere
+      }
+    }
     if (Date.now() >= deadline) {
       for (const c of open) c.destroy();
       break;

@@ -24,6 +24,8 @@ export interface MasterSocket {
 interface WorkerListenOptions {
   backlog: number;
   ipv6Only: boolean;
+  noDelay: boolean;
+  keepAlive: number;
 }
 
 function listenOptions(worker: Worker): WorkerListenOptions {
@@ -83,7 +85,7 @@ export async function prepareSocket(worker: Worker): Promise<MasterSocket | unde
   const socketName = socketNameOf(worker);
   if (!socketName) return undefined;
   const address = parseSocketName(socketName);
-  const { backlog, ipv6Only } = listenOptions(worker);
+  const { backlog, ipv6Only, noDelay, keepAlive } = listenOptions(worker);
   const request = {
     unix: address.transport === 'unix',
     host: address.host,
@@ -91,6 +93,8 @@ export async function prepareSocket(worker: Worker): Promise<MasterSocket | unde
     path: address.path,
     backlog,
     ipv6Only,
+    noDelay,
+    keepAlive,
   };
   if (address.transport === 'unix') {
     // SO_REUSEPORT means nothing for unix sockets: they are always inherited.

@@ -122,6 +122,8 @@ net::ListenOptions listenOptionsOf(Napi::Object o) {
   options.backlog = o.Get("backlog").ToNumber().Int32Value();
   options.reusePort = o.Get("reusePort").ToBoolean();
   options.ipv6Only = o.Get("ipv6Only").ToBoolean();
+  options.noDelay = o.Get("noDelay").ToBoolean();
+  options.keepAliveSeconds = o.Get("keepAlive").ToNumber().Int32Value();
   return options;
 }
 
@@ -137,7 +139,7 @@ std::string addressOf(const net::ListenOptions& o) {
   return o.unixSocket ? o.path : o.host + ":" + std::to_string(o.port);
 }
 
-// bindSocket({ unix, host, port, path, backlog, reusePort, ipv6Only }) -> fd
+// bindSocket({ unix, host, port, path, backlog, reusePort, ipv6Only, noDelay, keepAlive }) -> fd
 // A listening socket that this process does not serve: a master process opens
 // it and hands it to worker processes.
 Napi::Value BindSocket(const Napi::CallbackInfo& info) {

@@ -62,6 +62,7 @@ int listenTcp(const ListenOptions& o) {
     if (::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) != 0) return fail(fd);
   }
   if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return fail(fd);
+  setStreamOptions(fd, o.noDelay, o.keepAliveSeconds);
   if (::listen(fd, o.backlog) != 0) return fail(fd);
   return fd;
 }

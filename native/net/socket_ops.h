@@ -19,6 +19,10 @@ struct ListenOptions {
   int backlog = 511;
   bool reusePort = false;
   bool ipv6Only = false;
+  // TCP: set before listen(), so that connections the kernel completes before
+  // anyone accepts (a master's socket while its workers start) have them too.
+  bool noDelay = true;
+  int keepAliveSeconds = 55;
 };
 
 struct Endpoint {

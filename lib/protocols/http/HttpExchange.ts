@@ -79,9 +79,19 @@ export class HttpExchange {
 
   constructor(private readonly transport: HttpTransport) {}
 
-  /** A request arrived; its response is the next one sent after those before it. */
-  received(request: Request): void {
+  /**
+   * A request arrived; its response is the next one sent after those before it.
+   * False when it can never be answered: an event stream holds the connection.
+   */
+  received(request: Request): boolean {
+    if (this.eventStream) return false;
     this.waiting.push(request);
+    return true;
+  }
+
+  /** An event stream is open: the connection carries nothing else until it closes. */
+  get inEventStream(): boolean {
+    return this.eventStream;
   }
 
   /** The connection closed: requests left unanswered give up their uploads. */
@@ -93,13 +103,15 @@ export class HttpExchange {
   }
 
   send(data: Sendable): true | null | false {
-    if (this.busy) {
+    // Only events go into an event stream; anything else has no place on this connection any more.
+    if (this.eventStream) return data instanceof ServerSentEvents ? this.transport.write(data.toString(), false) : false;
+    if (data instanceof ServerSentEvents) return false; // no stream open (it answered a HEAD, say)
+    // Responses wait for the file or chunked stream before them: they go out in request order.
+    if (this.busy || (this.streamingRequest !== undefined && !(data instanceof Chunk))) {
       this.deferred.push(data);
       return null;
     }
-    if (this.eventStream) return this.sendEvent(data);
     if (data instanceof Chunk) return this.sendChunk(data);
-    if (data instanceof ServerSentEvents) throw new TypeError('send a text/event-stream Response before ServerSentEvents');
     const request = this.waiting.shift();
     if (typeof data === 'string' && request && !request._hasSession()) return this.sendText(data, request);
     const response = data instanceof Response ? data : new Response(200, {}, Buffer.isBuffer(data) || typeof data === 'string' ? data : Buffer.from(data));
@@ -107,12 +119,7 @@ export class HttpExchange {
       void this.sendFile(response, request);
       return null;
     }
-    if (/^\s*text\/event-stream\b/i.test(response.getHeader('content-type') ?? '')) {
-      // As in Workerman: headers only (the body is ignored); events follow until the connection closes.
-      this.streamingRequest = request ?? null;
-      this.eventStream = true;
-      return this.transport.write(this.head(response.withoutHeader('transfer-encoding'), request, -1), false);
-    }
+    if (/^\s*text\/event-stream\b/i.test(response.getHeader('content-type') ?? '')) return this.openEventStream(response, request);
     if (/\bchunked\b/i.test(response.getHeader('transfer-encoding') ?? '')) {
       this.streamingRequest = request ?? null;
       if (request?.protocolVersion === '1.0') {
@@ -159,11 +166,24 @@ export class HttpExchange {
     return result;
   }
 
-  /** Inside an event stream: events, or raw strings and bytes, as they are. */
-  private sendEvent(data: Sendable): true | null | false {
-    if (data instanceof Response || data instanceof Chunk) throw new TypeError('a text/event-stream response lasts until the connection closes');
-    if (this.streamingRequest?._isHead) return true;
-    return this.transport.write(data instanceof ServerSentEvents ? data.toString() : data, false);
+  /**
+   * As in Workerman: headers only (the body is ignored), then events until the connection
+   * closes. Requests behind this one can never be answered and are given up.
+   */
+  private openEventStream(response: Response, request: Request | undefined): true | null | false {
+    response.withoutHeader('transfer-encoding');
+    const status = response.getStatusCode();
+    if (request?._isHead || status < 200 || status === 204 || status === 304) {
+      const result = this.transport.write(this.head(response, request, -1), true);
+      this.finish(request);
+      return result;
+    }
+    this.eventStream = true;
+    this.streamingRequest = request ?? null;
+    for (const later of this.waiting) later._cleanup();
+    this.waiting.length = 0;
+    this.deferred.length = 0;
+    return this.transport.write(this.head(response, request, -1), false);
   }
 
   private sendChunk(chunk: Chunk): true | null | false {
@@ -177,6 +197,7 @@ export class HttpExchange {
       const result = this.transport.write(request?._isHead || unframed ? '' : '0\r\n\r\n', true);
       this.finish(request ?? undefined);
       if (unframed) this.transport.close();
+      this.flushDeferred();
       return result;
     }
     if (this.streamingRequest !== undefined && this.streamingRequest?._isHead) return true;
@@ -296,8 +317,12 @@ export class HttpExchange {
   }
 
 
+  /** Sends what waited, in order, as far as it can go now: a chunk into an open stream, anything once none is open. */
   private flushDeferred(): void {
-    while (this.deferred.length && !this.busy && this.transport.isOpen()) this.send(this.deferred.shift()!);
+    while (this.deferred.length && !this.busy && this.transport.isOpen()) {
+      if (this.streamingRequest !== undefined && !(this.deferred[0] instanceof Chunk)) break;
+      this.send(this.deferred.shift()!);
+    }
   }
 }
 

@@ -1,10 +1,10 @@
 /** The fields of one server-sent event; `''` is a comment. */
 export interface ServerSentEventFields {
-  ''?: string;
+  ''?: string | number;
   event?: string;
   id?: string | number;
   retry?: number;
-  data?: string;
+  data?: string | number | boolean;
 }
 
 /**
@@ -14,20 +14,23 @@ export interface ServerSentEventFields {
  */
 export class ServerSentEvents {
   constructor(readonly fields: ServerSentEventFields) {
-    for (const name of ['event', 'id', 'retry'] as const) {
+    for (const name of ['event', 'id'] as const) {
       const value = fields[name];
-      if (value !== undefined && /[\r\n]/.test(String(value))) throw new TypeError(`server-sent event ${name} must be one line`);
+      if (value !== undefined && /[\r\n\0]/.test(String(value))) throw new TypeError(`server-sent event ${name} must be one line without NUL`);
+    }
+    if (fields.retry !== undefined && !(Number.isInteger(fields.retry) && fields.retry >= 0)) {
+      throw new TypeError('server-sent event retry must be a whole number of milliseconds');
     }
   }
 
   toString(): string {
     const { fields } = this;
     let text = '';
-    if (fields[''] !== undefined) text += lines(':', fields['']);
+    if (fields[''] !== undefined) text += lines(':', String(fields['']));
     if (fields.event !== undefined) text += `event: ${fields.event}\n`;
     if (fields.id !== undefined) text += `id: ${fields.id}\n`;
     if (fields.retry !== undefined) text += `retry: ${fields.retry}\n`;
-    if (fields.data !== undefined) text += lines('data:', fields.data);
+    if (fields.data !== undefined) text += lines('data:', String(fields.data));
     return `${text}\n`;
   }
 }

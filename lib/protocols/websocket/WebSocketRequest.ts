@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 import { parseHeadFields } from '../http/headers';
 
 /** Where the request came from, asked only when a hook reads it. */
@@ -13,22 +15,26 @@ export interface RequestPeer {
  */
 export class WebSocketRequest {
   /** @internal */ _rejection: { status: number; body: string } | null = null;
-  private parsedHeaders: Record<string, string> | undefined;
-  private parsedQuery: URLSearchParams | undefined;
+  // True private fields: keys, JSON and inspection show the request, not the connection.
+  readonly #head: string;
+  readonly #peer: RequestPeer;
+  #headers: Record<string, string> | undefined;
+  #query: URLSearchParams | undefined;
+  #protocols: string[] | undefined;
 
   /** @internal The head was validated natively; this only splits it. */
-  constructor(
-    private readonly head: string,
-    private readonly peer: RequestPeer,
-  ) {}
+  constructor(head: string, peer: RequestPeer) {
+    this.#head = head;
+    this.#peer = peer;
+  }
 
   get method(): string {
-    return this.head.slice(0, this.head.indexOf(' '));
+    return this.#head.slice(0, this.#head.indexOf(' '));
   }
   /** The whole request target, e.g. "/chat?room=1". */
   get uri(): string {
-    const start = this.head.indexOf(' ') + 1;
-    return this.head.slice(start, this.head.indexOf(' ', start));
+    const start = this.#head.indexOf(' ') + 1;
+    return this.#head.slice(start, this.#head.indexOf(' ', start));
   }
   /** The request target's path, e.g. "/chat". */
   get path(): string {
@@ -37,30 +43,40 @@ export class WebSocketRequest {
     return q < 0 ? uri : uri.slice(0, q);
   }
   get query(): URLSearchParams {
-    if (!this.parsedQuery) {
+    if (!this.#query) {
       const uri = this.uri;
       const q = uri.indexOf('?');
-      this.parsedQuery = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
+      this.#query = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
     }
-    return this.parsedQuery;
+    return this.#query;
   }
   /** Header names in lower case; repeated headers are joined with ", ". */
   get headers(): Record<string, string> {
-    this.parsedHeaders ??= { ...parseHeadFields(this.head) }; // a plain object, as users compare it
-    return this.parsedHeaders;
+    this.#headers ??= { ...parseHeadFields(this.#head) }; // a plain object, as users compare it
+    return this.#headers;
   }
   get remoteAddress(): string {
-    return this.peer.getRemoteIp();
+    return this.#peer.getRemoteIp();
   }
   get remotePort(): number {
-    return this.peer.getRemotePort();
+    return this.#peer.getRemotePort();
   }
   /** Offered subprotocols (Sec-WebSocket-Protocol), in the client's order. */
   get protocols(): string[] {
-    return (this.headers['sec-websocket-protocol'] ?? '')
+    this.#protocols ??= (this.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean);
+    return this.#protocols;
+  }
+
+  toJSON(): Record<string, unknown> {
+    const { method, path, uri, headers, remoteAddress, remotePort, protocols } = this;
+    return { method, path, uri, query: Object.fromEntries(this.query), headers, remoteAddress, remotePort, protocols };
+  }
+
+  [inspect.custom](): string {
+    return `WebSocketRequest ${inspect(this.toJSON())}`;
   }
 
   /** Refuses the upgrade with this HTTP status (default 403) and body, then closes. */
