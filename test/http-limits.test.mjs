@@ -178,6 +178,8 @@ const MALFORMED = [
   ['NUL in header value', 'GET / HTTP/1.1\r\nHost: test\r\nX-A: a\x00b\r\n\r\n'],
   ['CR alone inside a header value', 'GET / HTTP/1.1\r\nHost: test\r\nX-A: a\rb\r\n\r\n'],
   ['non-numeric Content-Length', 'POST / HTTP/1.1\r\nHost: test\r\nContent-Length: abc\r\n\r\n'],
+  ['two Host headers in HTTP/1.1', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'],
+  ['two Host headers in HTTP/1.0 (RFC 9112 3.2: any version)', 'GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n'],
 ];
 
 test('malformed requests → 400 and close; the process keeps serving, fds unchanged', T, async (t) => {

@@ -8,7 +8,9 @@
 // Input: byte 0 bit 0 picks the target (0: head, 1: chunked); for heads bit 1
 // picks small limits; the remaining bits seed the split points. The rest is
 // the head or the body.
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "../protocol/http/request_head.h"
 #include "reference.h"
@@ -34,6 +36,62 @@ bool sameHead(const RequestHead& a, const RequestHead& b) {
          a.head == b.head;
 }
 
+// What a plain reading of an accepted head's lines finds, to hold the parser to the rules.
+struct HeadFacts {
+  size_t requestLine = 0;
+  bool http11 = false;
+  size_t fields = 0;
+  bool malformedLine = false;  // folded, no colon, or whitespace before the colon
+  int hosts = 0, transferEncodings = 0;
+  std::vector<std::string> contentLengths;
+};
+
+HeadFacts scanHead(const uint8_t* p, size_t h) {
+  HeadFacts f;
+  std::string s(reinterpret_cast<const char*>(p), h);
+  size_t eol = s.find("\r\n");
+  f.requestLine = eol;
+  f.http11 = eol >= 8 && s.compare(eol - 8, 8, "HTTP/1.1") == 0;
+  for (size_t pos = eol + 2; pos < h;) {
+    size_t end = s.find("\r\n", pos);
+    std::string line = s.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.empty()) break;
+    f.fields++;
+    size_t colon = line.find(':');
+    if (line[0] == ' ' || line[0] == '\t' || colon == std::string::npos || colon == 0 || line[colon - 1] == ' ' ||
+        line[colon - 1] == '\t') {
+      f.malformedLine = true;
+      continue;
+    }
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    size_t v = line.find_first_not_of(" \t", colon + 1);
+    size_t ve = line.find_last_not_of(" \t");
+    std::string value = v == std::string::npos ? "" : line.substr(v, ve - v + 1);
+    if (name == "host") f.hosts++;
+    else if (name == "transfer-encoding") f.transferEncodings++;
+    else if (name == "content-length") f.contentLengths.push_back(value);
+  }
+  return f;
+}
+
+void checkAccepted(const uint8_t* p, const RequestHead& r, const Limits& limits) {
+  HeadFacts f = scanHead(p, r.headLength);
+  FUZZ_ASSERT(!f.malformedLine);
+  FUZZ_ASSERT(f.requestLine <= limits.maxRequestLine);
+  FUZZ_ASSERT(f.fields <= limits.maxHeaders);
+  FUZZ_ASSERT(f.hosts <= 1 && (!f.http11 || f.hosts == 1));
+  FUZZ_ASSERT(f.transferEncodings == 0 || f.contentLengths.empty());  // never both: no smuggling
+  for (const std::string& value : f.contentLengths) {
+    FUZZ_ASSERT(!value.empty() && value.find_first_not_of("0123456789") == std::string::npos);
+    FUZZ_ASSERT(std::strtoull(value.c_str(), nullptr, 10) == r.contentLength);
+  }
+  if (r.body == Body::kChunked) FUZZ_ASSERT(f.transferEncodings > 0);
+  if (r.body == Body::kLength) FUZZ_ASSERT(!f.contentLengths.empty() && r.contentLength > 0);
+  if (r.body == Body::kNone) FUZZ_ASSERT(f.transferEncodings == 0 && r.contentLength == 0);
+}
+
 void fuzzHead(const uint8_t* p, size_t n, bool small, SplitPoints split) {
   Limits limits;
   if (small) {
@@ -50,7 +108,8 @@ void fuzzHead(const uint8_t* p, size_t n, bool small, SplitPoints split) {
     FUZZ_ASSERT(whole.body == Body::kLength || whole.contentLength == 0);
     RequestHead exact, shorter;
     FUZZ_ASSERT(parseRequestHead(p, h, limits, &exact) && sameHead(exact, whole));
-    FUZZ_ASSERT(!parseRequestHead(p, h - 1, limits, &shorter) || shorter.status != 0);
+    FUZZ_ASSERT(!parseRequestHead(p, h - 1, limits, &shorter));
+    checkAccepted(p, whole, limits);
   }
   if (decided && whole.status != 0) {
     FUZZ_ASSERT(whole.status >= 400 && whole.status <= 599 && whole.error[0] != '\0');

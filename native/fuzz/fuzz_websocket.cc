@@ -113,8 +113,28 @@ void fuzzUpgradeHead(const uint8_t* p, size_t n, SplitPoints split) {
   }
   size_t head = end ? end : n;
   websocket::UpgradeRequest request = websocket::checkUpgradeRequest(p, head);
-  if (request.status == 0) FUZZ_ASSERT(request.acceptKey.size() == 28);
-  else FUZZ_ASSERT(request.status >= 400 && request.status <= 599 && request.error[0] != '\0');
+  if (request.status == 0) {
+    // Accepted: a GET over HTTP/1.1+, version 13, one 16-byte key, the upgrade tokens.
+    FUZZ_ASSERT(request.acceptKey.size() == 28);
+    FUZZ_ASSERT(head >= 4 && std::memcmp(p, "GET ", 4) == 0);
+    int keys = 0;
+    bool version13 = false, upgrade = false, connection = false;
+    websocket::forEachHeader(p, head, [&](const char* name, size_t nameLength, const char* value, size_t valueLength) {
+      std::string n(name, nameLength), v(value, valueLength);
+      for (char& c : n) c = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      for (char& c : v) c = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      if (n == "sec-websocket-key") {
+        keys++;
+        FUZZ_ASSERT(valueLength == 24 && v.compare(22, 2, "==") == 0);
+      }
+      if (n == "sec-websocket-version") version13 = v == "13";
+      if (n == "upgrade") upgrade = upgrade || v.find("websocket") != std::string::npos;
+      if (n == "connection") connection = connection || v.find("upgrade") != std::string::npos;
+    });
+    FUZZ_ASSERT(keys == 1 && version13 && upgrade && connection);
+  } else {
+    FUZZ_ASSERT(request.status >= 400 && request.status <= 599 && request.error[0] != '\0');
+  }
   (void)websocket::checkUpgradeResponse(p, head, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
   size_t fields = 0;
   websocket::forEachHeader(p, head, [&](const char*, size_t nameLength, const char*, size_t valueLength) {

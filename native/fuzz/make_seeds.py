@@ -83,6 +83,8 @@ write('fuzz_http', 'head_small_limits', bytes([2 | 7 << 2]) + b'GET /' + b'a' * 
 write('fuzz_http', 'head_many_fields', bytes([2]) + b'GET / HTTP/1.1\r\nHost: h\r\n' + b''.join(b'X-%d: v\r\n' % i for i in range(6)) + b'\r\n')
 # regression: a whole head whose over-long request line ends in a bare LF was 400, the same bytes trickled in 414
 write('fuzz_http', 'regress_long_line_bare_lf', bytes([2 | 7 << 2]) + b'GET /' + b'a' * 120 + b' HTTP/1.1\nHost: h\r\n\r\n')
+# regression: an HTTP/1.0 head with two Host headers was accepted
+write('fuzz_http', 'regress_http10_two_hosts', bytes([0]) + b'GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n')
 write('fuzz_http', 'chunked_body', bytes([1 | 11 << 2]) + b'5\r\nhello\r\n1a;ext=1\r\n' + b'z' * 26 + b'\r\n0\r\nTrailer: x\r\n\r\nGET')
 write('fuzz_http', 'chunked_bad', bytes([1]) + b'5 \r\nhello\r\n')
 write('fuzz_http', 'chunked_big', bytes([1 | 2 << 2]) + b'fffffffffffffff\r\n' + b'q' * 100)

@@ -130,7 +130,9 @@ bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestH
     }
     line = eol + 1;
   }
-  if (http11 && hosts != 1) return fail(out, 400, hosts ? "more than one Host header" : "missing Host header");
+  // RFC 9112 3.2: more than one Host is refused in any version; HTTP/1.1 needs one.
+  if (hosts > 1) return fail(out, 400, "more than one Host header");
+  if (http11 && hosts == 0) return fail(out, 400, "missing Host header");
   if (unsupportedEncoding) return fail(out, 501, "only Transfer-Encoding: chunked is supported");
   if (chunked && lengths) return fail(out, 400, "both Content-Length and Transfer-Encoding");
   if (chunked && !http11) return fail(out, 400, "Transfer-Encoding in an HTTP/1.0 request");
