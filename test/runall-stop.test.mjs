@@ -58,21 +58,26 @@ test('stop -g: WebSocket connections get close 1001', T, async (t) => {
   assert.deepEqual(await s.exited, { code: 0, signal: null });
 });
 
+/** A raw keep-alive HTTP connection to the fixture: `get(message)` sends GET /<message>. */
+function httpClient(t, port) {
+  const socket = net.connect(port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  const client = { received: '', ended: false, get: (message) => socket.write(`GET /${message} HTTP/1.1\r\nHost: x\r\n\r\n`) };
+  socket.setEncoding('latin1');
+  socket.on('data', (d) => (client.received += d));
+  socket.on('end', () => (client.ended = true));
+  return client;
+}
+
 test('stop -g: a busy HTTP keep-alive connection gets Connection: close on its next response and the stop ends', T, async (t) => {
   const s = new Server(t, { COUNT: '1', SOCKET: 'http://127.0.0.1:0' });
   await s.start();
-  const socket = net.connect(s.port, '127.0.0.1');
-  t.after(() => socket.destroy());
-  let received = '';
-  let ended = false;
-  socket.setEncoding('latin1');
-  socket.on('data', (d) => (received += d));
-  socket.on('end', () => (ended = true));
+  const client = httpClient(t, s.port);
   const ask = async (message) => {
-    const before = received.length;
-    socket.write(`GET /${message} HTTP/1.1\r\nHost: x\r\n\r\n`);
-    await until(() => received.endsWith(message) && received.length > before, `the answer to ${message}`);
-    return received.slice(before);
+    const before = client.received.length;
+    client.get(message);
+    await until(() => client.received.endsWith(message) && client.received.length > before, `the answer to ${message}`);
+    return client.received.slice(before);
   };
   assert.match(await ask('before'), /\r\nConnection: keep-alive\r\n/i);
   const stopping = s.run(['stop', '-g'], { timeout: 20000 });
@@ -80,7 +85,7 @@ test('stop -g: a busy HTTP keep-alive connection gets Connection: close on its n
   const during = await ask('during');
   assert.match(during, /^HTTP\/1\.1 200 /);
   assert.match(during, /\r\nConnection: close\r\n/i, 'a stopping worker ends keep-alive');
-  await until(() => ended, 'the server to close the connection after that response', 2000);
+  await until(() => client.ended, 'the server to close the connection after that response', 2000);
   const t0 = Date.now();
   const r = await stopping;
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -91,21 +96,15 @@ test('stop -g: a busy HTTP keep-alive connection gets Connection: close on its n
 test('stop -g: an open event stream is closed (it would never end) and the stop ends', T, async (t) => {
   const s = new Server(t, { COUNT: '1', SOCKET: 'http://127.0.0.1:0' });
   await s.start();
-  const socket = net.connect(s.port, '127.0.0.1');
-  t.after(() => socket.destroy());
-  let received = '';
-  let ended = false;
-  socket.setEncoding('latin1');
-  socket.on('data', (d) => (received += d));
-  socket.on('end', () => (ended = true));
-  socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
-  await until(() => received.includes('\r\n\r\n'), 'the event-stream head');
-  assert.match(received, /content-type: text\/event-stream/i);
+  const client = httpClient(t, s.port);
+  client.get('events');
+  await until(() => client.received.includes('\r\n\r\n'), 'the event-stream head');
+  assert.match(client.received, /content-type: text\/event-stream/i);
   const t0 = Date.now();
   const r = await s.run(['stop', '-g'], { timeout: 20000 });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.ok(Date.now() - t0 < 3000, 'the stop does not wait for the stream');
-  await until(() => ended, 'the stream to be closed');
+  await until(() => client.ended, 'the stream to be closed');
   assert.deepEqual(await s.exited, { code: 0, signal: null });
 });
 

@@ -16,16 +16,9 @@
 #include "reference.h"
 
 using namespace nw::protocol::http;
+using nwfuzz::SplitPoints;
 
 namespace {
-
-struct SplitPoints {
-  uint32_t state;
-  size_t next(size_t limit) {  // 1..limit
-    state = state * 1103515245u + 12345u;
-    return limit ? 1 + (state >> 8) % limit : 0;
-  }
-};
 
 // Refused heads are compared by status and reason only: the other fields hold
 // whatever was parsed before the fault.

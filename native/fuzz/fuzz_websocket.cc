@@ -14,16 +14,9 @@
 #include "reference.h"
 
 using namespace nw::protocol;
+using nwfuzz::SplitPoints;
 
 namespace {
-
-struct SplitPoints {
-  uint32_t state;
-  size_t next(size_t limit) {  // 1..limit
-    state = state * 1103515245u + 12345u;
-    return limit ? 1 + (state >> 8) % limit : 0;
-  }
-};
 
 // RFC 3629 read literally: shortest forms only, no surrogates, nothing above U+10FFFF.
 bool referenceUtf8(const uint8_t* p, size_t n) {

@@ -102,6 +102,15 @@ inline bool naiveAscii(const std::string& s) {
     if (!(cond)) ::nwfuzz::die(#cond " @ " __FILE__); \
   } while (0)
 
+// Pseudo-random split points from a seed in the input: 1..limit each.
+struct SplitPoints {
+  uint32_t state;
+  size_t next(size_t limit) {
+    state = state * 1103515245u + 12345u;
+    return limit ? 1 + (state >> 8) % limit : 0;
+  }
+};
+
 // Chunked input: each chunk is a length byte L, then L+1 bytes (or fewer at
 // the end); L = 255 takes a 16-bit length from the next two bytes instead.
 struct ChunkReader {
