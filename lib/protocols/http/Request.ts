@@ -2,7 +2,7 @@ import * as os from 'node:os';
 
 import type { TcpConnection } from '../../connection/TcpConnection';
 import { parseCookies } from './cookies';
-import { parseHeadFields } from './headers';
+import { headMethod, headTarget, parseHeadFields, targetPath, targetQuery } from './headers';
 import { parseMultipart, removeUploads, type MultipartLimits, type UploadedFile } from './multipart';
 import { parseQuery, type QueryValue } from './query';
 import { MemorySessionStore } from './session/MemorySessionStore';
@@ -66,22 +66,17 @@ export class Request {
   }
 
   get method(): string {
-    return this.head.slice(0, this.head.indexOf(' '));
+    return headMethod(this.head);
   }
   /** The request target, e.g. "/search?q=1". */
   get uri(): string {
-    const start = this.head.indexOf(' ') + 1;
-    return this.head.slice(start, this.head.indexOf(' ', start));
+    return headTarget(this.head);
   }
   get path(): string {
-    const uri = this.uri;
-    const q = uri.indexOf('?');
-    return q < 0 ? uri : uri.slice(0, q);
+    return targetPath(this.uri);
   }
   get queryString(): string {
-    const uri = this.uri;
-    const q = uri.indexOf('?');
-    return q < 0 ? '' : uri.slice(q + 1);
+    return targetQuery(this.uri);
   }
   /** '1.1' or '1.0'. */
   get protocolVersion(): string {

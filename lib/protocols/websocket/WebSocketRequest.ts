@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 
-import { parseHeadFields } from '../http/headers';
+import { headMethod, headTarget, parseHeadFields, targetPath, targetQuery } from '../http/headers';
 
 /** Where the request came from, asked only when a hook reads it. */
 export interface RequestPeer {
@@ -29,25 +29,18 @@ export class WebSocketRequest {
   }
 
   get method(): string {
-    return this.#head.slice(0, this.#head.indexOf(' '));
+    return headMethod(this.#head);
   }
   /** The whole request target, e.g. "/chat?room=1". */
   get uri(): string {
-    const start = this.#head.indexOf(' ') + 1;
-    return this.#head.slice(start, this.#head.indexOf(' ', start));
+    return headTarget(this.#head);
   }
   /** The request target's path, e.g. "/chat". */
   get path(): string {
-    const uri = this.uri;
-    const q = uri.indexOf('?');
-    return q < 0 ? uri : uri.slice(0, q);
+    return targetPath(this.uri);
   }
   get query(): URLSearchParams {
-    if (!this.#query) {
-      const uri = this.uri;
-      const q = uri.indexOf('?');
-      this.#query = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
-    }
+    this.#query ??= new URLSearchParams(targetQuery(this.uri));
     return this.#query;
   }
   /** Header names in lower case; repeated headers are joined with ", ". */
