@@ -211,8 +211,7 @@ export class Worker {
     startDispatcher();
     const address = this.address;
     const inherited = inheritedSocket(this); // runAll(): the socket the master bound, or the port it resolved
-    const served = { noDelay: this.options.noDelay, keepAlive: this.options.keepAlive, kind };
-    const id = inherited?.fd !== undefined ? native.listenFd(inherited.fd, served) : native.listen({
+    const id = inherited?.fd !== undefined ? native.listenFd(inherited.fd, { kind }) : native.listen({
       unix: address.transport === 'unix',
       host: address.host,
       port: inherited?.port ?? address.port ?? 0,

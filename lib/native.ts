@@ -82,7 +82,7 @@ interface Binding {
   /** A listening socket this process does not serve (a master hands it to worker processes); its fd. */
   bindSocket(request: Omit<ListenRequest, 'kind'>): number;
   /** Serves an inherited listening fd. */
-  listenFd(fd: number, config: Pick<ListenRequest, 'noDelay' | 'keepAlive' | 'kind'>): number;
+  listenFd(fd: number, config: Pick<ListenRequest, 'kind'>): number;
   closeFd(fd: number): void;
   listenerPort(id: number): number | undefined;
   unlisten(id: number): void;

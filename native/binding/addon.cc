@@ -129,8 +129,6 @@ net::ListenOptions listenOptionsOf(Napi::Object o) {
 
 ListenerConfig listenerConfigOf(Napi::Object o) {
   ListenerConfig config;
-  config.noDelay = o.Get("noDelay").ToBoolean();
-  config.keepAliveSeconds = o.Get("keepAlive").ToNumber().Int32Value();
   config.kind = protocol::Kind(o.Get("kind").ToNumber().Int32Value());
   return config;
 }
@@ -155,7 +153,7 @@ Napi::Value BindSocket(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
-// listenFd(fd, { noDelay, keepAlive, kind }) -> id
+// listenFd(fd, { kind }) -> id: a socket from bindSocket(), its options already set
 Napi::Value ListenFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NodeLoop* loop = loopOf(info);

@@ -113,7 +113,6 @@ int32_t Core::listen(const net::ListenOptions& options, const ListenerConfig& co
 int32_t Core::listenOn(int fd, const ListenerConfig& config) {
   int rc = net::adoptListeningSocket(fd);
   if (rc != 0) return rc;
-  net::setStreamOptions(fd, config.noDelay, config.keepAliveSeconds);
   int32_t id = int32_t(listeners_.size());
   auto* l = new Listener(*this, fd, id, config);
   listeners_.push_back(l);

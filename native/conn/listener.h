@@ -9,10 +9,10 @@ namespace nw {
 
 class Core;
 
+// TCP_NODELAY and keepalive are set when the socket is made (net::ListenOptions):
+// accepted sockets inherit them from it.
 struct ListenerConfig {
   protocol::Kind kind = protocol::Kind::Raw;
-  bool noDelay = true;
-  int keepAliveSeconds = 55;
 };
 
 class Listener final : public IoHandle {
