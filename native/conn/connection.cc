@@ -42,8 +42,9 @@ void Connection::onReady(uint32_t readiness) {
   }
   if ((readiness & kWriteReady) && backlogged_) core_.flush(this, true);
   if (closed_) return;
-  // The FIN was read earlier and the batch has not ended (which drops the read
-  // interest, or closes): drop it now, so that level triggering does not spin.
+  // The FIN was read earlier and the connection is still here: only now drop the
+  // read interest, so that level triggering does not report it for ever. (Most
+  // connections close at the end of the batch that read the FIN and never pay for it.)
   if (peerClosed_ && (readiness & (kReadReady | kHangup))) core_.updateInterest(this);
   if ((readiness & kReadReady) && !closing() && !paused_) readAvailable();
   if (!closed_ && (readiness & kHangup) && !(interest() & kReadable) && !backlogged_)
@@ -79,8 +80,7 @@ void Connection::readAvailable() {
 
 void Connection::onPeerFin() {
   peerClosed_ = true;
-  // Messages of this batch are still to be answered: decide at the batch end,
-  // and stop reading there if the connection stays (it usually closes instead).
+  // Messages of this batch are still to be answered: decide at the batch end.
   core_.markDirty(this);
 }
 

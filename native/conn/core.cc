@@ -331,7 +331,7 @@ void Core::flushCorked() {
       c->dirty_ = false;
       if (c->closed_) continue;
       if (c->failed_) finishFailure(c);
-      if (flush(c, true) && !c->closed_ && c->peerClosed_) updateInterest(c);
+      flush(c, true);
     }
   }
 }
