@@ -17,6 +17,8 @@ import { Framing, native, NativeProtocol } from './native';
 import { lookupProtocol, NATIVE_KINDS, registerProtocol, resolveProtocol, type ProtocolObject } from './protocols/protocol';
 import { parseSocketName, type SocketAddress } from './socketName';
 import { getStatistics, type Statistics } from './statistics';
+import { clusterNode } from './cluster/ClusterNode';
+import { clusterSettings, type ClusterSettings } from './cluster/settings';
 import { runAll, stopAll } from './master/cli';
 import { defaultLogFile, defaultPidFile } from './master/files';
 import { inheritedSocket, registerWorker } from './master/role';
@@ -41,6 +43,45 @@ export class Worker {
   }
   static getStatistics(): Statistics {
     return getStatistics();
+  }
+
+  // ---- the cluster: every process of the script, and with Redis every host (lib/cluster/) ----
+  /**
+   * null (default): the processes of one runAll() script are one cluster,
+   * linked by the master. `{ redis: 'redis://host:6379' }` (or ioredis
+   * options): every process that points at the same Redis. Set it before
+   * runAll() / listen().
+   */
+  static get cluster(): ClusterSettings | null {
+    return clusterSettings.value;
+  }
+  static set cluster(settings: ClusterSettings | null) {
+    if (clusterSettings.frozen) throw new Error('Worker.cluster must be set before runAll() or listen()');
+    if (settings !== null && (typeof settings !== 'object' || (settings.redis !== undefined && typeof settings.redis !== 'string' && typeof settings.redis !== 'object'))) {
+      throw new TypeError("Worker.cluster takes null or { redis: 'redis://host:port' | ioredis options, prefix? }");
+    }
+    clusterSettings.value = settings;
+  }
+  /** Sends to one connection of the cluster by its connection.clientId; false when that id cannot be reached. */
+  static sendTo(clientId: string, data: string | Buffer | Uint8Array): boolean {
+    return clusterNode().sendTo(clientId, data);
+  }
+  /** Closes one connection of the cluster by its clientId, sending `data` first if given. */
+  static closeClient(clientId: string, data?: string | Buffer | Uint8Array): boolean {
+    return clusterNode().closeClient(clientId, data);
+  }
+  static isOnline(clientId: string): Promise<boolean> {
+    return clusterNode().isOnline(clientId);
+  }
+  /** Sends to every connection bound to `uid` (connection.bindUid) in the cluster; returns how many in this process were written to. */
+  static sendToUid(uid: string, data: string | Buffer | Uint8Array): number {
+    return clusterNode().sendToUid(String(uid), data);
+  }
+  static isUidOnline(uid: string): Promise<boolean> {
+    return clusterNode().isUidOnline(String(uid));
+  }
+  static getClientIdsByUid(uid: string): Promise<string[]> {
+    return clusterNode().getClientIdsByUid(String(uid));
   }
 
   // ---- Worker.runAll(): worker processes, the CLI, supervision (lib/master/) ----
@@ -233,6 +274,7 @@ export class Worker {
     };
     this.boundPort = address.transport === 'unix' ? undefined : native.listenerPort(id);
     registerListener(id, this);
+    clusterNode().listening(this);
     this.pushListenerLimits();
     if (this.acceptPaused) native.setAccepting(id, false);
   }
@@ -316,19 +358,49 @@ export class Worker {
 
   /**
    * WebSocket: sends one message to every open connection of this worker but
-   * `except`; the frame is encoded once. Strings go as text, bytes as binary.
-   * Returns the number of connections written to.
+   * `except`, in every process of the cluster (`{ local: true }`: this process
+   * only). The frame is encoded once per process. Strings go as text, bytes as
+   * binary. Returns the number of connections written to in this process; the
+   * other processes are reached asynchronously.
    */
-  broadcast(data: string | Buffer | Uint8Array, except?: TcpConnection | TcpConnection[]): number {
+  broadcast(data: string | Buffer | Uint8Array, except?: TcpConnection | TcpConnection[] | null, options?: { local?: boolean }): number {
+    if (!options?.local) clusterNode().broadcast(this, data);
     if (this.listenerId < 0 && this.connections.size === 0) return 0;
-    const excluded = except === undefined ? null : Int32Array.from((Array.isArray(except) ? except : [except]).map((c) => c._slot));
+    const excluded = except === undefined || except === null ? null : Int32Array.from((Array.isArray(except) ? except : [except]).map((c) => c._slot));
     return native.broadcast(this.listenerIdForBroadcast(), data, typeof data !== 'string', excluded);
   }
 
-  /** WebSocket: sends one message to this worker's connections subscribed to `topic`; returns how many. */
-  publish(topic: string, data: string | Buffer | Uint8Array): number {
+  /**
+   * WebSocket: sends one message to this worker's connections subscribed to
+   * `topic`, in every process of the cluster (`{ local: true }`: this process
+   * only). Returns how many were written to in this process.
+   */
+  publish(topic: string, data: string | Buffer | Uint8Array, options?: { local?: boolean }): number {
+    topic = String(topic);
+    if (!options?.local) clusterNode().publish(this, topic, data);
+    return this._publishLocal(topic, data, typeof data !== 'string');
+  }
+
+  /** Subscribers of `topic` among this worker's connections in the whole cluster. */
+  subscriberCount(topic: string): Promise<number> {
+    return clusterNode().subscriberCount(this, String(topic));
+  }
+
+  /** Open connections of this worker in the whole cluster. */
+  connectionCount(): Promise<number> {
+    return clusterNode().connectionCount(this);
+  }
+
+  /** @internal A publish reaching this process: its subscribers only. `binary` picks the frame type of bytes. */
+  _publishLocal(topic: string, data: string | Uint8Array, binary: boolean): number {
     if (this.lastListenerId < 0) return 0;
-    return native.publish(this.lastListenerId, String(topic), data, typeof data !== 'string');
+    return native.publish(this.lastListenerId, topic, data, binary);
+  }
+
+  /** @internal A broadcast reaching this process. */
+  _broadcastLocal(data: Uint8Array, binary: boolean): number {
+    if (this.listenerId < 0 && this.connections.size === 0) return 0;
+    return native.broadcast(this.listenerIdForBroadcast(), data, binary, null);
   }
 
   private listenerIdForBroadcast(): number {

@@ -1,3 +1,4 @@
+import { clusterDropped } from './cluster/ClusterNode';
 import { jsCounters } from './connection/counters';
 import { startDispatcher } from './dispatcher';
 import { native } from './native';
@@ -43,6 +44,8 @@ export interface Statistics {
   keepAliveTimeouts: number;
   /** Active Timer.add() timers. */
   timers: number;
+  /** Cluster messages (publish, broadcast, sendTo, ...) this process could not hand on to other processes. */
+  clusterDropped: number;
 }
 
 export function getStatistics(): Statistics {
@@ -54,5 +57,6 @@ export function getStatistics(): Statistics {
     packageTooLarge: s.packageTooLarge + jsCounters.packageTooLarge,
     protocolErrors: s.protocolErrors + jsCounters.protocolErrors,
     timers: Timer.count(),
+    clusterDropped: clusterDropped(),
   };
 }

@@ -4,6 +4,7 @@ import { PACKAGE_TOO_LARGE, PROTOCOL_ERROR, SEND_FAIL, ERROR_MESSAGES, SEND_BUFF
 import { Framing, native, SendResult, type ConnectionInfo } from '../native';
 import { resolveProtocol, type ProtocolObject } from '../protocols/protocol';
 import type { Worker } from '../Worker';
+import { clientIdOf, clusterNode } from '../cluster/ClusterNode';
 import { invoke, invokeMessage } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
 import { jsCounters } from './counters';
@@ -110,6 +111,9 @@ export class TcpConnection {
   declare private runInContext: Runner | null | undefined;
   declare private http: HttpExchange | undefined;
   declare private drainWaiters: Array<() => void> | undefined;
+  /** Topics this connection subscribed to (the cluster counts subscribers per process). */
+  declare private topics: Set<string> | undefined;
+  declare private boundUid: string | undefined;
 
   /** @internal */
   constructor(worker: Worker | null, slot: number, setup: ConnectionSetup) {
@@ -294,11 +298,49 @@ export class TcpConnection {
 
   /** WebSocket: joins a topic for Worker.publish(); subscriptions end with the connection. */
   subscribe(topic: string): boolean {
-    return this._status !== 'closed' && native.subscribe(this._slot, String(topic), true);
+    topic = String(topic);
+    if (this._status === 'closed' || !native.subscribe(this._slot, topic, true)) return false;
+    (this.topics ??= new Set()).add(topic);
+    if (this.worker) clusterNode().topicAdded(this.worker, topic);
+    return true;
   }
 
   unsubscribe(topic: string): boolean {
-    return this._status !== 'closed' && native.subscribe(this._slot, String(topic), false);
+    topic = String(topic);
+    if (this._status === 'closed' || !native.subscribe(this._slot, topic, false)) return false;
+    this.topics?.delete(topic);
+    if (this.worker) clusterNode().topicRemoved(this.worker, topic);
+    return true;
+  }
+
+  /**
+   * This connection's address in the cluster: 20 hex digits, unique across
+   * every process (and, with Worker.cluster.redis, every host). Worker.sendTo,
+   * closeClient and isOnline take it from any process.
+   */
+  get clientId(): string {
+    return clientIdOf(this.id);
+  }
+
+  /** The uid given to bindUid(), if any. */
+  get uid(): string | undefined {
+    return this.boundUid;
+  }
+
+  /** Binds this connection to a user id for Worker.sendToUid() (one user, several devices); a connection has one uid at a time. */
+  bindUid(uid: string | number): void {
+    const value = String(uid);
+    if (this._status === 'closed' || this.boundUid === value) return;
+    this.unbindUid();
+    this.boundUid = value;
+    clusterNode().uidBound(this, value);
+  }
+
+  unbindUid(): void {
+    const uid = this.boundUid;
+    if (uid === undefined) return;
+    this.boundUid = undefined;
+    clusterNode().uidUnbound(this, uid);
   }
 
   /** Closes at once; queued bytes are dropped. */
@@ -508,12 +550,21 @@ export class TcpConnection {
     this.received = null;
     if (this.drainWaiters) this._drained();
     this.http?.closed();
+    this.leaveCluster();
     onConnectionClosed(this);
     const onClose = this.onClose ?? this.worker?.onClose;
     if (onClose) this.call(onClose, this);
   }
 
   // ---- internals -------------------------------------------------------------
+
+  /** The native core dropped this connection's subscriptions with it; the cluster's counts follow. */
+  private leaveCluster(): void {
+    const topics = this.topics;
+    if (topics && this.worker) for (const topic of topics) clusterNode().topicRemoved(this.worker, topic);
+    this.topics = undefined;
+    this.unbindUid();
+  }
 
   protected call(fn: (...args: any[]) => unknown, ...args: unknown[]): void {
     if (this.runInContext) {

@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import type { Server } from 'node:net';
 
+import { Relay } from '../cluster/Relay';
 import type { Statistics } from '../statistics';
 import type { Worker } from '../Worker';
 import { serveControl, type ControlRequest } from './control';
@@ -41,6 +42,8 @@ export class Master {
   private readonly controlPath: string;
   private control: Server | undefined;
   private gracefulStop = false;
+  /** Carries publish, broadcast, sendTo and the cluster's questions between the worker processes. */
+  private readonly relay = new Relay();
 
   constructor(
     private readonly files: MasterFiles,
@@ -122,6 +125,7 @@ export class Master {
     });
     this.processes.add(proc);
     this.slots[index][id] = proc;
+    if (proc.clusterLink) this.relay.attach(proc.clusterLink);
     void proc.whenExited.then((exit) => this.onExit(proc, exit));
     return proc;
   }
@@ -258,7 +262,7 @@ export class Master {
   async status(): Promise<StatusReport> {
     const procs = this.ordered();
     const answers = (await Promise.all(procs.map((p) => p.request({ cmd: 'status' }, ANSWER_MS)))) as
-      | ({ memory: number; statistics: Statistics } | undefined)[];
+      | ({ memory: number; statistics: Statistics; cluster: string } | undefined)[];
     const now = Date.now();
     const processes: ProcessStatus[] = procs.map((proc, i) => {
       const answer = answers[i];
@@ -267,6 +271,7 @@ export class Master {
         return {
           pid: proc.pid, worker: proc.worker.name, id: proc.id, listen, status: 'busy',
           memory: null, connections: null, sendFail: null, timers: null, totalRequest: null, qps: null, statistics: null,
+          cluster: null, clusterDropped: null,
         };
       }
       const s = answer.statistics;
@@ -277,9 +282,10 @@ export class Master {
         pid: proc.pid, worker: proc.worker.name, id: proc.id, listen, status: 'idle',
         memory: answer.memory, connections: s.connections, sendFail: s.sendFail, timers: s.timers,
         totalRequest: s.totalRequest, qps, statistics: s,
+        cluster: answer.cluster, clusterDropped: s.clusterDropped,
       };
     });
-    const sum = (key: 'memory' | 'connections' | 'sendFail' | 'timers' | 'totalRequest' | 'qps') =>
+    const sum = (key: 'memory' | 'connections' | 'sendFail' | 'timers' | 'totalRequest' | 'qps' | 'clusterDropped') =>
       processes.reduce((total, p) => total + (p[key] ?? 0), 0);
     return {
       version: 1,
@@ -302,6 +308,7 @@ export class Master {
         exitStatus: Object.fromEntries([...this.exitInfo[index]].map(([status, count]) => [String(status), count])),
       })),
       processes,
+      relay: { processes: this.relay.processes, dropped: this.relay.dropped },
       summary: {
         processes: processes.length,
         busy: processes.filter((p) => p.status === 'busy').length,
@@ -311,6 +318,7 @@ export class Master {
         timers: sum('timers'),
         totalRequest: sum('totalRequest'),
         qps: sum('qps'),
+        clusterDropped: sum('clusterDropped') + this.relay.dropped,
       },
     };
   }

@@ -3,9 +3,10 @@
 // stdio entry), and talks to it over the IPC channel.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import type { Duplex } from 'node:stream';
 
 import type { Worker } from '../Worker';
-import { ENV, LISTEN_FD_INDEX } from './role';
+import { CLUSTER_FD_INDEX, ENV, LISTEN_FD_INDEX } from './role';
 
 /** Master → worker process. */
 export type WorkerCommand =
@@ -59,6 +60,8 @@ export class WorkerProcess {
   /** Being replaced by a reload (or told to stop): its exit is expected. */
   retiring = false;
   killTimer: NodeJS.Timeout | undefined;
+  /** The master's end of this process's link to the cluster relay (null when spawning failed). */
+  readonly clusterLink: Duplex | null;
   private readonly child: ChildProcess;
   private seq = 0;
   private readonly pending = new Map<number, (data: unknown) => void>();
@@ -67,8 +70,9 @@ export class WorkerProcess {
     this.worker = plan.worker;
     this.index = plan.index;
     this.id = plan.id;
-    const stdio: (string | number)[] = ['ignore', 'inherit', 'inherit', 'ipc'];
+    const stdio: (string | number)[] = ['ignore', 'inherit', 'inherit', 'ipc', 'ignore'];
     if (plan.fd !== undefined) stdio[LISTEN_FD_INDEX] = plan.fd;
+    stdio[CLUSTER_FD_INDEX] = 'pipe';
     this.child = spawn(process.execPath, [...childExecArgv(), plan.script, ...plan.args], {
       stdio: stdio as ('ignore' | 'inherit' | 'ipc' | number)[],
       env: {
@@ -80,9 +84,11 @@ export class WorkerProcess {
         [ENV.listenFd]: plan.fd !== undefined ? String(LISTEN_FD_INDEX) : '',
         [ENV.listenPort]: plan.port !== undefined ? String(plan.port) : '',
         [ENV.masterFds]: plan.masterFds.join(','),
+        [ENV.clusterFd]: String(CLUSTER_FD_INDEX),
       },
     });
     this.pid = this.child.pid ?? -1;
+    this.clusterLink = ((this.child.stdio as unknown[])[CLUSTER_FD_INDEX] as Duplex | null | undefined) ?? null;
     let markReady: (ready: boolean) => void = () => {};
     this.whenReady = new Promise((resolve) => {
       markReady = resolve;

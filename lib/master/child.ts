@@ -4,12 +4,13 @@
 // not rely on signals: they ignore SIGINT (Ctrl+C reaches the whole process
 // group) and exit when the master's IPC channel goes away.
 import type { TcpConnection } from '../connection/TcpConnection';
+import { clusterState } from '../cluster/ClusterNode';
 import { native } from '../native';
 import type { Worker } from '../Worker';
 import { countPackages, packagesOf } from './packages';
 import { switchIdentity } from './identity';
 import { configureLog, log } from './log';
-import { ENV, registeredWorkers, setInheritedSocket, usesInheritedFd } from './role';
+import { CLUSTER_FD_INDEX, ENV, registeredWorkers, setInheritedSocket, usesInheritedFd } from './role';
 import type { ConnectionStatus } from './status';
 import type { WorkerCommand, WorkerMessage } from './WorkerProcess';
 
@@ -45,8 +46,8 @@ function socketNameOf(worker: Worker): string | undefined {
 function closeLeakedMasterFds(): void {
   for (const text of (process.env[ENV.masterFds] ?? '').split(',')) {
     const fd = Number.parseInt(text, 10);
-    // The stdio entries (0..4) are this process's own, whatever number the master used.
-    if (Number.isInteger(fd) && fd > 4) native.closeFd(fd);
+    // The stdio entries (0..CLUSTER_FD_INDEX) are this process's own, whatever number the master used.
+    if (Number.isInteger(fd) && fd > CLUSTER_FD_INDEX) native.closeFd(fd);
   }
 }
 
@@ -150,6 +151,7 @@ function processStatus(worker: Worker): unknown {
     id: worker.id,
     memory: process.memoryUsage.rss(),
     statistics: statics.getStatistics(),
+    cluster: clusterState(),
   };
 }
 

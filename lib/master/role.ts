@@ -17,10 +17,14 @@ export const ENV = {
   listenPort: 'NETWRIGHT_LISTEN_PORT',
   /** Listening sockets the master holds that leaked into this process (no close-on-exec). */
   masterFds: 'NETWRIGHT_MASTER_FDS',
+  /** The descriptor (stdio index) of this process's link to the master's cluster relay. */
+  clusterFd: 'NETWRIGHT_CLUSTER_FD',
 } as const;
 
 /** The stdio index at which a worker process receives its listening socket. */
 export const LISTEN_FD_INDEX = 4;
+/** The stdio index of the link to the master's cluster relay. */
+export const CLUSTER_FD_INDEX = 5;
 
 export type ProcessRole = 'master' | 'worker' | 'cli';
 

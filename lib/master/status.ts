@@ -25,6 +25,10 @@ export interface ProcessStatus {
   qps: number | null;
   /** Every counter of Worker.getStatistics() in that process. */
   statistics: Statistics | null;
+  /** How the process reaches the rest of the cluster: 'relay up', 'redis up', 'redis reconnecting', ...; null when busy. */
+  cluster: string | null;
+  /** Cluster messages this process could not hand on (its queue full, Redis away). */
+  clusterDropped: number | null;
 }
 
 export interface WorkerSummary {
@@ -53,6 +57,13 @@ export interface StatusReport {
   };
   workers: WorkerSummary[];
   processes: ProcessStatus[];
+  /** The master's relay between the worker processes. */
+  relay: {
+    /** Worker processes linked to it. */
+    processes: number;
+    /** Messages it dropped because a process did not read them fast enough. */
+    dropped: number;
+  };
   summary: {
     processes: number;
     busy: number;
@@ -62,6 +73,8 @@ export interface StatusReport {
     timers: number;
     totalRequest: number;
     qps: number;
+    /** Cluster messages lost on the way: every process's clusterDropped plus the relay's drops. */
+    clusterDropped: number;
   };
 }
 
@@ -156,6 +169,7 @@ export function formatStatus(report: StatusReport): string {
       `load average: ${m.loadAverage.map((n) => n.toFixed(2)).join(', ')}`,
   );
   lines.push(`${report.workers.length} workers       ${report.processes.length} processes`);
+  lines.push(`cluster: ${clusterStates(report.processes)}   cluster_dropped: ${report.summary.clusterDropped}`);
   lines.push(pad('name', nameWidth) + pad('exit_status', 16) + 'exit_count');
   for (const worker of report.workers) {
     const statuses = Object.entries(worker.exitStatus);
@@ -194,6 +208,14 @@ export function formatStatus(report: StatusReport): string {
       '[Summary]',
   );
   return lines.join('\n') + '\n';
+}
+
+/** 'relay up (2)' or, while Redis is away from some, 'redis up (1), redis reconnecting (1)'. */
+function clusterStates(processes: readonly ProcessStatus[]): string {
+  const counts = new Map<string, number>();
+  for (const p of processes) if (p.cluster) counts.set(p.cluster, (counts.get(p.cluster) ?? 0) + 1);
+  if (counts.size === 0) return 'none';
+  return [...counts].map(([state, count]) => `${state} (${count})`).join(', ');
 }
 
 function size(bytes: number): string {
