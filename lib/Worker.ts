@@ -56,10 +56,10 @@ export class Worker {
     return clusterSettings.value;
   }
   static set cluster(settings: ClusterSettings | null) {
-    if (clusterSettings.frozen) throw new Error('Worker.cluster must be set before runAll() or listen()');
     if (settings !== null && (typeof settings !== 'object' || (settings.redis !== undefined && typeof settings.redis !== 'string' && typeof settings.redis !== 'object'))) {
       throw new TypeError("Worker.cluster takes null or { redis: 'redis://host:port' | ioredis options, prefix? }");
     }
+    if (clusterSettings.frozen) throw new Error('Worker.cluster must be set before runAll() or listen()');
     clusterSettings.value = settings;
   }
   /** Sends to one connection of the cluster by its connection.clientId; false when that id cannot be reached. */
