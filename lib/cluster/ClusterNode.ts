@@ -128,6 +128,7 @@ export class ClusterNode {
   // ---- reaching other processes ------------------------------------------------
 
   publish(worker: Worker, topic: string, data: Data): void {
+    if (!this.broker) return;
     const key = workerKey(worker);
     const channel = `t:${key}:${topic}`;
     if (!this.broker?.mayHaveSubscribers(channel)) return;
@@ -136,6 +137,7 @@ export class ClusterNode {
   }
 
   broadcast(worker: Worker, data: Data): void {
+    if (!this.broker) return;
     const key = workerKey(worker);
     const channel = `b:${key}`;
     if (!this.broker?.mayHaveSubscribers(channel)) return;
@@ -343,6 +345,11 @@ export function clusterNode(): ClusterNode {
     node = new ClusterNode();
   }
   return node;
+}
+
+/** Ends this process's link to the cluster (a plain listen() process stopping all its Workers). */
+export function closeCluster(): void {
+  node?.broker?.close();
 }
 
 /** Messages this process could not hand on to the cluster (0 before the node is made). */

@@ -14,7 +14,7 @@ interface RedisClient {
   status: string;
   on(event: string, listener: (...args: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
   publish(channel: string, message: Buffer): Promise<number>;
-  subscribe(channel: string): Promise<unknown>;
+  subscribe(...channels: string[]): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
   disconnect(): void;
 }
@@ -46,11 +46,15 @@ export class RedisBroker implements Broker {
 
   constructor(options: RedisOptions, private readonly prefix: string) {
     const Redis = loadIoredis();
+    // No offline queues: nothing waits in memory for Redis. The subscriber
+    // subscribes to every channel this process wants each time it is ready,
+    // which also covers the (un)subscriptions made while Redis was away.
     this.publisher = connect(Redis, options, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    this.subscriber = connect(Redis, options, { autoResubscribe: true, maxRetriesPerRequest: null });
+    this.subscriber = connect(Redis, options, { enableOfflineQueue: false, autoResubscribe: false, maxRetriesPerRequest: 1 });
     // Errors show in state(); a connection that fails keeps retrying.
     this.publisher.on('error', () => {});
     this.subscriber.on('error', () => {});
+    this.subscriber.on('ready', () => this.resubscribe());
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       const name = channel.toString('utf8');
       if (name.startsWith(this.prefix)) this.onMessage(name.slice(this.prefix.length), message);
@@ -59,12 +63,17 @@ export class RedisBroker implements Broker {
 
   subscribe(channel: string): void {
     this.subscribed.add(channel);
-    this.subscriber.subscribe(this.prefix + channel).catch(() => {});
+    if (this.subscriber.status === 'ready') this.subscriber.subscribe(this.prefix + channel).catch(() => {});
   }
 
   unsubscribe(channel: string): void {
     this.subscribed.delete(channel);
-    this.subscriber.unsubscribe(this.prefix + channel).catch(() => {});
+    if (this.subscriber.status === 'ready') this.subscriber.unsubscribe(this.prefix + channel).catch(() => {});
+  }
+
+  private resubscribe(): void {
+    const channels = [...this.subscribed].map((channel) => this.prefix + channel);
+    for (let i = 0; i < channels.length; i += 1000) this.subscriber.subscribe(...channels.slice(i, i + 1000)).catch(() => {});
   }
 
   publish(channel: string, message: Buffer): boolean {

@@ -4,6 +4,7 @@
 // Exit codes: 0 success; 1 not running / already running / stop failed (or start failed); 64 usage error.
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { closeCluster } from '../cluster/ClusterNode';
 import type { Statistics } from '../statistics';
 import { runWorkerProcess, stopWorkerProcess } from './child';
 import { controlRequest, ControlClient } from './control';
@@ -242,4 +243,5 @@ export async function stopAll(): Promise<void> {
   if (process.env[ENV.role] === 'worker') return stopWorkerProcess();
   if (master) return master.stop(false);
   await Promise.all(registeredWorkers().map((worker) => worker.stop()));
+  closeCluster();
 }
