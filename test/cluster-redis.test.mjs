@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { sleep, until } from './fixtures/runall-helpers.mjs';
-import { closeAll, pusherGet, spreadClients, startGateway } from './helpers/cluster-client.mjs';
+import { closeAll, pusherGet, spreadClients, startGateway, subscribed } from './helpers/cluster-client.mjs';
 import { redisTest, startRedis } from './helpers/redis-server.mjs';
 
 const T = redisTest({ timeout: 90_000 });
@@ -34,7 +34,7 @@ test('two hosts on one Redis: publish, broadcast, sendTo, sendToUid and the coun
   const { hostA, hostB, a, b } = await twoHosts(t);
   const everyone = [...a, ...b];
   for (const c of everyone) await c.request('sub room');
-  await until(async () => (await pusherGet(hostB.ports.pusher, '/count?topic=room')).count === everyone.length, 'every subscriber counted', 5000);
+  await subscribed(hostB, 'room', everyone.length);
 
   await a[0].request('pub room across', 'published');
   for (const c of everyone) await c.next((m) => m === 'across');
@@ -71,6 +71,7 @@ test('two hosts on one Redis: publish, broadcast, sendTo, sendToUid and the coun
 test('Redis stopped mid-run: delivery inside each process goes on, status shows the backend down and drops; cross-host delivery resumes after a restart', T, async (t) => {
   const { redis, hostA, a, b } = await twoHosts(t);
   for (const c of [...a, ...b]) await c.request('sub room');
+  await subscribed(hostA, 'room', a.length + b.length);
   await a[0].request('pub room before', 'published');
   for (const c of [...a, ...b]) await c.next((m) => m === 'before');
 
@@ -94,6 +95,36 @@ test('Redis stopped mid-run: delivery inside each process goes on, status shows 
     await a[0].request('pub room after', 'published');
     return b.every((c) => c.messages.includes('after'));
   }, 'cross-host delivery to resume', 15000);
+});
+
+test('garbage published on the cluster\'s Redis channels is ignored: the processes keep serving and the cluster keeps working', T, async (t) => {
+  const { redis, hostA, hostB, a, b } = await twoHosts(t);
+  const prefix = hostA.env.REDIS_PREFIX;
+  const { default: Redis } = await import('ioredis');
+  const client = new Redis(redis.url);
+  t.after(() => client.disconnect());
+  for (const c of [...a, ...b]) await c.request('sub room');
+  await subscribed(hostA, 'room', a.length + b.length);
+  const nodes = [...new Set([...a, ...b].map((c) => c.clientId.slice(0, 12)))];
+  const channels = ['q:all', 'b:chat', 't:chat:room', 'u:nobody', ...nodes.map((n) => `n:${n}`)].map((c) => prefix + c);
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const samples = [
+    Buffer.alloc(0),
+    Buffer.from([1]),
+    Buffer.from([6, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0xff, 0xff]), // a query whose argument runs past the end
+    Buffer.from([7, 1, 2, 3, 4, 5, 6, 0, 0, 0, 1, 0x7b]), // a reply that is not JSON
+    Buffer.from([1, 9, 9, 9, 9, 9, 9, 0xff, 0xff]), // a publish whose worker key runs past the end
+    Buffer.from([99, 1, 2, 3, 4, 5, 6]), // an unknown kind
+  ];
+  for (let i = 0; i < 200; i++) samples.push(Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256))));
+  for (const channel of channels) for (const sample of samples) await client.publish(channel, sample);
+  await sleep(300);
+  const report = await hostA.json('status');
+  assert.equal(report.processes.filter((p) => p.status === 'idle').length, 3, 'every process of host A answers');
+  await a[0].request('pub room still-works', 'published');
+  for (const c of [...a, ...b]) await c.next((m) => m === 'still-works');
+  assert.deepEqual(await pusherGet(hostB.ports.pusher, '/count?topic=room'), { count: a.length + b.length });
 });
 
 test('Worker.cluster.redis without ioredis installed: listen() says which package is missing', redisTest({ timeout: 20_000 }), () => {

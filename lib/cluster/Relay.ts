@@ -6,6 +6,13 @@
 //
 // Each process's queue is bounded: a process that does not read loses
 // messages, counted, and never grows the master's memory without bound.
+//
+// Subscriptions take effect as they are read; published messages are held
+// until the next poll of the loop has read what every process wrote before
+// them. Without that, a process's subscription could lose the race against a
+// publish it caused (B subscribes, tells a client, the client makes A
+// publish): reading A's socket to its end before B's would forward the
+// publish first.
 import type { Duplex } from 'node:stream';
 
 import { MAX_BROKER_QUEUE } from './Broker';
@@ -30,6 +37,10 @@ export class Relay {
   dropped = 0;
   private readonly peers = new Set<Peer>();
   private readonly channels = new Map<string, Set<Peer>>();
+  /** Publishes read in this turn of the loop, and those read in the previous one (forwarded next). */
+  private readThisTurn: { peer: Peer; frame: Buffer }[] = [];
+  private readLastTurn: { peer: Peer; frame: Buffer }[] = [];
+  private turnScheduled = false;
 
   /** Links a worker process; the relay forgets it when the stream closes. */
   attach(stream: Duplex): void {
@@ -60,14 +71,34 @@ export class Relay {
       case Op.Unsubscribe:
         return this.remove(peer, frame.toString('utf8', 5));
       case Op.Publish:
-      case Op.PublishCounted: {
-        const at = publishedChannel(frame);
-        if (!at) return;
-        const reached = this.forward(peer, at.channel, asDelivery(frame));
-        if (frame[4] === Op.PublishCounted) peer.stream.write(countFrame(frame.readUInt32BE(5), reached));
+      case Op.PublishCounted:
+        this.readThisTurn.push({ peer, frame });
+        this.scheduleTurn();
         return;
-      }
     }
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => this.endTurn());
+  }
+
+  /** After a poll: forwards what was read before it, holds what was read in it. */
+  private endTurn(): void {
+    this.turnScheduled = false;
+    const ready = this.readLastTurn;
+    this.readLastTurn = this.readThisTurn;
+    this.readThisTurn = [];
+    for (const { peer, frame } of ready) this.publish(peer, frame);
+    if (this.readLastTurn.length > 0) this.scheduleTurn();
+  }
+
+  private publish(peer: Peer, frame: Buffer): void {
+    const at = publishedChannel(frame);
+    if (!at) return;
+    const reached = this.forward(peer, at.channel, asDelivery(frame));
+    if (frame[4] === Op.PublishCounted && this.peers.has(peer)) peer.stream.write(countFrame(frame.readUInt32BE(5), reached));
   }
 
   private forward(from: Peer, channel: string, delivery: Buffer): number {

@@ -48,7 +48,7 @@ export async function chatClient(port) {
         client.messages.splice(client.messages.indexOf(found), 1);
         return resolve(found);
       }
-      const timer = setTimeout(() => reject(new Error(`no matching message within ${ms} ms; got ${JSON.stringify(client.messages.slice(-5))}`)), ms);
+      const timer = setTimeout(() => reject(new Error(`no message matching ${match} within ${ms} ms at ${client.clientId ?? "a new client"} (pid ${client.pid}); got ${JSON.stringify(client.messages.slice(-5))}`)), ms);
       client.waiting.push({ match, resolve: (v) => { clearTimeout(timer); client.messages.splice(client.messages.indexOf(v), 1); resolve(v); } });
     });
   client.request = (text, prefix = text.split(' ')[0], ms) => {
@@ -93,6 +93,15 @@ export function pusherGet(port, pathAndQuery) {
     request.on('error', reject);
     request.setTimeout(5000, () => request.destroy(new Error(`${pathAndQuery}: no answer`)));
   });
+}
+
+/**
+ * Waits until the cluster counts `n` subscribers of `topic`. A subscription in one process is
+ * seen by a publisher in another once the relay has told it (one hop through the master); the
+ * count's answer comes back the same way, so after it every process knows.
+ */
+export async function subscribed(server, topic, n) {
+  await until(async () => (await pusherGet(server.ports.pusher, `/count?topic=${encodeURIComponent(topic)}`)).count === n, `${n} subscribers of ${topic}`, 10000);
 }
 
 export function closeAll(clients) {
