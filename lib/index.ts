@@ -27,3 +27,4 @@ export { ChannelServer, type ChannelServerOptions, type ChannelServerCounters } 
 export { ChannelClient, type ChannelClientOptions } from './components/ChannelClient';
 export { GlobalDataServer } from './components/GlobalDataServer';
 export { GlobalDataClient, type GlobalDataClientOptions } from './components/GlobalDataClient';
+export { FileMonitor, type FileMonitorOptions } from './components/FileMonitor';
