@@ -86,6 +86,7 @@ export class ChannelClient {
   private isConnected = false;
   private closed = false;
   private warned = false;
+  private failedAttempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private readonly pending: Buffer[] = [];
@@ -207,6 +208,7 @@ export class ChannelClient {
     if (socket !== this.socket) return;
     this.isConnected = true;
     this.warned = false;
+    this.failedAttempts = 0;
     this.decoder.reset();
     // interest first, then what waited: a publish made after on() sees the subscription
     if (this.events.size > 0) socket.write(frame({ type: 'subscribe', channels: [...this.events.keys()] }));
@@ -276,12 +278,16 @@ export class ChannelClient {
     clearInterval(this.pingTimer);
     if (wasConnected) this.onClose?.();
     if (this.closed) return;
-    if (!this.warned && !this.onError) {
+    if (!wasConnected) this.failedAttempts++;
+    // a server starting beside us (runAll) is not worth a line; one that went away, or stays away, is
+    const worthSaying = wasConnected || this.failedAttempts === 3;
+    if (worthSaying && !this.warned && !this.onError) {
+      const what = wasConnected ? 'closed' : 'cannot be opened';
       process.stderr.write(
-        `netwright ChannelClient: connection to ${describeAddress(this.address!)} closed; reconnecting every ${this.options.reconnectInterval} s\n`,
+        `netwright ChannelClient: connection to ${describeAddress(this.address!)} ${what}; reconnecting every ${this.options.reconnectInterval} s\n`,
       );
     }
-    this.warned = true;
+    if (worthSaying) this.warned = true;
     this.reconnectTimer = setTimeout(() => this.open(), this.options.reconnectInterval * 1000);
   }
 
