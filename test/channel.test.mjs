@@ -230,3 +230,11 @@ test('a client in a plain Node process (no server) publishes, closes and the pro
   await until(() => seen.length === 1, 'the message from the plain process');
   assert.equal(seen[0].pid, child.pid);
 });
+
+test('connect() also takes "host:port" (and the default port when none is given)', async (t) => {
+  const server = startServer(t);
+  const a = new ChannelClient();
+  t.after(() => a.close());
+  await a.connect(`127.0.0.1:${server.port}`);
+  assert.equal(a.connected, true);
+});

@@ -111,7 +111,7 @@ export class ChannelClient {
   }
 
   /**
-   * Connects to a ChannelServer (`ip` may be `unix:///path`); a second call
+   * Connects to a ChannelServer (`ip` may also be `host:port` or `unix:///path`); a second call
    * does nothing. Resolves once connected (or when close() is called first);
    * a server that is not up yet is retried every reconnectInterval.
    */
@@ -122,7 +122,7 @@ export class ChannelClient {
       if (this.closed) this.wake();
       return wait;
     }
-    this.address = ip.startsWith('unix://') ? parseServerAddress(ip, port) : { host: ip, port };
+    this.address = parseServerAddress(ip, port); // also 'host:port', '[v6]:port', 'unix:///path'
     this.open();
     return wait;
   }

@@ -2,7 +2,7 @@
 // Channel and GlobalData clients work in any Node process, also one that is
 // not a netwright server: a 4-byte big-endian total length (header included),
 // then the payload; an empty frame is a ping.
-import type * as net from 'node:net';
+import * as net from 'node:net';
 
 /** A frame around `payload` (a string is sent as UTF-8). */
 export function encodeFrame(payload: string | Buffer): Buffer {
@@ -51,6 +51,7 @@ export function parseServerAddress(address: string, defaultPort: number): net.Ne
   let text = String(address).trim();
   if (text.startsWith('unix://')) return { path: text.slice('unix://'.length) };
   text = text.replace(/^(frame|tcp):\/\//i, '');
+  if (net.isIPv6(text)) return { host: text, port: defaultPort };
   const v6 = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/i.exec(text);
   if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
   const hostPort = /^([^:]+)(?::(\d{1,5}))?$/.exec(text);
