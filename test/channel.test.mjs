@@ -21,6 +21,21 @@ async function until(cond, what, timeout = 5000) {
   }
 }
 
+let syncs = 0;
+/**
+ * Resolves once the server has handled everything this client sent before:
+ * a client's messages are handled in order, so its own publish on a fresh
+ * channel coming back means its subscribes, watches, ... are in place.
+ */
+async function settled(c) {
+  const channel = `sync-${process.pid}-${syncs++}`;
+  let back = false;
+  c.on(channel, () => { back = true; });
+  c.publish(channel, 1);
+  await until(() => back, 'the sync message');
+  c.unsubscribe(channel);
+}
+
 function startServer(t, port = 0, options) {
   const server = new ChannelServer('127.0.0.1', port, options);
   server.listen();
@@ -71,7 +86,7 @@ test('pub/sub between two clients: on(), several events, the publisher\'s own su
   b.on('news', (data) => got.b.push(['news', data]));
   b.on('other', (data) => got.b.push(['other', data]));
   a.on('news', (data) => got.a.push(['news', data]));
-  await sleep(50); // subscriptions reach the server before the publish from another connection
+  await settled(b); // b's subscriptions are in place before a publishes from another connection
   assert.equal(a.publish('news', { n: 1, text: 'héllo' }), true);
   a.publish(['news', 'other'], [1, 2]);
   await until(() => got.b.length === 3 && got.a.length === 2, 'the deliveries');
@@ -80,12 +95,12 @@ test('pub/sub between two clients: on(), several events, the publisher\'s own su
 
   b.unsubscribe('news');
   b.on('other', (data) => got.b.push(['other2', data])); // replaces the callback
-  await sleep(50);
+  await settled(b);
   a.publish(['news', 'other'], 'x');
   await until(() => got.a.length === 3 && got.b.length === 4, 'the deliveries after unsubscribe');
   await sleep(50);
   assert.deepEqual(got.b.slice(3), [['other2', 'x']]);
-  assert.equal(server.counters.published, 3);
+  assert.equal(server.counters.published, 3 + 2, "a's three and settled()'s two");
 });
 
 test('subscribe() without a callback goes to onMessage(channel, data)', async (t) => {
@@ -93,8 +108,7 @@ test('subscribe() without a callback goes to onMessage(channel, data)', async (t
   const a = await client(t, server.port);
   const seen = [];
   a.onMessage = (channel, data) => seen.push([channel, data]);
-  a.subscribe(['x', 'y']);
-  await sleep(30);
+  a.subscribe(['x', 'y']); // the same connection: handled before the publish
   a.publish('y', 5);
   await until(() => seen.length === 1, 'onMessage');
   assert.deepEqual(seen, [['y', 5]]);
@@ -106,7 +120,7 @@ test('order: a burst from one publisher arrives in publish order', async (t) => 
   const b = await client(t, server.port);
   const got = [];
   b.on('seq', (n) => got.push(n));
-  await sleep(50);
+  await settled(b);
   for (let i = 0; i < 2000; i++) a.publish('seq', i);
   await until(() => got.length === 2000, '2000 messages');
   assert.deepEqual(got, Array.from({ length: 2000 }, (_, i) => i));
@@ -116,13 +130,14 @@ test('queues: each enqueued message goes to one watcher; messages wait for a wat
   const server = startServer(t);
   const producer = await client(t, server.port);
   producer.enqueue('jobs', 'early');
-  await sleep(30);
+  await settled(producer);
   const w1 = await client(t, server.port);
   const w2 = await client(t, server.port);
   const got = [];
   w1.watch('jobs', (job) => got.push(['w1', job]));
   w2.watch('jobs', (job) => got.push(['w2', job]));
-  await sleep(30);
+  await settled(w1);
+  await settled(w2);
   for (let i = 0; i < 20; i++) producer.enqueue('jobs', i);
   await until(() => got.length === 21, '21 jobs');
   const jobs = got.map(([, job]) => job);
@@ -130,7 +145,7 @@ test('queues: each enqueued message goes to one watcher; messages wait for a wat
   assert.ok(jobs.includes('early'));
   assert.ok(got.some(([w]) => w === 'w1') && got.some(([w]) => w === 'w2'), 'both watchers consumed');
   w1.unwatch('jobs');
-  await sleep(30);
+  await settled(w1);
   producer.enqueue('jobs', 'late');
   await until(() => got.length === 22, 'the late job');
   assert.deepEqual(got.at(-1), ['w2', 'late']);
@@ -147,7 +162,7 @@ test('reconnect after a server restart: subscriptions restored, publishes made w
   b.onConnect = () => connects++;
   b.onClose = () => closes++;
   b.on('e', (d) => got.push(d));
-  await sleep(30);
+  await settled(b);
   a.publish('e', 'before');
   await until(() => got.length === 1, 'the first message');
 
@@ -161,6 +176,7 @@ test('reconnect after a server restart: subscriptions restored, publishes made w
   await until(() => a.connected && b.connected, 'both clients to reconnect', 5000);
   assert.equal(connects, 1);
   // b's subscription is restored on reconnect; a's pending messages may reach the server before it
+  await settled(b);
   a.publish('e', 'after');
   await until(() => got.includes('after'), 'the message after the restart');
   const missed = got.filter((d) => d.startsWith('while-down'));
@@ -204,7 +220,6 @@ test('a unix:// server', async (t) => {
   await a.connect(`unix://${file}`);
   const seen = [];
   a.on('u', (d) => seen.push(d));
-  await sleep(20);
   a.publish('u', 'over unix');
   await until(() => seen.length === 1, 'the message over unix');
   assert.deepEqual(seen, ['over unix']);
@@ -215,7 +230,7 @@ test('a client in a plain Node process (no server) publishes, closes and the pro
   const sub = await client(t, server.port);
   const seen = [];
   sub.on('from-app', (d) => seen.push(d));
-  await sleep(30);
+  await settled(sub);
   const script = `
     import { ChannelClient } from 'netwright';
     await ChannelClient.connect('127.0.0.1', ${server.port});

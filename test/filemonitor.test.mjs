@@ -51,13 +51,21 @@ test('a touched file reloads the worker processes once per burst; other extensio
   assert.equal(reloads(s), 1);
   assert.equal(await servingPid(s), second);
 
-  // a directory created after the start is watched too
+  // a directory created after the start is watched too (empty, it is no change)
   fs.mkdirSync(path.join(dir, 'routes'));
-  await sleep(400);
-  const before = reloads(s);
+  await sleep(600);
+  assert.equal(reloads(s), 1, 'an empty new directory does not reload');
   fs.writeFileSync(path.join(dir, 'routes', 'index.mjs'), 'export {};\n');
-  await until(() => reloads(s) > before, 'the reload after a change in a new directory', 10000);
-  await until(async () => (await servingPid(s)) !== second, 'a newer process');
+  await until(() => reloads(s) === 2, 'the reload after a change in a new directory', 10000);
+  const third = await until(async () => { const pid = await servingPid(s); return pid !== second && pid; }, 'a newer process');
+
+  // a directory moved in with files in it: they count
+  const outside = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'nw-moved-'));
+  fs.writeFileSync(path.join(outside, 'handler.js'), '// moved in\n');
+  fs.renameSync(outside, path.join(dir, 'moved'));
+  await until(() => reloads(s) === 3, 'the reload after a directory moved in', 10000);
+  assert.match(s.log, /moved\/handler\.js changed, reloading/);
+  await until(async () => (await servingPid(s)) !== third, 'the newest process');
   assert.equal((await s.run(['stop'])).code, 0);
 });
 

@@ -97,18 +97,22 @@ export class FileMonitor {
     this.watchDirectory(dir, false);
   }
 
-  /** Watches `dir` and every directory under it, up to the limit. */
-  private walk(dir: string): void {
-    if (!this.watchDirectory(dir, true)) return;
+  /** Watches `dir` and every directory under it, up to the limit; returns a watched file found in them, if any. */
+  private walk(dir: string): string | undefined {
+    if (!this.watchDirectory(dir, true)) return undefined;
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
-      return;
+      return undefined;
     }
+    let found: string | undefined;
     for (const entry of entries) {
-      if (entry.isDirectory() && !this.skipped(entry.name)) this.walk(path.join(dir, entry.name));
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory() && !this.skipped(entry.name)) found = this.walk(file) ?? found;
+      else if (!entry.isDirectory() && this.watchedFile(dir, entry.name)) found ??= file;
     }
+    return found;
   }
 
   private skipped(name: string): boolean {
@@ -155,8 +159,10 @@ export class FileMonitor {
         // removed: its watcher (if a directory) reports an error and goes
       }
       if (stat?.isDirectory()) {
-        this.walk(file); // a new directory (files in it may already be there)
-        return this.schedule(file);
+        // a new (or moved-in) directory: watched from now on; files already in it count as changes
+        const found = this.walk(file);
+        if (found) this.schedule(found);
+        return;
       }
     }
     if (this.watchedFile(dir, name)) this.schedule(file);
