@@ -21,7 +21,8 @@ export interface ChannelClientOptions {
   maxPackageSize?: number;
 }
 
-type EventCallback = (data: unknown) => void;
+/** What arrives is whatever JSON the publisher sent: `T` is an assertion of yours, not checked. */
+type EventCallback<T = any> = (data: T) => void;
 
 let defaultClient: ChannelClient | undefined;
 function shared(): ChannelClient {
@@ -34,7 +35,7 @@ export class ChannelClient {
   static connect(ip?: string, port?: number): Promise<void> {
     return shared().connect(ip, port);
   }
-  static on(event: string, callback: EventCallback): void {
+  static on<T = any>(event: string, callback: EventCallback<T>): void {
     shared().on(event, callback);
   }
   static subscribe(events: string | string[]): void {
@@ -46,7 +47,7 @@ export class ChannelClient {
   static publish(events: string | string[], data: unknown): boolean {
     return shared().publish(events, data);
   }
-  static watch(channels: string | string[], callback: EventCallback, autoReserve = true): void {
+  static watch<T = any>(channels: string | string[], callback: EventCallback<T>, autoReserve = true): void {
     shared().watch(channels, callback, autoReserve);
   }
   static unwatch(channels: string | string[]): void {
@@ -69,7 +70,7 @@ export class ChannelClient {
 
   // ---- hooks ----------------------------------------------------------------
   /** For events without their own callback (subscribe() without on()): (channel, data). */
-  onMessage: ((channel: string, data: unknown) => void) | undefined = undefined;
+  onMessage: ((channel: string, data: any) => void) | undefined = undefined;
   /** After each (re)connect, once subscriptions are sent again. */
   onConnect: (() => void) | undefined = undefined;
   /** After the connection closed (a reconnect follows unless close() was called). */
@@ -128,7 +129,7 @@ export class ChannelClient {
   }
 
   /** Subscribes to `event`; its messages call `callback(data)` (replacing an earlier callback). */
-  on(event: string, callback: EventCallback): void {
+  on<T = any>(event: string, callback: EventCallback<T>): void {
     if (typeof callback !== 'function') throw new TypeError('ChannelClient.on(event, callback): callback must be a function');
     const known = this.events.has(event);
     this.events.set(event, callback);
@@ -152,7 +153,7 @@ export class ChannelClient {
   }
 
   /** Consumes the queue(s): each message goes to one watcher; with autoReserve the next one is asked for after each. */
-  watch(channels: string | string[], callback: EventCallback, autoReserve = true): void {
+  watch<T = any>(channels: string | string[], callback: EventCallback<T>, autoReserve = true): void {
     if (typeof callback !== 'function') throw new TypeError('ChannelClient.watch(channels, callback): callback must be a function');
     const names = list(channels);
     for (const channel of names) this.watches.set(channel, { callback, autoReserve });

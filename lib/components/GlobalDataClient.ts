@@ -115,10 +115,10 @@ export class GlobalDataClient {
     this.servers = list.map((address) => new ServerConnection(parseServerAddress(address, 2207), resolved));
   }
 
-  /** The value, or undefined when the key is not set. */
-  async get(key: string): Promise<unknown> {
+  /** The value, or undefined when the key is not set (`T` is an assertion of yours, not checked). */
+  async get<T = any>(key: string): Promise<T | undefined> {
     const answer = await this.ask({ cmd: 'get', key: String(key) });
-    return answer.value;
+    return answer.value as T | undefined;
   }
 
   /** Workerman's isset(): set and not null. */
