@@ -167,3 +167,18 @@ test('a server that is down: requests fail, and succeed once it is up', async (t
   assert.equal(await g.set('x', 1), true);
   assert.equal(await g.get('x'), 1);
 });
+
+test('a unix:// server', async (t) => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-globaldata-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const address = `unix://${path.join(dir, 'data.sock')}`;
+  const server = new GlobalDataServer(address);
+  server.listen();
+  t.after(() => server.stop());
+  const g = newClient(t, address);
+  assert.equal(await g.add('k', [1]), true);
+  assert.deepEqual(await g.get('k'), [1]);
+});
