@@ -54,6 +54,25 @@ async function spreadClients(t, port, perWorker = 2) {
   return [...byWorker.values()].flat();
 }
 
+/**
+ * Sends probes until one reaches every client (a ChannelClient in a process
+ * that has just started may not be subscribed yet). Each probe is waited for
+ * before the next, and deliveries are ordered, so once this resolves no
+ * earlier probe can still arrive.
+ */
+async function probeUntilAll(clients, send) {
+  for (let i = 0; i < 30; i++) {
+    const content = `probe ${i}`;
+    await send(content);
+    try {
+      await until(() => clients.every((c) => c.messages.includes(content)), 'the probe', 1000);
+      for (const c of clients) c.messages.length = 0;
+      return;
+    } catch {}
+  }
+  throw new Error('no probe reached every client');
+}
+
 async function httpGet(port, query) {
   const res = await fetch(`http://127.0.0.1:${port}/?${new URLSearchParams(query)}`);
   return res.text();
@@ -65,11 +84,10 @@ test('cluster push: broadcast and push to one connection, from the http:// worke
   await s.start();
   const clients = await spreadClients(t, wsPort);
 
-  // the publisher worker's ChannelClient may still be connecting: retry until a broadcast arrives
-  await until(async () => {
-    await httpGet(httpPort, { content: 'hello all' });
-    return clients.every((c) => c.messages.includes('hello all'));
-  }, 'a broadcast to every client', 10000, 300);
+  // a broadcast from the http:// worker reaches every client, in both processes
+  await probeUntilAll(clients, (content) => httpGet(httpPort, { content }));
+  assert.equal(await httpGet(httpPort, { content: 'hello all' }), 'ok');
+  await until(() => clients.every((c) => c.messages.includes('hello all')), 'a broadcast to every client');
   for (const c of clients) c.messages.length = 0;
 
   const target = clients.find((c) => c.workerId === 1);
@@ -85,10 +103,7 @@ test('cluster push: broadcast and push to one connection, from the http:// worke
   });
   t.after(() => pusher.kill('SIGKILL'));
   await until(() => pusher.stdout.read() !== null, 'the plain program to listen');
-  await until(async () => {
-    await httpGet(pushPort, { content: 'from node' });
-    return clients.every((c) => c.messages.includes('from node'));
-  }, 'a push from the plain program', 10000, 300);
+  await probeUntilAll(clients, (content) => httpGet(pushPort, { content }));
   assert.equal((await s.run(['stop'])).code, 0);
 });
 
@@ -111,11 +126,10 @@ test('group send: members in different processes all get the group message, othe
     } else others.push(c);
   }
   assert.equal(workers.size, 2, 'members in both processes');
-  await until(async () => {
-    members[0].ws.send(JSON.stringify({ cmd: 'send_to_group', group_id: 'g1', message: 'hi g1' }));
-    await new Promise((r) => setTimeout(r, 200));
-    return members.every((c) => c.messages.includes('hi g1'));
-  }, 'the group message in every member', 10000, 50);
+  await probeUntilAll(members, (message) => members[0].ws.send(JSON.stringify({ cmd: 'send_to_group', group_id: 'g1', message })));
+  members[2].ws.send(JSON.stringify({ cmd: 'send_to_group', group_id: 'g1', message: 'hi g1' }));
+  await until(() => members.every((c) => c.messages.includes('hi g1')), 'the group message in every member');
+  await new Promise((r) => setTimeout(r, 100));
   for (const c of others) assert.deepEqual(c.messages, []);
 
   // a member that leaves is forgotten by its process
