@@ -21,7 +21,7 @@ import { clusterNode } from './cluster/ClusterNode';
 import { clusterSettings, type ClusterSettings } from './cluster/settings';
 import { runAll, stopAll } from './master/cli';
 import { defaultLogFile, defaultPidFile } from './master/files';
-import { inheritedSocket, registerWorker } from './master/role';
+import { bindsWithReusePort, inheritedSocket, registerWorker } from './master/role';
 
 export interface WorkerOptions {
   /** listen() backlog; default 511. */
@@ -258,7 +258,7 @@ export class Worker {
       port: inherited?.port ?? address.port ?? 0,
       path: address.path,
       backlog: this.options.backlog,
-      reusePort: this.reusePort,
+      reusePort: bindsWithReusePort(this), // in a worker process always: old and new overlap during a reload
       ipv6Only: this.options.ipv6Only,
       noDelay: this.options.noDelay,
       keepAlive: this.options.keepAlive,

@@ -23,3 +23,8 @@ export { CONNECT_FAIL, SEND_FAIL, PACKAGE_TOO_LARGE, PROTOCOL_ERROR } from './er
 export type { ProtocolObject } from './protocols/protocol';
 export type { Statistics } from './statistics';
 export { processRole, type ProcessRole } from './master/role';
+export { ChannelServer, type ChannelServerOptions, type ChannelServerCounters } from './components/ChannelServer';
+export { ChannelClient, type ChannelClientOptions } from './components/ChannelClient';
+export { GlobalDataServer } from './components/GlobalDataServer';
+export { GlobalDataClient, type GlobalDataClientOptions } from './components/GlobalDataClient';
+export { FileMonitor, type FileMonitorOptions } from './components/FileMonitor';

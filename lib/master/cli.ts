@@ -9,6 +9,7 @@ import type { Statistics } from '../statistics';
 import { runWorkerProcess, stopWorkerProcess } from './child';
 import { controlRequest, ControlClient } from './control';
 import { launchDaemon, reportToLauncher } from './daemon';
+import { startFileMonitors } from '../components/FileMonitor';
 import { controlSocketPath, isAlive, runningMaster, scriptName } from './files';
 import { configureLog, log } from './log';
 import { Master } from './Master';
@@ -168,6 +169,7 @@ async function runMaster(statics: WorkerStatics, daemon: boolean): Promise<void>
     else if (!running) process.stderr.write(message + '\n');
     return exit(EXIT.failure);
   }
+  startFileMonitors(daemon ? undefined : (graceful) => master!.reload(graceful));
   if (daemon) {
     await reportToLauncher({ type: 'started', table, ok });
     return;

@@ -92,3 +92,14 @@ const inheritedFdWorkers = new WeakSet<Worker>();
 export function usesInheritedFd(worker: Worker): boolean {
   return inheritedFdWorkers.has(worker);
 }
+
+/**
+ * Whether a Worker that binds its own socket sets SO_REUSEPORT: when asked
+ * (`reusePort`), and always in a worker process. A reload starts the new
+ * process before the old one stops, so a Worker created and listen()ed in
+ * onWorkerStart (the manual's inner text:// Worker) must be able to bind while
+ * the old process still listens on the same port.
+ */
+export function bindsWithReusePort(worker: Worker): boolean {
+  return worker.reusePort || process.env[ENV.role] === 'worker';
+}
