@@ -12,8 +12,10 @@
 //   - The start line is at most maxRequestLine bytes (414, decided once that
 //     many bytes have come without a line end): a request line is
 //     token SP target SP "HTTP/1." DIGIT (target: visible ASCII; minor 0 or 1,
-//     else 505); a status line is "HTTP/1." DIGIT SP 3DIGIT, then SP and a
-//     reason phrase of visible bytes, SP or HTAB, or nothing.
+//     else 505); a status line is "HTTP/1." DIGIT SP 3DIGIT, then nothing or
+//     SP and a reason phrase without control bytes (HTAB allowed) or DEL. The
+//     one tolerance: a status line may end right after its code, as Node's
+//     own HTTP client accepts; the reason is never read.
 //   - At most maxHeaders field lines (431). Each is a token name, the colon
 //     right after it (no whitespace before it), then a value that may not hold
 //     NUL, CR, other control bytes but HTAB, or DEL. A line that starts with
