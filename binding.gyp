@@ -10,6 +10,7 @@
         "native/protocol/websocket/sha1.cc",
         "native/protocol/websocket/utf8.cc",
         "native/protocol/websocket/handshake.cc",
+        "native/protocol/http/head.cc",
         "native/protocol/http/request_head.cc",
         "native/conn/connection.cc",
         "native/conn/listener.cc",

@@ -200,6 +200,25 @@ test('malformed requests → 400 and close; the process keeps serving, fds uncha
   assert.ok(stats1.httpErrors >= stats0.httpErrors + MALFORMED.length, 'httpErrors counted');
 });
 
+test('bare LF line ends → 400 at once, whole or before the head ends (lines end in CRLF: the one head parser, as for upgrades)', T, async (t) => {
+  // These used to wait for a CRLFCRLF, to be answered 408 after headersTimeout or 431.
+  const h = harness(t);
+  const srv = await recordingServer(h);
+  await expectRejected(h, srv, 'GET / HTTP/1.1\nHost: test\n\n', 400, 'a head in bare LFs');
+  await expectRejected(h, srv, 'GET / HTTP/1.1\r\nHost: test\nX-A: 1\r\n\r\n', 400, 'one bare LF among CRLFs');
+  await expectRejected(h, srv, 'GET / HTTP/1.1\r\nHost: test\r\n\n', 400, 'a bare LF as the blank line');
+  await expectRejected(h, srv, 'GET / HTTP/1.1\nHost: test', 400, 'a bare LF, the head unfinished');
+  // after a good request on the same connection: the first is answered, then 400 and close
+  const before = await settle(srv.worker);
+  const c = await h.connect(srv.worker.port);
+  c.write(get('/good') + 'GET /bad HTTP/1.1\nHost: test\n\n');
+  await c.waitEnd();
+  await sleep(50);
+  assert.deepEqual(finals(c).map((r) => r.status), [200, 400]);
+  c.destroy();
+  await assertRecovered(h, srv.worker, before);
+});
+
 test('a malformed request after a good one on the same connection: first answered, then 400 and close', T, async (t) => {
   const h = harness(t);
   const srv = await recordingServer(h);

@@ -291,6 +291,37 @@ test('ws:// client: CONNECT_FAIL for a refused TCP connection, a non-101 answer 
   for (const st of [a, b, c]) assert.equal(typeof st.errors[0].msg, 'string');
 });
 
+test('ws:// client: the 101 is read by the HTTP head parser: bare LF, a malformed status line or field → CONNECT_FAIL; an empty reason phrase is fine', opts(T), async (t) => {
+  // The client used to take a bare LF as a line end and any status line that began "HTTP/1.1 101".
+  const respondWith = (statusLine, { eol = '\r\n', extra = '' } = {}) => (sock, head) => {
+    const key = headerOf(head, 'Sec-WebSocket-Key');
+    sock.write([statusLine, 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${acceptFor(key)}`].join(eol) + eol + extra + eol);
+  };
+  const refused = [
+    ['bare LF line ends', respondWith('HTTP/1.1 101 Switching Protocols', { eol: '\n' })],
+    ['status 1010', respondWith('HTTP/1.1 1010 Switching Protocols')],
+    ['HTTP/1.0 101', respondWith('HTTP/1.0 101 Switching Protocols')],
+    ['obsolete line folding', respondWith('HTTP/1.1 101 Switching Protocols', { extra: 'X-A: 1\r\n folded\r\n' })],
+    ['space inside a field name', respondWith('HTTP/1.1 101 Switching Protocols', { extra: 'Bad Name: 1\r\n' })],
+    ['NUL in a field value', respondWith('HTTP/1.1 101 Switching Protocols', { extra: 'X-A: a\x00b\r\n' })],
+  ];
+  const states = [];
+  for (const [what, respond] of refused) {
+    const s = await rawServer(t, respond);
+    const st = client(t, `ws://127.0.0.1:${s.port}/`);
+    await until(() => st.errors.length === 1 || st.connected, `onError (${what})`);
+    assert.equal(st.connected, 0, `${what}: no onConnect`);
+    assert.equal(st.errors[0].code, CONNECT_FAIL, what);
+    states.push(st);
+  }
+  const ok = await rawServer(t, respondWith('HTTP/1.1 101'));
+  const st = client(t, `ws://127.0.0.1:${ok.port}/`);
+  await until(() => st.connected === 1 || st.errors.length, 'onConnect (empty reason phrase)');
+  assert.deepEqual(st.errors, []);
+  await sleep(50);
+  for (const s of states) assert.equal(s.connected, 0, 'no onConnect after a refused 101');
+});
+
 test('ws:// client against a netwright websocket:// server', opts(T), async (t) => {
   const w = new netwright.Worker('websocket://127.0.0.1:0');
   w.websocketType = 'auto';

@@ -1,5 +1,7 @@
 // websocket:// opening handshake (RFC 6455 section 4): the 101 and its
-// Sec-WebSocket-Accept, the 400 / 426 / 431 refusals, handshakeTimeout, and
+// Sec-WebSocket-Accept, the 400 / 426 / 431 refusals (and every refusal of the
+// HTTP head parser, which upgrades share: bare LF, smuggling, bad fields, 414,
+// 505, 417), handshakeTimeout, and
 // the onWebSocketConnect / onWebSocketConnected hooks (request object, async
 // accept, rejections, extra headers, subprotocol choice).
 import test from 'node:test';
@@ -125,6 +127,81 @@ test('refusals: missing/invalid key → 400, wrong version → 426 with Sec-WebS
   const ok = await h.ws(w.port);
   ok.text('still');
   await ok.waitMessages(1);
+});
+
+/** A valid upgrade request with its CRLFs turned into bare LFs. */
+function bareLf(text) {
+  return text.replaceAll('\r\n', '\n');
+}
+
+test('the HTTP head rules hold for upgrades: bare LF, smuggling, bad fields, long lines and versions are refused with the HTTP statuses; nothing reaches onWebSocketConnect', T, async (t) => {
+  // One head parser for HTTP requests and upgrades (native/protocol/http/head.h): the upgrade
+  // used to take a bare LF as a line end and let through what an HTTP request is refused for.
+  const h = wsHarness(t);
+  let connects = 0;
+  const w = await acceptingServer(h, (w) => { w.onWebSocketConnect = () => { connects++; }; });
+  const d = statDelta();
+  const valid = handshakeRequest().text;
+  const withLines = (extra) => valid.slice(0, -2) + extra + '\r\n';
+  const cases = [
+    ['bare LF line ends', bareLf(valid), 400],
+    ['one bare LF among CRLFs', withLines('X-A: 1\n'), 400],
+    ['two Host headers', handshakeRequest({ headers: { Host: 'other.example' } }).text, 400],
+    ['no Host header', handshakeRequest({ host: null }).text, 400],
+    ['Content-Length with Transfer-Encoding', handshakeRequest({ headers: { 'Content-Length': '5', 'Transfer-Encoding': 'chunked' } }).text, 400],
+    ['a body (Content-Length: 5): it would be read as frames', handshakeRequest({ headers: { 'Content-Length': '5' } }).text + 'hello', 400],
+    ['differing Content-Lengths', handshakeRequest({ headers: { 'Content-Length': '0', 'content-length': '5' } }).text, 400],
+    ['obsolete line folding', withLines('X-Folded: a\r\n b\r\n'), 400],
+    ['space inside a header name', withLines('Bad Name: x\r\n'), 400],
+    ['whitespace before the colon', withLines('Upgrade : websocket\r\n'), 400],
+    ['NUL in a header value', withLines('X-A: a\x00b\r\n'), 400],
+    ['control byte in a header value', withLines('X-A: a\x01b\r\n'), 400],
+    ['CR alone in a header value', withLines('X-A: a\rb\r\n'), 400],
+    ['control byte in the target', handshakeRequest({ path: '/a\x01b' }).text, 400],
+    ['HTTP/1.0', handshakeRequest({ httpVersion: 'HTTP/1.0' }).text, 400],
+    ['HTTP/1.2', handshakeRequest({ httpVersion: 'HTTP/1.2' }).text, 505],
+    ['an unknown expectation', handshakeRequest({ headers: { Expect: 'the-unexpected' } }).text, 417],
+  ];
+  for (const [what, req, status] of cases) await expectRefusal(h, w.port, req, status, what);
+  // Decided at the first bare LF, without waiting for a blank line that may never come.
+  await expectRefusal(h, w.port, 'GET / HTTP/1.1\nHost: 127.0.0.1\n', 400, 'a bare LF before the head ends');
+  const delta = d();
+  assert.equal(delta.handshakeErrors, cases.length + 1, `each refused upgrade is counted: ${JSON.stringify(delta)}`);
+  // The limits are the HTTP ones too: a request line over 8 KiB is 414, more than 100 fields 431.
+  const d2 = statDelta();
+  await expectRefusal(h, w.port, handshakeRequest({ path: '/' + 'a'.repeat(8300) }).text, 414, 'request line of 8.3 KB');
+  const fields = {};
+  for (let i = 0; i < 100; i++) fields[`X-H${i}`] = '1';
+  await expectRefusal(h, w.port, handshakeRequest({ headers: fields }).text, 431, '105 header lines in 2 KB');
+  assert.equal(d2().headTooLarge, 2, '414 and 431 counted in headTooLarge');
+  assert.equal(connects, 0, 'onWebSocketConnect is not called for a refused upgrade');
+  // What the rules allow still upgrades: an empty body, OWS around values, tabs inside them.
+  const ok = await h.raw(w.port);
+  const r = handshakeRequest({ headers: { 'Content-Length': '0', 'X-Tab': 'a\tb', 'X-Spaces': '  v  ' } });
+  ok.write(r.text);
+  await ok.waitResponse();
+  assert.equal(ok.response.status, 101);
+  assert.equal(ok.response.headers['sec-websocket-accept'], acceptFor(r.key));
+});
+
+test('a refused upgrade in pieces gets the same answer as whole: bare LF, folding, two Hosts, one byte at a time', T, async (t) => {
+  const h = wsHarness(t);
+  const w = await acceptingServer(h);
+  for (const [what, text] of [
+    ['bare LF', bareLf(handshakeRequest().text)],
+    ['folding', handshakeRequest({ headers: { 'X-A': '1\r\n b' } }).text],
+    ['two Hosts', handshakeRequest({ headers: { Host: 'b' } }).text],
+  ]) {
+    const c = h.own(await rawConnect(w.port));
+    // One byte at a time until the answer comes (a bare LF is refused before the head ends).
+    for (let i = 0; i < text.length && c.raw.length === 0 && !c.ended; i++) {
+      c.socket.write(text[i], 'latin1');
+      await sleep(1);
+    }
+    await c.waitResponse().catch((e) => { throw new Error(`${what}: ${e.message}`); });
+    assert.equal(c.response.status, 400, `${what}: ${c.response.statusLine}`);
+    await c.waitEnd();
+  }
 });
 
 test('head over maxHeadSize (16384) → 431 and close, even before the head ends; under it → 101', T, async (t) => {

@@ -17,7 +17,13 @@ size_t Connection::consumeHttp(uint8_t* p, size_t n, bool inSlab) {
       if (!s.headStartedMs) s.headStartedMs = core_.delegate_.nowMs();
       http::Limits limits;
       if (listener_) limits.maxHeadSize = listener_->maxHeadSize;
-      if (!http::parseRequestHead(p + pos, n - pos, limits, &s.head)) break;
+      // Only a head at the front of the tail was given before: tailScanned_ is about it.
+      size_t scanned = pos == 0 && !inSlab ? tailScanned_ : 0;
+      if (!http::parseRequestHead(p + pos, n - pos, limits, &s.head, scanned)) {
+        tailScanned_ = n - pos;  // what is left becomes the tail
+        break;
+      }
+      tailScanned_ = 0;
       const http::RequestHead& h = s.head;
       if (h.status) {
         core_.failHttp(this, h.status, h.error);

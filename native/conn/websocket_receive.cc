@@ -8,6 +8,7 @@
 
 namespace nw {
 
+namespace http = protocol::http;
 namespace ws = protocol::websocket;
 namespace utf8 = protocol::utf8;
 
@@ -26,47 +27,39 @@ size_t Connection::consumeWebSocket(uint8_t* p, size_t n, bool inSlab) {
 }
 
 size_t Connection::consumeUpgradeRequest(uint8_t* p, size_t n, bool inSlab) {
-  size_t limit = listener_ ? listener_->maxHeadSize : 16384;
-  size_t head = ws::findHeadEnd(p, n, inSlab ? 0 : tailScanned_);
-  if (head == 0 || head > limit) {
-    if (n >= limit || head > limit) {
-      core_.stats_.headTooLarge++;
-      core_.rejectHandshake(this, 431, "request head too large");
-      return n;
-    }
+  http::Limits limits;
+  if (listener_) limits.maxHeadSize = listener_->maxHeadSize;
+  ws::UpgradeRequest request;
+  if (!ws::parseUpgradeRequest(p, n, limits, inSlab ? 0 : tailScanned_, &request)) {
     tailScanned_ = n;
     return 0;
   }
   tailScanned_ = 0;
-  ws::UpgradeRequest request = ws::checkUpgradeRequest(p, head);
   if (request.status) {
-    core_.stats_.handshakeErrors++;
+    if (request.status == 431 || request.status == 414) core_.stats_.headTooLarge++;
+    else core_.stats_.handshakeErrors++;
     core_.rejectHandshake(this, request.status, request.error);
     return n;
   }
   ws_->acceptKey = std::move(request.acceptKey);
   ws_->phase = WebSocketSession::kAwaitAccept;
   core_.updateInterest(this);  // hold further input until JS accepts
-  emitPayload(kEventHandshake, p, head, inSlab);
-  return head;
+  emitPayload(kEventHandshake, p, request.headLength, inSlab);
+  return request.headLength;
 }
 
 size_t Connection::consumeUpgradeResponse(uint8_t* p, size_t n) {
-  size_t head = ws::findHeadEnd(p, n, 0);
-  if (head == 0) {
-    if (n >= 16384) core_.failConnect(this, "handshake response head too large");
-    return 0;
-  }
-  std::string problem = ws::checkUpgradeResponse(p, head, ws_->acceptKey);
-  if (!problem.empty()) {
-    core_.failConnect(this, problem.c_str());
+  ws::UpgradeResponse response;
+  if (!ws::parseUpgradeResponse(p, n, ws_->acceptKey, &response)) return 0;
+  if (!response.problem.empty()) {
+    core_.failConnect(this, response.problem.c_str());
     return n;
   }
   ws_->acceptKey.clear();
   ws_->acceptKey.shrink_to_fit();
   ws_->phase = WebSocketSession::kOpen;
   core_.pushEvent(kEventConnect, slot_, 0, 0);
-  return head;
+  return response.headLength;
 }
 
 size_t Connection::consumeFrames(uint8_t* p, size_t n, bool inSlab) {

@@ -1,7 +1,9 @@
-// The HTTP request head parser and the chunked body decoder, fed arbitrary
-// bytes. The head parser must decide from the head alone: a prefix that is
-// already decided (valid or not) decides the whole input the same way, and an
-// undecided input has no decided prefix. The chunked decoder must give the
+// The HTTP request head parser (the one head parser, http/head.h, with the
+// request rules on top; fuzz_websocket drives it through the upgrade and the
+// 101) and the chunked body decoder, fed arbitrary bytes. The head parser must
+// decide from the head alone: a prefix that is already decided (valid or not)
+// decides the whole input the same way, an undecided input has no decided
+// prefix, and a "scanned" hint of undecided bytes changes nothing. The chunked decoder must give the
 // same result, output and consumption whether the body comes at once or in
 // pieces.
 //
@@ -26,63 +28,27 @@ bool sameHead(const RequestHead& a, const RequestHead& b) {
   if (a.status != 0 || b.status != 0) return a.status == b.status && std::string(a.error) == b.error;
   return a.headLength == b.headLength && a.body == b.body &&
          a.contentLength == b.contentLength && a.keepAlive == b.keepAlive && a.expectContinue == b.expectContinue &&
-         a.head == b.head;
-}
-
-// What a plain reading of an accepted head's lines finds, to hold the parser to the rules.
-struct HeadFacts {
-  size_t requestLine = 0;
-  bool http11 = false;
-  size_t fields = 0;
-  bool malformedLine = false;  // folded, no colon, or whitespace before the colon
-  int hosts = 0, transferEncodings = 0;
-  std::vector<std::string> contentLengths;
-};
-
-HeadFacts scanHead(const uint8_t* p, size_t h) {
-  HeadFacts f;
-  std::string s(reinterpret_cast<const char*>(p), h);
-  size_t eol = s.find("\r\n");
-  f.requestLine = eol;
-  f.http11 = eol >= 8 && s.compare(eol - 8, 8, "HTTP/1.1") == 0;
-  for (size_t pos = eol + 2; pos < h;) {
-    size_t end = s.find("\r\n", pos);
-    std::string line = s.substr(pos, end - pos);
-    pos = end + 2;
-    if (line.empty()) break;
-    f.fields++;
-    size_t colon = line.find(':');
-    if (line[0] == ' ' || line[0] == '\t' || colon == std::string::npos || colon == 0 || line[colon - 1] == ' ' ||
-        line[colon - 1] == '\t') {
-      f.malformedLine = true;
-      continue;
-    }
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    size_t v = line.find_first_not_of(" \t", colon + 1);
-    size_t ve = line.find_last_not_of(" \t");
-    std::string value = v == std::string::npos ? "" : line.substr(v, ve - v + 1);
-    if (name == "host") f.hosts++;
-    else if (name == "transfer-encoding") f.transferEncodings++;
-    else if (name == "content-length") f.contentLengths.push_back(value);
-  }
-  return f;
+         a.head == b.head && a.get == b.get && a.http11 == b.http11;
 }
 
 void checkAccepted(const uint8_t* p, const RequestHead& r, const Limits& limits) {
-  HeadFacts f = scanHead(p, r.headLength);
-  FUZZ_ASSERT(!f.malformedLine);
-  FUZZ_ASSERT(f.requestLine <= limits.maxRequestLine);
-  FUZZ_ASSERT(f.fields <= limits.maxHeaders);
-  FUZZ_ASSERT(f.hosts <= 1 && (!f.http11 || f.hosts == 1));
-  FUZZ_ASSERT(f.transferEncodings == 0 || f.contentLengths.empty());  // never both: no smuggling
-  for (const std::string& value : f.contentLengths) {
+  nwfuzz::RefHead f = nwfuzz::referenceHead(p, r.headLength);
+  bool http11 = f.startLine.size() >= 8 && f.startLine.compare(f.startLine.size() - 8, 8, "HTTP/1.1") == 0;
+  FUZZ_ASSERT(!f.malformedLine && !f.bareLf && !f.controlInValue);
+  FUZZ_ASSERT(f.startLine.size() <= limits.maxRequestLine);
+  FUZZ_ASSERT(f.fields.size() <= limits.maxHeaders);
+  FUZZ_ASSERT(r.http11 == http11 && r.get == (f.startLine.compare(0, 4, "GET ") == 0));
+  FUZZ_ASSERT(f.count("host") <= 1 && (!http11 || f.count("host") == 1));
+  std::vector<std::string> contentLengths = f.values("content-length");
+  size_t transferEncodings = f.count("transfer-encoding");
+  FUZZ_ASSERT(transferEncodings == 0 || contentLengths.empty());  // never both: no smuggling
+  for (const std::string& value : contentLengths) {
     FUZZ_ASSERT(!value.empty() && value.find_first_not_of("0123456789") == std::string::npos);
     FUZZ_ASSERT(std::strtoull(value.c_str(), nullptr, 10) == r.contentLength);
   }
-  if (r.body == Body::kChunked) FUZZ_ASSERT(f.transferEncodings > 0);
-  if (r.body == Body::kLength) FUZZ_ASSERT(!f.contentLengths.empty() && r.contentLength > 0);
-  if (r.body == Body::kNone) FUZZ_ASSERT(f.transferEncodings == 0 && r.contentLength == 0);
+  if (r.body == Body::kChunked) FUZZ_ASSERT(transferEncodings > 0);
+  if (r.body == Body::kLength) FUZZ_ASSERT(!contentLengths.empty() && r.contentLength > 0);
+  if (r.body == Body::kNone) FUZZ_ASSERT(transferEncodings == 0 && r.contentLength == 0);
 }
 
 void fuzzHead(const uint8_t* p, size_t n, bool small, SplitPoints split) {
@@ -107,14 +73,11 @@ void fuzzHead(const uint8_t* p, size_t n, bool small, SplitPoints split) {
   if (decided && whole.status != 0) {
     FUZZ_ASSERT(whole.status >= 400 && whole.status <= 599 && whole.error[0] != '\0');
   }
-  // Prefixes: decided ones agree with the whole input.
-  for (int i = 0; i < 24 && n > 1; i++) {
-    size_t k = split.next(n - 1);
-    RequestHead prefix;
-    if (!parseRequestHead(p, k, limits, &prefix)) continue;
-    FUZZ_ASSERT(decided);
-    FUZZ_ASSERT(sameHead(prefix, whole));
-  }
+  if (!decided) FUZZ_ASSERT(n < limits.maxHeadSize && !nwfuzz::referenceHead(p, n).bareLf);
+  // Decided by the bytes alone: prefixes and "scanned" hints agree with the whole input.
+  nwfuzz::checkDecidedByBytes<RequestHead>(
+      n, &split, [&](size_t k, size_t scanned, RequestHead* r) { return parseRequestHead(p, k, limits, r, scanned); },
+      sameHead);
 }
 
 struct Decoded {

@@ -1,13 +1,16 @@
 // The WebSocket parsers fed arbitrary bytes: the UTF-8 validator against a
 // plain reference (and across arbitrary fragment splits), frame headers
 // (prefix consistency, and a round trip through writeHeader), and the
-// upgrade head (the "scanned" hint must not change where it ends; the
-// request and response checks must not fault on anything).
+// upgrade heads on the one HTTP head parser: the request (the HTTP verdict
+// first, then the WebSocket rules) and the client's 101, each decided by its
+// bytes alone, whatever the split or the "scanned" hint.
 //
 // Input: byte 0 % 3 picks the target (0: UTF-8, 1: frame header, 2: upgrade
 // head); byte 0 / 3 seeds the split points. The rest is the subject.
 #include <string>
+#include <vector>
 
+#include "../protocol/http/request_head.h"
 #include "../protocol/websocket/frame.h"
 #include "../protocol/websocket/handshake.h"
 #include "../protocol/websocket/utf8.h"
@@ -96,45 +99,70 @@ void fuzzFrameHeader(const uint8_t* p, size_t n) {
   if (h.masked) FUZZ_ASSERT(std::memcmp(back.mask, h.mask, 4) == 0);
 }
 
-void fuzzUpgradeHead(const uint8_t* p, size_t n, SplitPoints split) {
-  size_t end = websocket::findHeadEnd(p, n, 0);
-  FUZZ_ASSERT(end <= n);
-  for (int i = 0; i < 8 && n > 0; i++) {
-    size_t scanned = split.next(n);
-    if (websocket::findHeadEnd(p, scanned, 0) != 0) continue;  // not a valid hint
-    FUZZ_ASSERT(websocket::findHeadEnd(p, n, scanned) == end);
-  }
-  size_t head = end ? end : n;
-  websocket::UpgradeRequest request = websocket::checkUpgradeRequest(p, head);
-  if (request.status == 0) {
-    // Accepted: a GET over HTTP/1.1+, version 13, one 16-byte key, the upgrade tokens.
-    FUZZ_ASSERT(request.acceptKey.size() == 28);
-    FUZZ_ASSERT(head >= 4 && std::memcmp(p, "GET ", 4) == 0);
-    int keys = 0;
-    bool version13 = false, upgrade = false, connection = false;
-    websocket::forEachHeader(p, head, [&](const char* name, size_t nameLength, const char* value, size_t valueLength) {
-      std::string n(name, nameLength), v(value, valueLength);
-      for (char& c : n) c = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
-      for (char& c : v) c = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
-      if (n == "sec-websocket-key") {
-        keys++;
-        FUZZ_ASSERT(valueLength == 24 && v.compare(22, 2, "==") == 0);
-      }
-      if (n == "sec-websocket-version") version13 = v == "13";
-      if (n == "upgrade") upgrade = upgrade || v.find("websocket") != std::string::npos;
-      if (n == "connection") connection = connection || v.find("upgrade") != std::string::npos;
-    });
-    FUZZ_ASSERT(keys == 1 && version13 && upgrade && connection);
-  } else {
+bool sameUpgrade(const websocket::UpgradeRequest& a, const websocket::UpgradeRequest& b) {
+  if (a.status != 0 || b.status != 0) return a.status == b.status && std::string(a.error) == b.error;
+  return a.headLength == b.headLength && a.acceptKey == b.acceptKey;
+}
+
+bool sameResponse(const websocket::UpgradeResponse& a, const websocket::UpgradeResponse& b) {
+  return a.problem == b.problem && (!a.problem.empty() || a.headLength == b.headLength);
+}
+
+bool lists(const std::vector<std::string>& values, const char* token) {
+  for (const std::string& v : values)
+    if (nwfuzz::lowerCase(v).find(token) != std::string::npos) return true;
+  return false;
+}
+
+// The server side: an upgrade is an HTTP request first (the same parser, the
+// same verdict on everything the HTTP rules refuse), then the WebSocket rules.
+void fuzzUpgradeRequest(const uint8_t* p, size_t n, SplitPoints* split) {
+  http::Limits limits;
+  websocket::UpgradeRequest request;
+  bool decided = websocket::parseUpgradeRequest(p, n, limits, 0, &request);
+  http::RequestHead head;
+  FUZZ_ASSERT(http::parseRequestHead(p, n, limits, &head) == decided);
+  if (decided && head.status) FUZZ_ASSERT(request.status == head.status && std::string(request.error) == head.error);
+  if (decided && request.status == 0) {
+    // Accepted: a GET over HTTP/1.1 with no body, version 13, one 16-byte key, the upgrade tokens.
+    FUZZ_ASSERT(head.status == 0 && head.get && head.http11 && head.body == http::Body::kNone);
+    FUZZ_ASSERT(request.headLength == head.headLength && request.acceptKey.size() == 28);
+    nwfuzz::RefHead f = nwfuzz::referenceHead(p, request.headLength);
+    std::vector<std::string> keys = f.values("sec-websocket-key");
+    FUZZ_ASSERT(keys.size() == 1 && keys[0].size() == 24 && keys[0].compare(22, 2, "==") == 0);
+    FUZZ_ASSERT(f.values("sec-websocket-version").back() == "13");
+    FUZZ_ASSERT(lists(f.values("upgrade"), "websocket") && lists(f.values("connection"), "upgrade"));
+  } else if (decided) {
     FUZZ_ASSERT(request.status >= 400 && request.status <= 599 && request.error[0] != '\0');
   }
-  (void)websocket::checkUpgradeResponse(p, head, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-  size_t fields = 0;
-  websocket::forEachHeader(p, head, [&](const char*, size_t nameLength, const char*, size_t valueLength) {
-    FUZZ_ASSERT(nameLength > 0 && nameLength + valueLength < head);
-    fields++;
-  });
-  FUZZ_ASSERT(fields <= head);
+  nwfuzz::checkDecidedByBytes<websocket::UpgradeRequest>(
+      n, split,
+      [&](size_t k, size_t scanned, websocket::UpgradeRequest* r) {
+        return websocket::parseUpgradeRequest(p, k, limits, scanned, r);
+      },
+      sameUpgrade);
+}
+
+// The client side: the 101, read with the same head parser's status-line variant.
+void fuzzUpgradeResponse(const uint8_t* p, size_t n, SplitPoints* split) {
+  const std::string accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+  websocket::UpgradeResponse response;
+  bool decided = websocket::parseUpgradeResponse(p, n, accept, &response);
+  if (decided && response.problem.empty()) {
+    FUZZ_ASSERT(response.headLength >= 16 && response.headLength <= n);
+    nwfuzz::RefHead f = nwfuzz::referenceHead(p, response.headLength);
+    FUZZ_ASSERT(!f.bareLf && !f.malformedLine && !f.controlInValue);
+    FUZZ_ASSERT(f.startLine.compare(0, 12, "HTTP/1.1 101") == 0 && (f.startLine.size() == 12 || f.startLine[12] == ' '));
+    FUZZ_ASSERT(f.values("sec-websocket-accept").back() == accept);
+    FUZZ_ASSERT(lists(f.values("upgrade"), "websocket") && lists(f.values("connection"), "upgrade"));
+  }
+  if (!decided) FUZZ_ASSERT(!nwfuzz::referenceHead(p, n).bareLf);
+  nwfuzz::checkDecidedByBytes<websocket::UpgradeResponse>(
+      n, split,
+      [&](size_t k, size_t, websocket::UpgradeResponse* r) {  // the client side takes no hint
+        return websocket::parseUpgradeResponse(p, k, accept, r);
+      },
+      sameResponse);
 }
 
 }  // namespace
@@ -147,7 +175,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   switch (data[0] % 3) {
     case 0: fuzzUtf8(p, n, split); break;
     case 1: fuzzFrameHeader(p, n); break;
-    default: fuzzUpgradeHead(p, n, split); break;
+    default:
+      // The same bytes as a request and as a response.
+      fuzzUpgradeRequest(p, n, &split);
+      fuzzUpgradeResponse(p, n, &split);
+      break;
   }
   return 0;
 }

@@ -102,3 +102,13 @@ write('fuzz_websocket', 'upgrade', bytes([2 + 3 * 5]) + b'GET /chat HTTP/1.1\r\n
       b'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
 write('fuzz_websocket', 'upgrade_response', bytes([2]) + b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
       b'Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n')
+# the one head parser, through the upgrade and the 101: bare LF line ends (the old
+# WebSocket scanner took them), and the HTTP smuggling rules on an upgrade
+UPGRADE = (b'GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+           b'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n')
+write('fuzz_websocket', 'upgrade_bare_lf', bytes([2 + 3 * 9]) + (UPGRADE + b'\r\n').replace(b'\r\n', b'\n'))
+write('fuzz_websocket', 'upgrade_smuggle', bytes([2 + 3 * 4]) + UPGRADE + b'Host: b\r\nContent-Length: 4\r\n'
+      b'Transfer-Encoding: chunked\r\n\r\n\x81\x80')
+write('fuzz_websocket', 'upgrade_response_bare_lf', bytes([2 + 3 * 2]) + b'HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\n'
+      b'Connection: Upgrade\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\n')
+write('fuzz_http', 'head_bare_lf', bytes([0 | 13 << 2]) + b'GET / HTTP/1.1\r\nHost: h\nX-A: 1\r\n\r\n')

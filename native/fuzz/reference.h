@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nwfuzz {
@@ -110,6 +111,87 @@ struct SplitPoints {
     return limit ? 1 + (state >> 8) % limit : 0;
   }
 };
+
+// A plain reading of a complete HTTP head of h bytes, split at CRLF: the start
+// line, and each field line's lower-cased name and its value without the
+// whitespace around it, to hold the head parser to the rules.
+struct RefHead {
+  std::string startLine;
+  std::vector<std::pair<std::string, std::string>> fields;
+  bool malformedLine = false;  // folded, no colon, or whitespace before it
+  bool bareLf = false;         // an LF without a CR before it
+  bool controlInValue = false;  // a byte below 0x20 but HTAB, or DEL
+
+  size_t count(const char* name) const {
+    size_t k = 0;
+    for (const auto& f : fields) k += f.first == name;
+    return k;
+  }
+  // The values of `name`, in order.
+  std::vector<std::string> values(const char* name) const {
+    std::vector<std::string> out;
+    for (const auto& f : fields)
+      if (f.first == name) out.push_back(f.second);
+    return out;
+  }
+};
+
+inline std::string lowerCase(std::string s) {
+  for (char& c : s) c = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return s;
+}
+
+inline RefHead referenceHead(const uint8_t* p, size_t h) {
+  RefHead r;
+  std::string s(reinterpret_cast<const char*>(p), h);
+  for (size_t i = 0; i < h; i++)
+    if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')) r.bareLf = true;
+  size_t eol = s.find("\r\n");
+  if (eol == std::string::npos) return r;
+  r.startLine = s.substr(0, eol);
+  for (size_t pos = eol + 2; pos < h;) {
+    size_t end = s.find("\r\n", pos);
+    if (end == std::string::npos) break;
+    std::string line = s.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.empty()) break;
+    size_t colon = line.find(':');
+    if (line[0] == ' ' || line[0] == '\t' || colon == std::string::npos || colon == 0 || line[colon - 1] == ' ' ||
+        line[colon - 1] == '\t') {
+      r.malformedLine = true;
+      continue;
+    }
+    size_t v = line.find_first_not_of(" \t", colon + 1);
+    size_t ve = line.find_last_not_of(" \t");
+    std::string value = v == std::string::npos ? "" : line.substr(v, ve - v + 1);
+    for (unsigned char c : value)
+      if ((c < 0x20 && c != '\t') || c == 0x7F) r.controlInValue = true;
+    r.fields.emplace_back(lowerCase(line.substr(0, colon)), value);
+  }
+  return r;
+}
+
+// For a parser that decides from the bytes alone: parse(k, scanned, &result)
+// reads the first k bytes, `scanned` of them given before, and returns false
+// while undecided. Checks that a decided prefix decides the whole input the
+// same way, and that a hint of bytes that left it undecided changes nothing.
+template <typename Result, typename Parse, typename Same>
+void checkDecidedByBytes(size_t n, SplitPoints* split, Parse parse, Same same) {
+  Result whole;
+  bool decided = parse(n, 0, &whole);
+  for (int i = 0; i < 24 && n > 1; i++) {
+    size_t k = split->next(n - 1);
+    Result prefix;
+    if (parse(k, 0, &prefix)) {
+      FUZZ_ASSERT(decided);
+      FUZZ_ASSERT(same(prefix, whole));
+      continue;
+    }
+    Result hinted;
+    FUZZ_ASSERT(parse(n, k, &hinted) == decided);
+    if (decided) FUZZ_ASSERT(same(hinted, whole));
+  }
+}
 
 // Chunked input: each chunk is a length byte L, then L+1 bytes (or fewer at
 // the end); L = 255 takes a 16-bit length from the next two bytes instead.

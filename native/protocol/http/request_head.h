@@ -1,18 +1,16 @@
-// HTTP/1.1 request heads (RFC 9112), parsed strictly: whatever could let a
-// second request hide in a body is refused rather than interpreted.
+// HTTP/1.1 request heads (RFC 9112): the head parser (head.h) with the
+// request's own rules on top, strict: whatever could let a second request hide
+// in a body (two lengths, an unknown coding, two Hosts) is refused rather than
+// interpreted. The WebSocket upgrade is one more layer on top of this one.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
+#include "head.h"
+
 namespace nw {
 namespace protocol {
 namespace http {
-
-struct Limits {
-  size_t maxHeadSize = 16384;
-  size_t maxRequestLine = 8192;
-  size_t maxHeaders = 100;
-};
 
 enum class Body : uint8_t { kNone, kLength, kChunked };
 
@@ -25,11 +23,15 @@ struct RequestHead {
   bool keepAlive = true;
   bool expectContinue = false;
   bool head = false;  // the HEAD method: the response has no body
+  bool get = false;   // the GET method
+  bool http11 = false;
 };
 
 // Returns false while the head is incomplete (and within limits); true when
-// `out` holds either a parsed head or an error status.
-bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestHead* out);
+// `out` holds either a parsed head or an error status. `scanned` and `more`
+// as for parseHead: `more` sees each field line the request rules let pass.
+bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestHead* out, size_t scanned = 0,
+                      FieldVisitor* more = nullptr);
 
 // Incremental Transfer-Encoding: chunked decoder.
 class ChunkedDecoder {

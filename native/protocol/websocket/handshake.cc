@@ -1,10 +1,7 @@
 #include "handshake.h"
 
-#include <strings.h>
-
 #include <cstring>
 
-#include "../http/tokens.h"
 #include "sha1.h"
 
 namespace nw {
@@ -12,111 +9,126 @@ namespace protocol {
 namespace websocket {
 namespace {
 
-using http::equalsNoCase;
-
-bool isBase64(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'; }
+bool isBase64(uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'; }
 
 // A Sec-WebSocket-Key must be base64 of 16 bytes: 22 characters and "==".
-bool validKey(const char* key, size_t n) {
+bool validKey(const uint8_t* key, size_t n) {
   if (n != 24 || key[22] != '=' || key[23] != '=') return false;
   for (size_t i = 0; i < 22; i++)
     if (!isBase64(key[i])) return false;
   return true;
 }
 
-}  // namespace
+// Upgrade: websocket and Connection: upgrade, as both sides need them.
+struct UpgradeTokens {
+  bool upgrade = false, connection = false;
+  void see(const http::Field& f) {
+    if (f.is("upgrade")) upgrade = upgrade || f.lists("websocket");
+    else if (f.is("connection")) connection = connection || f.lists("upgrade");
+  }
+};
 
-size_t findHeadEnd(const uint8_t* p, size_t n, size_t scanned) {
-  size_t from = scanned >= 3 ? scanned - 3 : 0;
-  for (size_t i = from; i + 1 < n; i++) {
-    if (p[i] != '\n') continue;
-    if (p[i + 1] == '\n') return i + 2;
-    if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n') return i + 3;
-  }
-  return 0;
-}
-
-UpgradeRequest checkUpgradeRequest(const uint8_t* head, size_t n) {
-  UpgradeRequest r;
-  const char* p = reinterpret_cast<const char*>(head);
-  const char* eol = static_cast<const char*>(std::memchr(p, '\n', n));
-  size_t lineLength = eol ? size_t(eol - p) : 0;
-  if (lineLength && p[lineLength - 1] == '\r') lineLength--;
-  // "GET <target> HTTP/1.1"
-  const char* sp1 = static_cast<const char*>(std::memchr(p, ' ', lineLength));
-  const char* sp2 = sp1 ? static_cast<const char*>(std::memchr(sp1 + 1, ' ', size_t(p + lineLength - sp1 - 1))) : nullptr;
-  if (!sp1 || !sp2 || sp2 == sp1 + 1) {
-    r.status = 400;
-    r.error = "malformed request line";
-    return r;
-  }
-  if (size_t(sp1 - p) != 3 || std::memcmp(p, "GET", 3) != 0) {
-    r.status = 400;
-    r.error = "a WebSocket handshake must be a GET request";
-    return r;
-  }
-  size_t versionLength = size_t(p + lineLength - sp2 - 1);
-  if (versionLength != 8 || std::memcmp(sp2 + 1, "HTTP/1.", 7) != 0 || sp2[8] < '1' || sp2[8] > '9') {
-    r.status = 400;
-    r.error = "a WebSocket handshake needs HTTP/1.1";
-    return r;
-  }
-  bool upgrade = false, connection = false, versionSeen = false, version13 = false;
-  const char* key = nullptr;
-  size_t keyLength = 0;
-  int keys = 0;
-  bool wellFormed = forEachHeader(head, n, [&](const char* name, size_t nl, const char* value, size_t vl) {
-    if (equalsNoCase(name, nl, "upgrade")) upgrade = upgrade || http::hasToken(value, vl, "websocket");
-    else if (equalsNoCase(name, nl, "connection")) connection = connection || http::hasToken(value, vl, "upgrade");
-    else if (equalsNoCase(name, nl, "sec-websocket-version")) {
+class RequestFields final : public http::FieldVisitor {
+ public:
+  int field(const http::Field& f, const char**) override {
+    tokens.see(f);
+    if (f.is("sec-websocket-version")) {
       versionSeen = true;
-      version13 = vl == 2 && value[0] == '1' && value[1] == '3';
-    } else if (equalsNoCase(name, nl, "sec-websocket-key")) {
-      key = value;
-      keyLength = vl;
+      version13 = f.valueIs("13");
+    } else if (f.is("sec-websocket-key")) {
+      key = f.value;
+      keyLength = f.valueLength;
       keys++;
     }
-  });
-  if (!wellFormed) {
-    r.status = 400;
-    r.error = "malformed header";
-  } else if (!upgrade) {
-    r.status = 400;
-    r.error = "missing Upgrade: websocket";
-  } else if (!connection) {
-    r.status = 400;
-    r.error = "missing Connection: Upgrade";
-  } else if (!versionSeen || !version13) {
-    r.status = 426;
-    r.error = "unsupported Sec-WebSocket-Version (13 is supported)";
-  } else if (keys != 1 || !validKey(key, keyLength)) {
-    r.status = 400;
-    r.error = "missing or invalid Sec-WebSocket-Key";
-  } else {
-    r.acceptKey = acceptKey(key, keyLength);
+    return 0;
   }
-  return r;
+
+  UpgradeTokens tokens;
+  bool versionSeen = false, version13 = false;
+  const uint8_t* key = nullptr;
+  size_t keyLength = 0;
+  int keys = 0;
+};
+
+class ResponseFields final : public http::FieldVisitor {
+ public:
+  explicit ResponseFields(const std::string& expected) : expected_(expected) {}
+  int field(const http::Field& f, const char**) override {
+    tokens.see(f);
+    if (f.is("sec-websocket-accept"))
+      accepted = f.valueLength == expected_.size() && std::memcmp(f.value, expected_.data(), f.valueLength) == 0;
+    return 0;
+  }
+
+  UpgradeTokens tokens;
+  bool accepted = false;
+
+ private:
+  const std::string& expected_;
+};
+
+// The WebSocket rules, once the head has met the HTTP ones: why it is refused, or nullptr.
+const char* upgradeProblem(const http::RequestHead& head, const RequestFields& f, int* status) {
+  *status = 400;
+  if (!head.get) return "a WebSocket handshake must be a GET request";
+  if (!head.http11) return "a WebSocket handshake needs HTTP/1.1";
+  // What follows the head is frames: a body there would be read as them.
+  if (head.body != http::Body::kNone) return "a WebSocket handshake has no body";
+  if (!f.tokens.upgrade) return "missing Upgrade: websocket";
+  if (!f.tokens.connection) return "missing Connection: Upgrade";
+  if (!f.versionSeen || !f.version13) {
+    *status = 426;
+    return "unsupported Sec-WebSocket-Version (13 is supported)";
+  }
+  if (f.keys != 1 || !validKey(f.key, f.keyLength)) return "missing or invalid Sec-WebSocket-Key";
+  *status = 0;
+  return nullptr;
 }
 
-std::string checkUpgradeResponse(const uint8_t* head, size_t n, const std::string& expectedAccept) {
-  const char* p = reinterpret_cast<const char*>(head);
-  if (n < 12 || std::memcmp(p, "HTTP/1.1 101", 12) != 0) {
-    const char* eol = static_cast<const char*>(std::memchr(p, '\n', n));
-    size_t len = eol ? size_t(eol - p) : n;
-    if (len && p[len - 1] == '\r') len--;
-    return "unexpected handshake response: " + std::string(p, len > 80 ? 80 : len);
+std::string firstLine(const uint8_t* p, size_t n) {
+  const void* eol = std::memchr(p, '\n', n);
+  size_t length = eol ? size_t(static_cast<const uint8_t*>(eol) - p) : n;
+  if (length && p[length - 1] == '\r') length--;
+  return std::string(reinterpret_cast<const char*>(p), length > 80 ? 80 : length);
+}
+
+}  // namespace
+
+bool parseUpgradeRequest(const uint8_t* p, size_t n, const http::Limits& limits, size_t scanned, UpgradeRequest* out) {
+  *out = UpgradeRequest{};
+  RequestFields fields;
+  http::RequestHead head;
+  if (!http::parseRequestHead(p, n, limits, &head, scanned, &fields)) return false;
+  out->headLength = head.headLength;
+  if (head.status) {
+    out->status = head.status;
+    out->error = head.error;
+    return true;
   }
-  bool upgrade = false, connection = false, accepted = false;
-  bool wellFormed = forEachHeader(head, n, [&](const char* name, size_t nl, const char* value, size_t vl) {
-    if (equalsNoCase(name, nl, "upgrade")) upgrade = upgrade || http::hasToken(value, vl, "websocket");
-    else if (equalsNoCase(name, nl, "connection")) connection = connection || http::hasToken(value, vl, "upgrade");
-    else if (equalsNoCase(name, nl, "sec-websocket-accept"))
-      accepted = vl == expectedAccept.size() && std::memcmp(value, expectedAccept.data(), vl) == 0;
-  });
-  if (!wellFormed) return "malformed handshake response header";
-  if (!upgrade || !connection) return "handshake response lacks Upgrade/Connection headers";
-  if (!accepted) return "Sec-WebSocket-Accept does not match the key";
-  return "";
+  if (const char* problem = upgradeProblem(head, fields, &out->status)) {
+    out->error = problem;
+    return true;
+  }
+  out->acceptKey = acceptKey(reinterpret_cast<const char*>(fields.key), fields.keyLength);
+  return true;
+}
+
+bool parseUpgradeResponse(const uint8_t* p, size_t n, const std::string& expectedAccept, UpgradeResponse* out) {
+  *out = UpgradeResponse{};
+  ResponseFields fields(expectedAccept);
+  http::Head head;
+  if (!http::parseHead(p, n, http::StartLine::kStatus, http::Limits(), 0, &fields, &head)) return false;
+  out->headLength = head.length;
+  if (head.status == 431) out->problem = "handshake response head too large";
+  else if (head.status && !head.length)  // refused before its end (a bare LF, a long line)
+    out->problem = std::string("malformed handshake response head: ") + head.error;
+  else if (head.code != 101 || head.minor != 1)  // a malformed status line has no code
+    out->problem = "unexpected handshake response: " + firstLine(p, n);
+  else if (head.status) out->problem = std::string("malformed handshake response head: ") + head.error;
+  else if (!fields.tokens.upgrade || !fields.tokens.connection)
+    out->problem = "handshake response lacks Upgrade/Connection headers";
+  else if (!fields.accepted) out->problem = "Sec-WebSocket-Accept does not match the key";
+  return true;
 }
 
 }  // namespace websocket

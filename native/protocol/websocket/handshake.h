@@ -1,36 +1,38 @@
-// The HTTP/1.1 Upgrade handshake (RFC 6455 4.1/4.2), server and client side.
+// The HTTP/1.1 Upgrade handshake (RFC 6455 4.1/4.2), server and client side:
+// a layer over the one HTTP head parser (http/head.h), so an upgrade request
+// meets every rule an HTTP request does (request_head.h) before the
+// WebSocket ones, and the client's 101 is read with the same field rules.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "../http/request_head.h"
+
 namespace nw {
 namespace protocol {
 namespace websocket {
 
-// Length of the head including its blank line, or 0 when it has not ended.
-// `scanned` bytes at the front are known not to hold the end.
-size_t findHeadEnd(const uint8_t* p, size_t n, size_t scanned);
-
 struct UpgradeRequest {
   int status = 0;          // 0 when valid; else the HTTP status to answer
   const char* error = "";  // why, for the response body
+  size_t headLength = 0;   // bytes up to and including the blank line
   std::string acceptKey;   // Sec-WebSocket-Accept to send back
 };
 
-UpgradeRequest checkUpgradeRequest(const uint8_t* head, size_t n);
+// The server side. Returns false while the head is unfinished (and nothing
+// refuses it yet); `scanned` as for http::parseHead.
+bool parseUpgradeRequest(const uint8_t* p, size_t n, const http::Limits& limits, size_t scanned, UpgradeRequest* out);
 
-// The client side: a 101 whose Sec-WebSocket-Accept matches. Returns "" when
-// valid, otherwise what is wrong.
-std::string checkUpgradeResponse(const uint8_t* head, size_t n, const std::string& expectedAccept);
+struct UpgradeResponse {
+  size_t headLength = 0;
+  std::string problem;  // "" for a 101 whose Sec-WebSocket-Accept matches; else what is wrong
+};
 
-// Calls fn(name, nameLength, value, valueLength) for each header line; false
-// when a line is malformed (no colon, whitespace before it, folding).
-template <typename Fn>
-bool forEachHeader(const uint8_t* head, size_t n, Fn fn);
+// The client side, with the default limits. Returns false while the head is
+// unfinished (and nothing refuses it yet).
+bool parseUpgradeResponse(const uint8_t* p, size_t n, const std::string& expectedAccept, UpgradeResponse* out);
 
 }  // namespace websocket
 }  // namespace protocol
 }  // namespace nw
-
-#include "handshake-inl.h"
