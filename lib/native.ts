@@ -36,15 +36,11 @@ export const enum SendResult {
   BecameFull = 8,
 }
 
-export const enum Framing {
-  None = 0,
-  Line = 1,
-  Length = 2,
-  WsText = 3,
-  WsBinary = 4,
-  WsPing = 5,
-  WsPong = 6,
-  HttpEnd = 7,
+/** What a WebSocket connection's send() makes of strings and bytes (websocketType). */
+export const enum WebSocketType {
+  Text = 0,
+  Binary = 1,
+  Auto = 2,
 }
 
 export const enum NativeProtocol {
@@ -88,7 +84,16 @@ interface Binding {
   unlisten(id: number): void;
   setAccepting(id: number, accepting: boolean): void;
   setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number): void;
-  send(slot: number, data: string | Uint8Array, framing: Framing, stringLength: number): number;
+  /** Framed the connection's way (its kind; WebSocket: its websocketType); stringLength = data.length. */
+  send(slot: number, data: string | Uint8Array, stringLength: number): number;
+  /** As it is: send(data, true), HTTP bytes, a user protocol's encode(). */
+  sendRaw(slot: number, data: string | Uint8Array, stringLength: number): number;
+  sendPing(slot: number, data: string | Uint8Array, stringLength: number): number;
+  sendPong(slot: number, data: string | Uint8Array, stringLength: number): number;
+  /** The last bytes of an HTTP response, as they are (the keep-alive clock restarts). */
+  endResponse(slot: number, data: string | Uint8Array, stringLength: number): number;
+  /** A WebSocket connection's own websocketType; false for other connections. */
+  setWebSocketType(slot: number, type: WebSocketType): boolean;
   close(slot: number): boolean;
   destroy(slot: number): void;
   setReceiving(slot: number, receiving: boolean): void;
@@ -98,7 +103,8 @@ interface Binding {
   info(slot: number): ConnectionInfo | undefined;
   stats(): NativeStats;
   raiseUncaught(error: unknown): void;
-  setWebSocketLimits(id: number, maxHeadSize: number, handshakeTimeoutMs: number, pingIntervalMs: number): void;
+  /** websocketType: that of the listener's connections that set none. */
+  setWebSocketLimits(id: number, maxHeadSize: number, handshakeTimeoutMs: number, pingIntervalMs: number, websocketType: WebSocketType): void;
   setHttpLimits(id: number, headersTimeoutMs: number, keepAliveTimeoutMs: number): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
   rejectWebSocket(slot: number, status: number, body: string): void;

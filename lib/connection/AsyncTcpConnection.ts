@@ -3,7 +3,7 @@ import * as dns from 'node:dns';
 
 import { attachClient, startDispatcher, type ClientConnection } from '../dispatcher';
 import { CONNECT_FAIL } from '../errors';
-import { Framing, native, NativeProtocol } from '../native';
+import { native, NativeProtocol } from '../native';
 import { TcpConnection, type ConnectionCallback, type ConnectionSetup } from './TcpConnection';
 
 export interface AsyncTcpConnectionOptions {
@@ -13,11 +13,11 @@ export interface AsyncTcpConnectionOptions {
   protocols?: string | string[];
 }
 
-const TARGETS: Record<string, { kind: NativeProtocol; framing: Framing; port: number }> = {
-  ws: { kind: NativeProtocol.WebSocket, framing: Framing.WsText, port: 80 },
-  tcp: { kind: NativeProtocol.Raw, framing: Framing.None, port: 0 },
-  text: { kind: NativeProtocol.Text, framing: Framing.Line, port: 0 },
-  frame: { kind: NativeProtocol.Frame, framing: Framing.Length, port: 0 },
+const TARGETS: Record<string, { kind: NativeProtocol; port: number }> = {
+  ws: { kind: NativeProtocol.WebSocket, port: 80 },
+  tcp: { kind: NativeProtocol.Raw, port: 0 },
+  text: { kind: NativeProtocol.Text, port: 0 },
+  frame: { kind: NativeProtocol.Frame, port: 0 },
 };
 
 const ERRNO_NAMES: Record<number, string> = { 111: 'ECONNREFUSED', 22: 'EINVAL', 24: 'EMFILE', 97: 'EAFNOSUPPORT' };
@@ -40,7 +40,6 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
     const url = parseTarget(remoteAddress);
     const spec = TARGETS[url.scheme];
     const setup: ConnectionSetup = {
-      framing: spec.framing,
       userProtocol: null,
       websocket: spec.kind === NativeProtocol.WebSocket,
       http: false,
@@ -66,6 +65,7 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
       this._slot = slot;
       attachClient(slot, this);
       this.pushLimits();
+      this.pushWebSocketType();
     });
   }
 

@@ -1,5 +1,5 @@
 import type { TcpConnection } from '../connection/TcpConnection';
-import { Framing, NativeProtocol } from '../native';
+import { NativeProtocol } from '../native';
 
 /**
  * Workerman's protocol contract. `input` sees every byte buffered for the
@@ -40,32 +40,31 @@ export function assertProtocolObject(protocol: unknown): asserts protocol is Pro
   }
 }
 
-/** How each built-in scheme is split natively and framed on send. */
-export const NATIVE_KINDS: Record<string, { kind: NativeProtocol; framing: Framing }> = {
-  tcp: { kind: NativeProtocol.Raw, framing: Framing.None },
-  unix: { kind: NativeProtocol.Raw, framing: Framing.None },
-  text: { kind: NativeProtocol.Text, framing: Framing.Line },
-  frame: { kind: NativeProtocol.Frame, framing: Framing.Length },
-  websocket: { kind: NativeProtocol.WebSocket, framing: Framing.WsText },
-  http: { kind: NativeProtocol.Http, framing: Framing.None },
+/** How each built-in scheme is split natively (and so framed on send, by the core). */
+export const NATIVE_KINDS: Record<string, { kind: NativeProtocol }> = {
+  tcp: { kind: NativeProtocol.Raw },
+  unix: { kind: NativeProtocol.Raw },
+  text: { kind: NativeProtocol.Text },
+  frame: { kind: NativeProtocol.Frame },
+  websocket: { kind: NativeProtocol.WebSocket },
+  http: { kind: NativeProtocol.Http },
 };
 
 export interface ResolvedProtocol {
   kind: NativeProtocol;
-  framing: Framing;
   userProtocol: ProtocolObject | null;
 }
 
 /** A protocol name, object or null, as the native core and the send path need it. */
 export function resolveProtocol(protocol: ProtocolObject | string | null | undefined): ResolvedProtocol {
-  if (protocol === null || protocol === undefined) return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: null };
+  if (protocol === null || protocol === undefined) return { kind: NativeProtocol.Raw, userProtocol: null };
   if (typeof protocol === 'string') {
     const builtin = NATIVE_KINDS[protocol.toLowerCase()];
     if (builtin) return { ...builtin, userProtocol: null };
     const registered = lookupProtocol(protocol);
     if (!registered) throw new Error(`unknown protocol "${protocol}"`);
-    return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: registered };
+    return { kind: NativeProtocol.Raw, userProtocol: registered };
   }
   assertProtocolObject(protocol);
-  return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: protocol };
+  return { kind: NativeProtocol.Raw, userProtocol: protocol };
 }

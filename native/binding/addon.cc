@@ -9,33 +9,12 @@
 
 
 #include "../conn/core.h"
-#include "../net/random.h"
-#include "../protocol/frame.h"
+#include "../protocol/outgoing.h"
 #include "../protocol/websocket/frame.h"
 #include "node_loop.h"
 
 namespace nw {
 namespace {
-
-enum Framing : int32_t {
-  kFramingNone = 0,
-  kFramingLine = 1,    // text://: "\n" after
-  kFramingLength = 2,  // frame://: 4-byte length before
-  kFramingWsText = 3,  // WebSocket frames
-  kFramingWsBinary = 4,
-  kFramingWsPing = 5,
-  kFramingWsPong = 6,
-  kFramingHttpEnd = 7,  // raw bytes that end an HTTP response
-};
-
-uint8_t wsOpcode(Framing f) {
-  switch (f) {
-    case kFramingWsText: return protocol::websocket::kText;
-    case kFramingWsBinary: return protocol::websocket::kBinary;
-    case kFramingWsPing: return protocol::websocket::kPing;
-    default: return protocol::websocket::kPong;
-  }
-}
 
 // The bytes of a string or Uint8Array argument, valid during the call.
 struct Bytes {
@@ -235,42 +214,52 @@ Napi::Value SetListenerLimits(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// send(slot, data: string | Uint8Array, framing, stringLength) -> SendResult
+// Strings longer than this are measured exactly before they are encoded, so a
+// reservation stays near their size; shorter ones reserve 3 bytes a unit.
+constexpr size_t kStringMeasureLimit = 16384;
+
+// What a send entry point frames its payload as: the connection's own way, or
+// an explicit variant (raw bytes, a ping or pong, the end of an HTTP response).
+enum class SendAs { Framed, Raw, Ping, Pong, ResponseEnd };
+
+// send(slot, data: string | Uint8Array, stringLength) -> SendResult, and the
+// variants sendRaw, sendPing, sendPong, endResponse with the same arguments.
+// Only copies the payload in: the core frames it (protocol/outgoing.h).
+template <SendAs as>
 Napi::Value Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NodeLoop* loop;
   Connection* c = connectionOf(info, &loop);
   if (!c) return Napi::Number::New(env, kRefusedClosed);
   Core& core = loop->core();
-  int32_t admitted = core.admit(c);
-  if (admitted != kSent) return Napi::Number::New(env, admitted);
-  auto framing = Framing(info[2].As<Napi::Number>().Int32Value());
-  bool websocket = framing >= kFramingWsText && framing <= kFramingWsPong;
-  bool masked = websocket && c->isWebSocketClient();
-  // A WebSocket header's size depends on the payload length, which a string
-  // only reveals once encoded: reserve the largest, move the payload after.
-  size_t header = framing == kFramingLength ? protocol::frame::kHeaderSize
-                  : websocket                ? (masked ? 14 : 10)
-                                             : 0;
-  size_t trailer = framing == kFramingLine ? 1 : 0;
   napi_value data = info[1];
   napi_valuetype type;
   napi_typeof(env, data, &type);
-  size_t length = 0;
-  uint8_t* dst = nullptr;
-  if (type == napi_string) {
+  bool text = type == napi_string;
+  protocol::Framing framing = as == SendAs::Framed ? c->framingFor(text)
+                              : as == SendAs::Ping ? protocol::Framing::WsPing
+                              : as == SendAs::Pong ? protocol::Framing::WsPong
+                                                   : protocol::Framing::None;
+  Core::Outgoing out;
+  out.endsResponse = as == SendAs::ResponseEnd;
+  int32_t result;
+  if (text) {
     // Each UTF-16 unit is 1 to 3 UTF-8 bytes; napi also writes a NUL.
-    size_t units = size_t(info[3].As<Napi::Number>().Int64Value());
+    size_t units = size_t(info[2].As<Napi::Number>().Int64Value());
     size_t room = units * 3 + 1;
-    // When the shortest and longest encodings need the same WebSocket header,
-    // its size is known now and the payload will not have to move.
-    if (websocket && protocol::websocket::headerSize(units, masked) == protocol::websocket::headerSize(units * 3, masked))
-      header = protocol::websocket::headerSize(units, masked);
-    dst = core.reserve(c, header + room + trailer);
-    if (!dst) return Napi::Number::New(env, kRefusedFull);
-    napi_get_value_string_utf8(env, data, reinterpret_cast<char*>(dst + header), room, &length);
+    if (units > kStringMeasureLimit) {
+      napi_get_value_string_utf8(env, data, nullptr, 0, &room);
+      room++;
+    }
+    result = core.beginSend(c, framing, room, &out);
+    if (result == kSent) {
+      size_t length = 0;
+      napi_get_value_string_utf8(env, data, reinterpret_cast<char*>(out.payload()), room, &length);
+      result = core.finishSend(c, out, length);
+    }
   } else {
     void* bytes = nullptr;
+    size_t length = 0;
     napi_typedarray_type arrayType;
     napi_value arrayBuffer;
     size_t offset;
@@ -278,31 +267,20 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
       Napi::TypeError::New(env, "send() takes a string, Buffer or Uint8Array").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    if (websocket) header = protocol::websocket::headerSize(length, masked);  // known: no move later
-    dst = core.reserve(c, header + length + trailer);
-    if (!dst) return Napi::Number::New(env, kRefusedFull);
-    if (length) std::memcpy(dst + header, bytes, length);
+    result = core.send(c, framing, static_cast<const uint8_t*>(bytes), length, out.endsResponse);
   }
-  if (framing == kFramingLength) {
-    if (length > UINT32_MAX - header) {
-      Napi::RangeError::New(env, "frame payload too large").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    protocol::frame::writeHeader(dst, uint32_t(length));
+  if (result == kTooLarge) {
+    Napi::RangeError::New(env, "frame payload too large").ThrowAsJavaScriptException();
+    return env.Undefined();
   }
-  if (websocket) {
-    size_t exact = protocol::websocket::headerSize(length, masked);
-    if (exact != header) std::memmove(dst + exact, dst + header, length);
-    uint8_t mask[4];
-    if (masked) net::randomBytes(mask, 4);
-    protocol::websocket::writeHeader(dst, true, wsOpcode(framing), length, masked ? mask : nullptr);
-    if (masked) protocol::websocket::applyMask(dst + exact, length, mask, 0);
-    header = exact;
-  }
-  if (trailer) dst[header + length] = '\n';
-  int32_t result = core.commit(c, header + length + trailer);
-  if (framing == kFramingHttpEnd && result != kPeerGone) core.httpResponded(c);
   return Napi::Number::New(env, result);
+}
+
+// setWebSocketType(slot, type) -> boolean: the connection's own websocketType.
+Napi::Value SetWebSocketType(const Napi::CallbackInfo& info) {
+  Connection* c = connectionOf(info);
+  auto type = protocol::WebSocketType(info[1].As<Napi::Number>().Int32Value());
+  return Napi::Boolean::New(info.Env(), c && c->setWebSocketType(type));
 }
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -376,7 +354,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return a;
 }
 
-// setWebSocketLimits(id, maxHeadSize, handshakeTimeoutMs, pingIntervalMs)
+// setWebSocketLimits(id, maxHeadSize, handshakeTimeoutMs, pingIntervalMs, websocketType)
 Napi::Value SetWebSocketLimits(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
   Listener* l = listenerOf(info, &loop);
@@ -384,6 +362,7 @@ Napi::Value SetWebSocketLimits(const Napi::CallbackInfo& info) {
     l->maxHeadSize = uint32_t(info[1].As<Napi::Number>().Int64Value());
     l->handshakeTimeoutMs = uint64_t(info[2].As<Napi::Number>().Int64Value());
     l->pingIntervalMs = uint64_t(info[3].As<Napi::Number>().Int64Value());
+    l->websocketType = protocol::WebSocketType(info[4].As<Napi::Number>().Int32Value());
   }
   return info.Env().Undefined();
 }
@@ -530,7 +509,12 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("unlisten", Napi::Function::New(env, Unlisten));
   exports.Set("setAccepting", Napi::Function::New(env, SetAccepting));
   exports.Set("setListenerLimits", Napi::Function::New(env, SetListenerLimits));
-  exports.Set("send", Napi::Function::New(env, Send));
+  exports.Set("send", Napi::Function::New(env, Send<SendAs::Framed>));
+  exports.Set("sendRaw", Napi::Function::New(env, Send<SendAs::Raw>));
+  exports.Set("sendPing", Napi::Function::New(env, Send<SendAs::Ping>));
+  exports.Set("sendPong", Napi::Function::New(env, Send<SendAs::Pong>));
+  exports.Set("endResponse", Napi::Function::New(env, Send<SendAs::ResponseEnd>));
+  exports.Set("setWebSocketType", Napi::Function::New(env, SetWebSocketType));
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("destroy", Napi::Function::New(env, Destroy));
   exports.Set("setReceiving", Napi::Function::New(env, SetReceiving));

@@ -55,6 +55,7 @@ enum SendResult : int32_t {
   kRefusedFull = 3,    // false: queue at or over maxSendBufferSize
   kPeerGone = 4,       // false: the write failed, the connection is now closed
   kBecameFull = 8,
+  kTooLarge = 16,  // not for JS: the payload cannot be framed (frame:// over 4 GiB); the binding throws
 };
 
 }  // namespace nw
