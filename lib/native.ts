@@ -4,52 +4,8 @@ import * as path from 'node:path';
 
 import type { Statistics } from './statistics';
 
-export const enum EventType {
-  Accept = 1,
-  Message = 2,
-  AsciiMessage = 3,
-  Close = 5,
-  Drain = 6,
-  Error = 7,
-  BinaryMessage = 8,
-  BufferFull = 10,
-  Handshake = 11,
-  Ping = 12,
-  Pong = 13,
-  WsClose = 14,
-  WsCloseSent = 15,
-  Connect = 16,
-  ConnectFail = 17,
-  HttpRequest = 18,
-}
-export const EVENT_TYPE_MASK = 0x7f;
-/** The payload did not fit the slab: `a` indexes the batch's stashed buffers. */
-export const EVENT_STASHED = 0x80;
-export const EVENT_WORDS = 4;
-
-export const enum SendResult {
-  Sent = 0,
-  Queued = 1,
-  RefusedClosed = 2,
-  RefusedFull = 3,
-  PeerGone = 4,
-  BecameFull = 8,
-}
-
-/** What a WebSocket connection's send() makes of strings and bytes (websocketType). */
-export const enum WebSocketType {
-  Text = 0,
-  Binary = 1,
-  Auto = 2,
-}
-
-export const enum NativeProtocol {
-  Raw = 0,
-  Text = 1,
-  Frame = 2,
-  WebSocket = 3,
-  Http = 4,
-}
+/** A group of numbers shared with the core: names here, values defined once in C++. */
+export type ConstantGroup<N extends string> = { readonly [K in N]: number };
 
 export interface ListenRequest {
   unix: boolean;
@@ -73,6 +29,8 @@ export type ConnectionInfo = [string, number, string, number, number, number];
 export type BatchHandler = (count: number, large: Buffer[] | undefined) => void;
 
 interface Binding {
+  /** The numbers of the contract, from the C++ enums. */
+  constants: Record<string, Record<string, number>>;
   init(onBatch: BatchHandler): { slab: Buffer; events: Int32Array };
   listen(request: ListenRequest): number;
   /** A listening socket this process does not serve (a master hands it to worker processes); its fd. */
@@ -141,6 +99,52 @@ function load(): Binding {
 }
 
 export const native: Binding = load();
+
+// ---- the contract: numbers both sides use --------------------------------------
+// Defined once, in C++ (native/conn/events.h, protocol/framing.h,
+// protocol/outgoing.h), exported by the addon; lib/ names the members it uses
+// and loading fails when the addon has a name more or less
+// (test/contract.test.mjs shows the check at work).
+
+/** The group `group` of the addon's constants, checked to have exactly `names`. */
+export function contractGroup<N extends string>(
+  constants: Binding['constants'],
+  group: string,
+  names: readonly N[],
+): ConstantGroup<N> {
+  const values = constants[group];
+  const have = values ? Object.keys(values).sort() : [];
+  const want = [...names].sort();
+  if (have.join() !== want.join() || have.some((name) => typeof values[name] !== 'number')) {
+    throw new Error(`netwright: lib/native.ts and the native addon disagree on ${group}: addon [${have}], lib [${want}]; rebuild`);
+  }
+  return Object.freeze({ ...values }) as ConstantGroup<N>;
+}
+
+const group = <N extends string>(name: string, names: readonly N[]) => contractGroup(native.constants, name, names);
+
+export const EventType = group('EventType', [
+  'Accept', 'Message', 'AsciiMessage', 'Close', 'Drain', 'Error', 'BinaryMessage', 'BufferFull',
+  'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest',
+] as const);
+export type EventType = number;
+const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words'] as const);
+export const EVENT_TYPE_MASK = eventRecord.TypeMask;
+/** The payload did not fit the slab: `a` indexes the batch's stashed buffers. */
+export const EVENT_STASHED = eventRecord.Stashed;
+export const EVENT_WORDS = eventRecord.Words;
+/** Why the core closed a connection (kEventClose's a). */
+export const CloseReason = group('CloseReason', ['ByPeer', 'Locally', 'OnError', 'Idle', 'Shutdown'] as const);
+/** onError codes (lib/errors.ts exports them under Workerman's names). */
+export const ErrorCode = group('ErrorCode', ['ConnectFail', 'SendFail', 'PackageTooLarge', 'ProtocolError'] as const);
+export const SendResult = group('SendResult', ['Sent', 'Queued', 'RefusedClosed', 'RefusedFull', 'PeerGone', 'BecameFull'] as const);
+export type SendResult = number;
+/** How the core splits (and frames) a connection's bytes. */
+export const NativeProtocol = group('NativeProtocol', ['Raw', 'Text', 'Frame', 'WebSocket', 'Http'] as const);
+export type NativeProtocol = number;
+/** What a WebSocket connection's send() makes of strings and bytes (websocketType). */
+export const WebSocketType = group('WebSocketType', ['Text', 'Binary', 'Auto'] as const);
+export type WebSocketType = number;
 
 let shared: { slab: Buffer; events: Int32Array } | undefined;
 let handler: BatchHandler = () => {};

@@ -1,11 +1,14 @@
 // The functions lib/native.ts calls. Every entry point validates its slot and
 // returns a plain number or value; none throws a C++ exception.
 #include <napi.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 
 #include "../conn/core.h"
@@ -75,15 +78,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ErrnoError(Napi::Env env, int err, const std::string& syscall, const std::string& address) {
-  static const struct {
-    int err;
-    const char* code;
-  } kNames[] = {{EADDRINUSE, "EADDRINUSE"}, {EACCES, "EACCES"},           {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
-                {EINVAL, "EINVAL"},         {ENAMETOOLONG, "ENAMETOOLONG"}, {ENOENT, "ENOENT"},
-                {EMFILE, "EMFILE"},         {EPERM, "EPERM"},             {EAFNOSUPPORT, "EAFNOSUPPORT"}};
-  std::string code = "E" + std::to_string(err);
-  for (auto& n : kNames)
-    if (n.err == err) code = n.code;
+  // libuv's names: the table util.getSystemErrorName() reads.
+  std::string code = uv_err_name(-err);
   auto error = Napi::Error::New(env, syscall + " " + code + ": " + std::strerror(err) + " " + address);
   error.Set("code", code);
   error.Set("errno", Napi::Number::New(env, -err));
@@ -471,25 +467,9 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   if (!loop) return env.Undefined();
   const nw::Stats& s = loop->core().stats();
   auto o = Napi::Object::New(env);
-  o.Set("connections", double(s.connections));
-  o.Set("accepted", double(s.accepted));
-  o.Set("totalRequest", double(s.totalRequest));
-  o.Set("sendFail", double(s.sendFail));
-  o.Set("packageTooLarge", double(s.packageTooLarge));
-  o.Set("protocolErrors", double(s.protocolErrors));
-  o.Set("acceptErrors", double(s.acceptErrors));
-  o.Set("rejectedMaxConnections", double(s.rejectedMaxConnections));
-  o.Set("idleTimeouts", double(s.idleTimeouts));
-  o.Set("bytesRead", double(s.bytesRead));
-  o.Set("bytesWritten", double(s.bytesWritten));
-  o.Set("handshakeErrors", double(s.handshakeErrors));
-  o.Set("handshakeTimeouts", double(s.handshakeTimeouts));
-  o.Set("headTooLarge", double(s.headTooLarge));
-  o.Set("pingTimeouts", double(s.pingTimeouts));
-  o.Set("closeTimeouts", double(s.closeTimeouts));
-  o.Set("httpErrors", double(s.httpErrors));
-  o.Set("headersTimeouts", double(s.headersTimeouts));
-  o.Set("keepAliveTimeouts", double(s.keepAliveTimeouts));
+#define NW_STAT_SET(name) o.Set(#name, double(s.name));
+  NW_STATS(NW_STAT_SET)
+#undef NW_STAT_SET
   return o;
 }
 
@@ -499,7 +479,64 @@ Napi::Value RaiseUncaught(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The numbers both sides use, from the C++ enums (conn/events.h,
+// protocol/framing.h, protocol/outgoing.h): lib/native.ts takes them from
+// here and refuses to load when a name it needs is missing or extra.
+Napi::Object ConstantGroup(Napi::Env env, std::initializer_list<std::pair<const char*, int32_t>> members) {
+  auto group = Napi::Object::New(env);
+  for (auto& m : members) group.Set(m.first, m.second);
+  return group;
+}
+
+Napi::Object Constants(Napi::Env env) {
+  auto c = Napi::Object::New(env);
+  c.Set("EventType", ConstantGroup(env, {{"Accept", kEventAccept},
+                                         {"Message", kEventMessage},
+                                         {"AsciiMessage", kEventAsciiMessage},
+                                         {"Close", kEventClose},
+                                         {"Drain", kEventDrain},
+                                         {"Error", kEventError},
+                                         {"BinaryMessage", kEventBinaryMessage},
+                                         {"BufferFull", kEventBufferFull},
+                                         {"Handshake", kEventHandshake},
+                                         {"Ping", kEventPing},
+                                         {"Pong", kEventPong},
+                                         {"WsClose", kEventWsClose},
+                                         {"WsCloseSent", kEventWsCloseSent},
+                                         {"Connect", kEventConnect},
+                                         {"ConnectFail", kEventConnectFail},
+                                         {"HttpRequest", kEventHttpRequest}}));
+  c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords}}));
+  c.Set("CloseReason", ConstantGroup(env, {{"ByPeer", kClosedByPeer},
+                                           {"Locally", kClosedLocally},
+                                           {"OnError", kClosedOnError},
+                                           {"Idle", kClosedIdle},
+                                           {"Shutdown", kClosedShutdown}}));
+  c.Set("ErrorCode", ConstantGroup(env, {{"ConnectFail", kConnectFail},
+                                         {"SendFail", kSendFail},
+                                         {"PackageTooLarge", kPackageTooLarge},
+                                         {"ProtocolError", kProtocolError}}));
+  c.Set("SendResult", ConstantGroup(env, {{"Sent", kSent},
+                                          {"Queued", kQueued},
+                                          {"RefusedClosed", kRefusedClosed},
+                                          {"RefusedFull", kRefusedFull},
+                                          {"PeerGone", kPeerGone},
+                                          {"BecameFull", kBecameFull}}));
+  using protocol::Kind;
+  c.Set("NativeProtocol", ConstantGroup(env, {{"Raw", int32_t(Kind::Raw)},
+                                              {"Text", int32_t(Kind::Text)},
+                                              {"Frame", int32_t(Kind::Frame)},
+                                              {"WebSocket", int32_t(Kind::WebSocket)},
+                                              {"Http", int32_t(Kind::Http)}}));
+  using protocol::WebSocketType;
+  c.Set("WebSocketType", ConstantGroup(env, {{"Text", int32_t(WebSocketType::Text)},
+                                             {"Binary", int32_t(WebSocketType::Binary)},
+                                             {"Auto", int32_t(WebSocketType::Auto)}}));
+  return c;
+}
+
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("constants", Constants(env));
   exports.Set("init", Napi::Function::New(env, Init));
   exports.Set("listen", Napi::Function::New(env, Listen));
   exports.Set("bindSocket", Napi::Function::New(env, BindSocket));

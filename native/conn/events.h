@@ -1,5 +1,6 @@
 // The descriptors the core hands to its embedder, four int32 each:
-// [type, slot, a, b]. lib/native.ts mirrors these numbers.
+// [type, slot, a, b]. The binding exports these numbers (Constants() in
+// binding/addon.cc); lib/native.ts takes them from there, by name.
 #pragma once
 #include <cstdint>
 
