@@ -218,58 +218,75 @@ constexpr size_t kStringMeasureLimit = 16384;
 // an explicit variant (raw bytes, a ping or pong, the end of an HTTP response).
 enum class SendAs { Framed, Raw, Ping, Pong, ResponseEnd };
 
-// send(slot, data: string | Uint8Array, stringLength) -> SendResult, and the
-// variants sendRaw, sendPing, sendPong, endResponse with the same arguments.
-// Only copies the payload in: the core frames it (protocol/outgoing.h).
+// Copies a string or typed array into the connection's queue, framed as `as`
+// says; -1 (with a TypeError pending) for anything else.
 template <SendAs as>
-Napi::Value Send(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  NodeLoop* loop;
-  Connection* c = connectionOf(info, &loop);
-  if (!c) return Napi::Number::New(env, kRefusedClosed);
-  Core& core = loop->core();
-  napi_value data = info[1];
-  napi_valuetype type;
-  napi_typeof(env, data, &type);
+int32_t sendValue(napi_env env, Core& core, Connection* c, napi_value data, napi_value stringLength) {
+  napi_valuetype type = napi_undefined;
+  if (data) napi_typeof(env, data, &type);
   bool text = type == napi_string;
   protocol::Framing framing = as == SendAs::Framed ? c->framingFor(text)
                               : as == SendAs::Ping ? protocol::Framing::WsPing
                               : as == SendAs::Pong ? protocol::Framing::WsPong
                                                    : protocol::Framing::None;
-  Core::Outgoing out;
-  out.endsResponse = as == SendAs::ResponseEnd;
-  int32_t result;
   if (text) {
     // Each UTF-16 unit is 1 to 3 UTF-8 bytes; napi also writes a NUL.
-    size_t units = size_t(info[2].As<Napi::Number>().Int64Value());
-    size_t room = units * 3 + 1;
+    uint32_t units = 0;
+    if (stringLength) napi_get_value_uint32(env, stringLength, &units);
+    size_t room = size_t(units) * 3 + 1;
     if (units > kStringMeasureLimit) {
       napi_get_value_string_utf8(env, data, nullptr, 0, &room);
       room++;
     }
-    result = core.beginSend(c, framing, room, &out);
-    if (result == kSent) {
-      size_t length = 0;
-      napi_get_value_string_utf8(env, data, reinterpret_cast<char*>(out.payload()), room, &length);
-      result = core.finishSend(c, out, length);
-    }
-  } else {
-    void* bytes = nullptr;
+    Core::Outgoing out;
+    out.endsResponse = as == SendAs::ResponseEnd;
+    int32_t begun = core.beginSend(c, framing, room, &out);
+    if (begun != kSent) return begun;
     size_t length = 0;
-    napi_typedarray_type arrayType;
-    napi_value arrayBuffer;
-    size_t offset;
-    if (napi_get_typedarray_info(env, data, &arrayType, &length, &bytes, &arrayBuffer, &offset) != napi_ok) {
-      Napi::TypeError::New(env, "send() takes a string, Buffer or Uint8Array").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    result = core.send(c, framing, static_cast<const uint8_t*>(bytes), length, out.endsResponse);
+    napi_get_value_string_utf8(env, data, reinterpret_cast<char*>(out.payload()), room, &length);
+    return core.finishSend(c, out, length);
   }
+  void* bytes = nullptr;
+  size_t length = 0;
+  napi_typedarray_type arrayType;
+  napi_value arrayBuffer;
+  size_t offset;
+  if (!data || napi_get_typedarray_info(env, data, &arrayType, &length, &bytes, &arrayBuffer, &offset) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "send() takes a string, Buffer or Uint8Array");
+    return -1;
+  }
+  return core.send(c, framing, static_cast<const uint8_t*>(bytes), length, as == SendAs::ResponseEnd);
+}
+
+// send(slot, data: string | Uint8Array, stringLength) -> SendResult, and the
+// variants sendRaw, sendPing, sendPong, endResponse with the same arguments.
+// Only copies the payload in: the core frames it (protocol/outgoing.h). The
+// hottest call from JS: plain Node-API, no node-addon-api wrapper per call.
+template <SendAs as>
+napi_value Send(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  void* instance = nullptr;
+  napi_get_instance_data(env, &instance);
+  auto* loop = static_cast<NodeLoop*>(instance);
+  if (!loop) {
+    napi_throw_error(env, nullptr, "netwright: native core not initialised");
+    return nullptr;
+  }
+  int32_t slot = -1;
+  napi_get_value_int32(env, argv[0], &slot);
+  Core& core = loop->core();
+  Connection* c = core.connection(slot);
+  int32_t result = kRefusedClosed;
+  if (c) result = sendValue<as>(env, core, c, argc > 1 ? argv[1] : nullptr, argc > 2 ? argv[2] : nullptr);
   if (result == kTooLarge) {
-    Napi::RangeError::New(env, "frame payload too large").ThrowAsJavaScriptException();
-    return env.Undefined();
+    napi_throw_range_error(env, nullptr, "frame payload too large");
+    return nullptr;
   }
-  return Napi::Number::New(env, result);
+  napi_value out = nullptr;
+  if (result >= 0) napi_create_int32(env, result, &out);  // < 0: an exception is pending
+  return out;
 }
 
 // setWebSocketType(slot, type) -> boolean: the connection's own websocketType.
@@ -535,6 +552,12 @@ Napi::Object Constants(Napi::Env env) {
   return c;
 }
 
+Napi::Value rawFunction(Napi::Env env, const char* name, napi_callback callback) {
+  napi_value fn = nullptr;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &fn);
+  return Napi::Value(env, fn);
+}
+
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("constants", Constants(env));
   exports.Set("init", Napi::Function::New(env, Init));
@@ -546,11 +569,11 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("unlisten", Napi::Function::New(env, Unlisten));
   exports.Set("setAccepting", Napi::Function::New(env, SetAccepting));
   exports.Set("setListenerLimits", Napi::Function::New(env, SetListenerLimits));
-  exports.Set("send", Napi::Function::New(env, Send<SendAs::Framed>));
-  exports.Set("sendRaw", Napi::Function::New(env, Send<SendAs::Raw>));
-  exports.Set("sendPing", Napi::Function::New(env, Send<SendAs::Ping>));
-  exports.Set("sendPong", Napi::Function::New(env, Send<SendAs::Pong>));
-  exports.Set("endResponse", Napi::Function::New(env, Send<SendAs::ResponseEnd>));
+  exports.Set("send", rawFunction(env, "send", Send<SendAs::Framed>));
+  exports.Set("sendRaw", rawFunction(env, "sendRaw", Send<SendAs::Raw>));
+  exports.Set("sendPing", rawFunction(env, "sendPing", Send<SendAs::Ping>));
+  exports.Set("sendPong", rawFunction(env, "sendPong", Send<SendAs::Pong>));
+  exports.Set("endResponse", rawFunction(env, "endResponse", Send<SendAs::ResponseEnd>));
   exports.Set("setWebSocketType", Napi::Function::New(env, SetWebSocketType));
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("destroy", Napi::Function::New(env, Destroy));
