@@ -42,7 +42,10 @@ interface Binding {
   unlisten(id: number): void;
   setAccepting(id: number, accepting: boolean): void;
   setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number): void;
-  /** Framed the connection's way (its kind; WebSocket: its websocketType); stringLength = data.length. */
+  /**
+   * Framed the connection's way (its kind; WebSocket: its websocketType). stringLength: a
+   * string's length, -1 for bytes (the core then needs not ask which it is).
+   */
   send(slot: number, data: string | Uint8Array, stringLength: number): number;
   /** As it is: send(data, true), HTTP bytes, a user protocol's encode(). */
   sendRaw(slot: number, data: string | Uint8Array, stringLength: number): number;

@@ -208,7 +208,8 @@ export class TcpConnection {
     if (!raw && (this.http || this.userProtocol)) return this.sendEncoded(data);
     // The core frames it the connection's way (text line, frame, WebSocket by websocketType).
     const bytes = typeof data === 'string' || data instanceof Uint8Array ? data : toBytes(data);
-    return this.interpret(raw ? native.sendRaw(this._slot, bytes, bytes.length) : native.send(this._slot, bytes, bytes.length));
+    const length = stringLength(bytes);
+    return this.interpret(raw ? native.sendRaw(this._slot, bytes, length) : native.send(this._slot, bytes, length));
   }
 
   /** HTTP responses, or what a user protocol's encode() makes: sent as they are. */
@@ -223,7 +224,7 @@ export class TcpConnection {
     }
     if (payload === '') return null;
     const bytes = toBytes(payload);
-    return this.interpret(native.sendRaw(this._slot, bytes, bytes.length));
+    return this.interpret(native.sendRaw(this._slot, bytes, stringLength(bytes)));
   }
 
   /** Maps a native send result to true/null/false, firing the callbacks it implies. */
@@ -274,7 +275,7 @@ export class TcpConnection {
   /** WebSocket: sends a ping (payload up to 125 bytes). */
   ping(data: string | Buffer | Uint8Array = ''): boolean {
     if (!this.upgraded || this._status !== 'established') return false;
-    return this.interpret(native.sendPing(this._slot, data, data.length)) !== false;
+    return this.interpret(native.sendPing(this._slot, data, stringLength(data))) !== false;
   }
 
   /** WebSocket: joins a topic for Worker.publish(); subscriptions end with the connection. */
@@ -375,7 +376,7 @@ export class TcpConnection {
       write: (bytes, end) =>
         this._status === 'closed'
           ? false
-          : this.interpret((end ? native.endResponse : native.sendRaw)(this._slot, bytes, bytes.length)),
+          : this.interpret((end ? native.endResponse : native.sendRaw)(this._slot, bytes, stringLength(bytes))),
       close: () => this.close(),
       isOpen: () => this._status !== 'closed',
       drained: () =>
@@ -454,7 +455,7 @@ export class TcpConnection {
   _ping(payload: Buffer): void {
     const hook = this.onWebSocketPing ?? this.worker?.onWebSocketPing;
     if (hook) this.call(hook, this, payload);
-    else if (this._status === 'established') native.sendPong(this._slot, payload, payload.length);
+    else if (this._status === 'established') native.sendPong(this._slot, payload, -1);
   }
 
   /** @internal */
@@ -612,6 +613,11 @@ Object.defineProperty(TcpConnection.prototype, 'closeReason', { value: '', writa
 /** A WebSocketType as the core numbers it; anything but 'binary' and 'auto' is text. */
 export function nativeWebSocketType(type: WebSocketType): NativeWebSocketType {
   return type === 'binary' ? NativeWebSocketType.Binary : type === 'auto' ? NativeWebSocketType.Auto : NativeWebSocketType.Text;
+}
+
+/** The core's third send() argument: a string's length in UTF-16 units, or -1 for bytes. */
+function stringLength(bytes: string | Uint8Array): number {
+  return typeof bytes === 'string' ? bytes.length : -1;
 }
 
 /** What send() accepts besides strings and bytes: ArrayBuffers, and anything else as its String(). */

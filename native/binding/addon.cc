@@ -218,32 +218,33 @@ constexpr size_t kStringMeasureLimit = 16384;
 // an explicit variant (raw bytes, a ping or pong, the end of an HTTP response).
 enum class SendAs { Framed, Raw, Ping, Pong, ResponseEnd };
 
-// Copies a string or typed array into the connection's queue, framed as `as`
-// says; -1 (with a TypeError pending) for anything else.
+// Copies a string (stringLength >= 0: its length in UTF-16 units) or a typed
+// array (stringLength < 0; JS knows which it has, so the binding need not ask)
+// into the connection's queue, framed as `as` says; -1 (with a TypeError
+// pending) for anything else.
 template <SendAs as>
 int32_t sendValue(napi_env env, Core& core, Connection* c, napi_value data, napi_value stringLength) {
-  napi_valuetype type = napi_undefined;
-  if (data) napi_typeof(env, data, &type);
-  bool text = type == napi_string;
+  int32_t units = -1;
+  if (stringLength) napi_get_value_int32(env, stringLength, &units);
+  bool text = units >= 0;
   protocol::Framing framing = as == SendAs::Framed ? c->framingFor(text)
                               : as == SendAs::Ping ? protocol::Framing::WsPing
                               : as == SendAs::Pong ? protocol::Framing::WsPong
                                                    : protocol::Framing::None;
   if (text) {
     // Each UTF-16 unit is 1 to 3 UTF-8 bytes; napi also writes a NUL.
-    uint32_t units = 0;
-    if (stringLength) napi_get_value_uint32(env, stringLength, &units);
     size_t room = size_t(units) * 3 + 1;
-    if (units > kStringMeasureLimit) {
-      napi_get_value_string_utf8(env, data, nullptr, 0, &room);
+    if (size_t(units) > kStringMeasureLimit && napi_get_value_string_utf8(env, data, nullptr, 0, &room) == napi_ok)
       room++;
-    }
     Core::Outgoing out;
     out.endsResponse = as == SendAs::ResponseEnd;
     int32_t begun = core.beginSend(c, framing, room, &out);
     if (begun != kSent) return begun;
     size_t length = 0;
-    napi_get_value_string_utf8(env, data, reinterpret_cast<char*>(out.payload()), room, &length);
+    if (napi_get_value_string_utf8(env, data, reinterpret_cast<char*>(out.payload()), room, &length) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "send(): a length given for something that is not a string");
+      return -1;  // the reservation is not committed: nothing is queued
+    }
     return core.finishSend(c, out, length);
   }
   void* bytes = nullptr;
@@ -258,7 +259,7 @@ int32_t sendValue(napi_env env, Core& core, Connection* c, napi_value data, napi
   return core.send(c, framing, static_cast<const uint8_t*>(bytes), length, as == SendAs::ResponseEnd);
 }
 
-// send(slot, data: string | Uint8Array, stringLength) -> SendResult, and the
+// send(slot, data: string | Uint8Array, stringLength or -1) -> SendResult, and the
 // variants sendRaw, sendPing, sendPong, endResponse with the same arguments.
 // Only copies the payload in: the core frames it (protocol/outgoing.h). The
 // hottest call from JS: plain Node-API, no node-addon-api wrapper per call.
