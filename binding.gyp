@@ -15,6 +15,7 @@
         "native/conn/connection.cc",
         "native/conn/listener.cc",
         "native/conn/core.cc",
+        "native/conn/core_send.cc",
         "native/conn/core_websocket.cc",
         "native/conn/websocket_receive.cc",
         "native/conn/core_http.cc",

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import {
   TcpConnection,
   checkSize,
+  nativeWebSocketType,
   type ConnectionCallback,
   type ConnectionSetup,
   type ErrorCallback,
@@ -13,7 +14,7 @@ import {
   type WebSocketType,
 } from './connection/TcpConnection';
 import { registerListener, startDispatcher, unregisterListener } from './dispatcher';
-import { Framing, native, NativeProtocol } from './native';
+import { native, NativeProtocol } from './native';
 import { lookupProtocol, NATIVE_KINDS, registerProtocol, resolveProtocol, type ProtocolObject } from './protocols/protocol';
 import { parseSocketName, type SocketAddress } from './socketName';
 import { getStatistics, type Statistics } from './statistics';
@@ -162,7 +163,14 @@ export class Worker {
   /** WebSocket: seconds of silence before a ping; a connection that stays silent another interval is closed with 1001. 0 = off. */
   pingInterval = 0;
   /** WebSocket: the default websocketType of this worker's connections. */
-  websocketType: WebSocketType = 'text';
+  get websocketType(): WebSocketType {
+    return this._websocketType;
+  }
+  set websocketType(type: WebSocketType) {
+    this._websocketType = type;
+    this.pushListenerLimits();
+  }
+  private _websocketType: WebSocketType = 'text';
   onWebSocketConnect: WebSocketConnectCallback | undefined = undefined;
   onWebSocketConnected: WebSocketConnectCallback | undefined = undefined;
   onWebSocketPing: WebSocketDataCallback | undefined = undefined;
@@ -185,7 +193,7 @@ export class Worker {
   private _maxConnections = 0;
   private _idleTimeout = 0;
   private acceptPaused = false;
-  private setup: ConnectionSetup = { framing: Framing.None, userProtocol: null, websocket: false, http: false };
+  private setup: ConnectionSetup = { userProtocol: null, websocket: false, http: false };
   private stopping: Promise<void> | null = null;
   private resolveStopped: (() => void) | null = null;
 
@@ -248,7 +256,7 @@ export class Worker {
   /** Starts accepting in this process. Throws an Error with .code (EADDRINUSE, EACCES, ...) on failure. */
   listen(): void {
     if (!this.address || this.listenerId >= 0) return;
-    const { kind, framing, userProtocol } = resolveProtocol(this.protocol);
+    const { kind, userProtocol } = resolveProtocol(this.protocol);
     startDispatcher();
     const address = this.address;
     const inherited = inheritedSocket(this); // runAll(): the socket the master bound, or the port it resolved
@@ -267,7 +275,6 @@ export class Worker {
     this.listenerId = id;
     this.lastListenerId = id;
     this.setup = {
-      framing,
       userProtocol,
       websocket: kind === NativeProtocol.WebSocket,
       http: kind === NativeProtocol.Http,
@@ -348,6 +355,7 @@ export class Worker {
       Math.max(0, Math.floor(this.maxHeadSize)),
       Math.round(Math.max(0, this.handshakeTimeout) * 1000),
       Math.round(Math.max(0, this.pingInterval) * 1000),
+      nativeWebSocketType(this._websocketType),
     );
     native.setHttpLimits(
       this.listenerId,

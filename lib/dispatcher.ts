@@ -1,5 +1,6 @@
 // Turns each batch of native event descriptors into user callbacks.
 import { setConnectionClosedHook, type TcpConnection } from './connection/TcpConnection';
+import { errnoName } from './errors';
 import { EVENT_STASHED, EVENT_TYPE_MASK, EVENT_WORDS, EventType, startCore } from './native';
 
 export interface ListenerOwner {
@@ -106,8 +107,7 @@ function onBatch(count: number, large: Buffer[] | undefined): void {
 }
 
 function errnoMessage(errno: number): string {
-  const names: Record<number, string> = { 111: 'ECONNREFUSED', 110: 'ETIMEDOUT', 113: 'EHOSTUNREACH', 101: 'ENETUNREACH' };
-  return `connect ${names[errno] ?? `errno ${errno}`}`;
+  return `connect ${errnoName(errno)}`;
 }
 
 function ensureStarted(): void {

@@ -4,56 +4,8 @@ import * as path from 'node:path';
 
 import type { Statistics } from './statistics';
 
-export const enum EventType {
-  Accept = 1,
-  Message = 2,
-  AsciiMessage = 3,
-  Close = 5,
-  Drain = 6,
-  Error = 7,
-  BinaryMessage = 8,
-  BufferFull = 10,
-  Handshake = 11,
-  Ping = 12,
-  Pong = 13,
-  WsClose = 14,
-  WsCloseSent = 15,
-  Connect = 16,
-  ConnectFail = 17,
-  HttpRequest = 18,
-}
-export const EVENT_TYPE_MASK = 0x7f;
-/** The payload did not fit the slab: `a` indexes the batch's stashed buffers. */
-export const EVENT_STASHED = 0x80;
-export const EVENT_WORDS = 4;
-
-export const enum SendResult {
-  Sent = 0,
-  Queued = 1,
-  RefusedClosed = 2,
-  RefusedFull = 3,
-  PeerGone = 4,
-  BecameFull = 8,
-}
-
-export const enum Framing {
-  None = 0,
-  Line = 1,
-  Length = 2,
-  WsText = 3,
-  WsBinary = 4,
-  WsPing = 5,
-  WsPong = 6,
-  HttpEnd = 7,
-}
-
-export const enum NativeProtocol {
-  Raw = 0,
-  Text = 1,
-  Frame = 2,
-  WebSocket = 3,
-  Http = 4,
-}
+/** A group of numbers shared with the core: names here, values defined once in C++. */
+export type ConstantGroup<N extends string> = { readonly [K in N]: number };
 
 export interface ListenRequest {
   unix: boolean;
@@ -77,6 +29,8 @@ export type ConnectionInfo = [string, number, string, number, number, number];
 export type BatchHandler = (count: number, large: Buffer[] | undefined) => void;
 
 interface Binding {
+  /** The numbers of the contract, from the C++ enums. */
+  constants: Record<string, Record<string, number>>;
   init(onBatch: BatchHandler): { slab: Buffer; events: Int32Array };
   listen(request: ListenRequest): number;
   /** A listening socket this process does not serve (a master hands it to worker processes); its fd. */
@@ -88,7 +42,19 @@ interface Binding {
   unlisten(id: number): void;
   setAccepting(id: number, accepting: boolean): void;
   setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number): void;
-  send(slot: number, data: string | Uint8Array, framing: Framing, stringLength: number): number;
+  /**
+   * Framed the connection's way (its kind; WebSocket: its websocketType). stringLength: a
+   * string's length, -1 for bytes (the core then needs not ask which it is).
+   */
+  send(slot: number, data: string | Uint8Array, stringLength: number): number;
+  /** As it is: send(data, true), HTTP bytes, a user protocol's encode(). */
+  sendRaw(slot: number, data: string | Uint8Array, stringLength: number): number;
+  sendPing(slot: number, data: string | Uint8Array, stringLength: number): number;
+  sendPong(slot: number, data: string | Uint8Array, stringLength: number): number;
+  /** The last bytes of an HTTP response, as they are (the keep-alive clock restarts). */
+  endResponse(slot: number, data: string | Uint8Array, stringLength: number): number;
+  /** A WebSocket connection's own websocketType; false for other connections. */
+  setWebSocketType(slot: number, type: WebSocketType): boolean;
   close(slot: number): boolean;
   destroy(slot: number): void;
   setReceiving(slot: number, receiving: boolean): void;
@@ -98,7 +64,8 @@ interface Binding {
   info(slot: number): ConnectionInfo | undefined;
   stats(): NativeStats;
   raiseUncaught(error: unknown): void;
-  setWebSocketLimits(id: number, maxHeadSize: number, handshakeTimeoutMs: number, pingIntervalMs: number): void;
+  /** websocketType: that of the listener's connections that set none. */
+  setWebSocketLimits(id: number, maxHeadSize: number, handshakeTimeoutMs: number, pingIntervalMs: number, websocketType: WebSocketType): void;
   setHttpLimits(id: number, headersTimeoutMs: number, keepAliveTimeoutMs: number): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
   rejectWebSocket(slot: number, status: number, body: string): void;
@@ -135,6 +102,52 @@ function load(): Binding {
 }
 
 export const native: Binding = load();
+
+// ---- the contract: numbers both sides use --------------------------------------
+// Defined once, in C++ (native/conn/events.h, protocol/framing.h,
+// protocol/outgoing.h), exported by the addon; lib/ names the members it uses
+// and loading fails when the addon has a name more or less
+// (test/contract.test.mjs shows the check at work).
+
+/** The group `group` of the addon's constants, checked to have exactly `names`. */
+export function contractGroup<N extends string>(
+  constants: Binding['constants'],
+  group: string,
+  names: readonly N[],
+): ConstantGroup<N> {
+  const values = constants[group];
+  const have = values ? Object.keys(values).sort() : [];
+  const want = [...names].sort();
+  if (have.join() !== want.join() || have.some((name) => typeof values[name] !== 'number')) {
+    throw new Error(`netwright: lib/native.ts and the native addon disagree on ${group}: addon [${have}], lib [${want}]; rebuild`);
+  }
+  return Object.freeze({ ...values }) as ConstantGroup<N>;
+}
+
+const group = <N extends string>(name: string, names: readonly N[]) => contractGroup(native.constants, name, names);
+
+export const EventType = group('EventType', [
+  'Accept', 'Message', 'AsciiMessage', 'Close', 'Drain', 'Error', 'BinaryMessage', 'BufferFull',
+  'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest',
+] as const);
+export type EventType = number;
+const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words'] as const);
+export const EVENT_TYPE_MASK = eventRecord.TypeMask;
+/** The payload did not fit the slab: `a` indexes the batch's stashed buffers. */
+export const EVENT_STASHED = eventRecord.Stashed;
+export const EVENT_WORDS = eventRecord.Words;
+/** Why the core closed a connection (kEventClose's a). */
+export const CloseReason = group('CloseReason', ['ByPeer', 'Locally', 'OnError', 'Idle', 'Shutdown'] as const);
+/** onError codes (lib/errors.ts exports them under Workerman's names). */
+export const ErrorCode = group('ErrorCode', ['ConnectFail', 'SendFail', 'PackageTooLarge', 'ProtocolError'] as const);
+export const SendResult = group('SendResult', ['Sent', 'Queued', 'RefusedClosed', 'RefusedFull', 'PeerGone', 'BecameFull'] as const);
+export type SendResult = number;
+/** How the core splits (and frames) a connection's bytes. */
+export const NativeProtocol = group('NativeProtocol', ['Raw', 'Text', 'Frame', 'WebSocket', 'Http'] as const);
+export type NativeProtocol = number;
+/** What a WebSocket connection's send() makes of strings and bytes (websocketType). */
+export const WebSocketType = group('WebSocketType', ['Text', 'Binary', 'Auto'] as const);
+export type WebSocketType = number;
 
 let shared: { slab: Buffer; events: Int32Array } | undefined;
 let handler: BatchHandler = () => {};

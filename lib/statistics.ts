@@ -4,7 +4,12 @@ import { startDispatcher } from './dispatcher';
 import { native } from './native';
 import { Timer } from './Timer';
 
-/** Counters of this process, as `status` shows them. */
+/**
+ * Counters of this process, as `status` shows them. Every one but `timers` is
+ * the core's (the one list is NW_STATS in native/conn/stats.h, which the
+ * addon's stats() follows); test/contract.test.mjs fails when this interface
+ * names one more or one less.
+ */
 export interface Statistics {
   /** Connections open now. */
   connections: number;

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import * as dns from 'node:dns';
 
 import { attachClient, startDispatcher, type ClientConnection } from '../dispatcher';
-import { CONNECT_FAIL } from '../errors';
-import { Framing, native, NativeProtocol } from '../native';
+import { CONNECT_FAIL, errnoName } from '../errors';
+import { native, NativeProtocol } from '../native';
+import { CLIENT_SCHEMES } from '../protocols/protocol';
+import { parseAddress } from '../socketName';
 import { TcpConnection, type ConnectionCallback, type ConnectionSetup } from './TcpConnection';
 
 export interface AsyncTcpConnectionOptions {
@@ -12,15 +14,6 @@ export interface AsyncTcpConnectionOptions {
   /** ws://: subprotocols to offer (Sec-WebSocket-Protocol). */
   protocols?: string | string[];
 }
-
-const TARGETS: Record<string, { kind: NativeProtocol; framing: Framing; port: number }> = {
-  ws: { kind: NativeProtocol.WebSocket, framing: Framing.WsText, port: 80 },
-  tcp: { kind: NativeProtocol.Raw, framing: Framing.None, port: 0 },
-  text: { kind: NativeProtocol.Text, framing: Framing.Line, port: 0 },
-  frame: { kind: NativeProtocol.Frame, framing: Framing.Length, port: 0 },
-};
-
-const ERRNO_NAMES: Record<number, string> = { 111: 'ECONNREFUSED', 22: 'EINVAL', 24: 'EMFILE', 97: 'EAFNOSUPPORT' };
 
 /**
  * A client connection: `new AsyncTcpConnection('ws://host:port/path')`, set
@@ -38,9 +31,8 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
 
   constructor(remoteAddress: string, options: AsyncTcpConnectionOptions = {}) {
     const url = parseTarget(remoteAddress);
-    const spec = TARGETS[url.scheme];
+    const spec = CLIENT_SCHEMES[url.scheme];
     const setup: ConnectionSetup = {
-      framing: spec.framing,
       userProtocol: null,
       websocket: spec.kind === NativeProtocol.WebSocket,
       http: false,
@@ -62,10 +54,11 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
       const key = randomBytes(16).toString('base64');
       const request = this.kind === NativeProtocol.WebSocket ? this.upgradeRequest(key) : '';
       const slot = native.connect(address, this.target.port, this.kind, request, key);
-      if (slot < 0) return this.failEarly(`connect ${ERRNO_NAMES[-slot] ?? `errno ${-slot}`} ${address}:${this.target.port}`);
+      if (slot < 0) return this.failEarly(`connect ${errnoName(slot)} ${address}:${this.target.port}`);
       this._slot = slot;
       attachClient(slot, this);
       this.pushLimits();
+      this.pushWebSocketType();
     });
   }
 
@@ -117,16 +110,13 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
 }
 
 function parseTarget(address: string): { scheme: string; host: string; port: number; path: string } {
-  const m = /^([a-z]+):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d+))?([/?][^#]*)?$/i.exec(address);
-  if (!m) throw new TypeError(`invalid remote address "${address}"`);
-  const scheme = m[1].toLowerCase();
-  const spec = TARGETS[scheme];
-  if (!spec) throw new TypeError(`unsupported scheme "${scheme}" (ws, tcp, text, frame)`);
-  const port = m[3] ? Number(m[3]) : spec.port;
+  const parsed = parseAddress(address);
+  if (!parsed) throw new TypeError(`invalid remote address "${address}"`);
+  const spec = CLIENT_SCHEMES[parsed.scheme];
+  if (!spec) throw new TypeError(`unsupported scheme "${parsed.scheme}" (${Object.keys(CLIENT_SCHEMES).join(', ')})`);
+  const port = parsed.port ?? spec.defaultPort;
   if (!port || port > 65535) throw new TypeError(`"${address}" needs a port`);
-  let host = m[2];
-  if (host.startsWith('[')) host = host.slice(1, -1);
-  let path = m[4] ?? '/';
+  let path = parsed.path || '/';
   if (path.startsWith('?')) path = '/' + path;
-  return { scheme, host, port, path };
+  return { scheme: parsed.scheme, host: parsed.host, port, path };
 }

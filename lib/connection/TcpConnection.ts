@@ -1,7 +1,7 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 
 import { PACKAGE_TOO_LARGE, PROTOCOL_ERROR, SEND_FAIL, ERROR_MESSAGES, SEND_BUFFER_FULL_MESSAGE } from '../errors';
-import { Framing, native, SendResult, type ConnectionInfo } from '../native';
+import { native, SendResult, WebSocketType as NativeWebSocketType, type ConnectionInfo } from '../native';
 import { resolveProtocol, type ProtocolObject } from '../protocols/protocol';
 import type { Worker } from '../Worker';
 import { clientIdOf, clusterNode } from '../cluster/ClusterNode';
@@ -27,14 +27,10 @@ export type WebSocketCloseCallback = (connection: TcpConnection, code: number, r
 
 /** How a connection frames what it sends and gets what it receives. */
 export interface ConnectionSetup {
-  framing: Framing;
   userProtocol: ProtocolObject | null;
   websocket: boolean;
   http: boolean;
 }
-
-/** Strings longer than this are encoded in JS first, so the native reserve stays small. */
-const NATIVE_STRING_LIMIT = 16384;
 
 type Runner = <R>(fn: (...args: any[]) => R, ...args: any[]) => R;
 
@@ -75,6 +71,7 @@ export class TcpConnection {
   }
   set websocketType(type: WebSocketType) {
     this.ownWebsocketType = type;
+    this.pushWebSocketType();
   }
   declare private ownWebsocketType: WebSocketType | undefined;
   /** WebSocket: extra response headers for the 101, set in onWebSocketConnect. */
@@ -99,7 +96,6 @@ export class TcpConnection {
   protected _status: ConnectionStatus = 'established';
   private _maxSendBufferSize: number;
   private _maxPackageSize: number;
-  protected framing: Framing;
   protected userProtocol: ProtocolObject | null;
   declare private received: ReceiveBuffer | null | undefined;
   declare private packageLength: number | undefined;
@@ -120,7 +116,6 @@ export class TcpConnection {
     this.id = ++lastId;
     this.worker = worker;
     this._slot = slot;
-    this.framing = setup.framing;
     this.userProtocol = setup.userProtocol;
     this.websocket = setup.websocket;
     if (setup.http) this.http = new HttpExchange(this.httpTransport());
@@ -143,7 +138,6 @@ export class TcpConnection {
     this.ownProtocol = protocol;
     if (this.websocket || this.http || this._status === 'closed') return;
     if (this._slot >= 0 && !native.setKind(this._slot, resolved.kind)) return;
-    this.framing = resolved.framing;
     this.userProtocol = resolved.userProtocol;
     this.packageLength = 0;
   }
@@ -215,34 +209,26 @@ export class TcpConnection {
    */
   send(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents, raw = false): true | null | false {
     if (this._status !== 'established') return false;
-    if (this.http && !raw) return this.http.send(data);
-    let framing = raw ? Framing.None : this.framing;
-    if (this.websocket && !raw) {
-      const type = this.websocketType;
-      framing = type === 'binary' || (type === 'auto' && typeof data !== 'string') ? Framing.WsBinary : Framing.WsText;
+    if (!raw && (this.http || this.userProtocol)) return this.sendEncoded(data);
+    // The core frames it the connection's way (text line, frame, WebSocket by websocketType).
+    const bytes = typeof data === 'string' || data instanceof Uint8Array ? data : toBytes(data);
+    const length = stringLength(bytes);
+    return this.interpret(raw ? native.sendRaw(this._slot, bytes, length) : native.send(this._slot, bytes, length));
+  }
+
+  /** HTTP responses, or what a user protocol's encode() makes: sent as they are. */
+  private sendEncoded(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents): true | null | false {
+    if (this.http) return this.http.send(data);
+    let payload: unknown;
+    try {
+      payload = this.userProtocol!.encode(data, this);
+    } catch (error) {
+      native.raiseUncaught(error);
+      return false;
     }
-    let payload: unknown = data;
-    if (!raw && this.userProtocol) {
-      try {
-        payload = this.userProtocol.encode(data, this);
-      } catch (error) {
-        native.raiseUncaught(error);
-        return false;
-      }
-      if (payload === '') return null;
-      framing = Framing.None;
-    }
-    let bytes: string | Uint8Array;
-    if (typeof payload === 'string') {
-      bytes = payload.length > NATIVE_STRING_LIMIT ? Buffer.from(payload, 'utf8') : payload;
-    } else if (payload instanceof Uint8Array) {
-      bytes = payload;
-    } else if (payload instanceof ArrayBuffer) {
-      bytes = new Uint8Array(payload);
-    } else {
-      bytes = String(payload);
-    }
-    return this.interpret(native.send(this._slot, bytes, framing, bytes.length));
+    if (payload === '') return null;
+    const bytes = toBytes(payload);
+    return this.interpret(native.sendRaw(this._slot, bytes, stringLength(bytes)));
   }
 
   /** Maps a native send result to true/null/false, firing the callbacks it implies. */
@@ -293,7 +279,7 @@ export class TcpConnection {
   /** WebSocket: sends a ping (payload up to 125 bytes). */
   ping(data: string | Buffer | Uint8Array = ''): boolean {
     if (!this.upgraded || this._status !== 'established') return false;
-    return this.interpret(native.send(this._slot, data, Framing.WsPing, data.length)) !== false;
+    return this.interpret(native.sendPing(this._slot, data, stringLength(data))) !== false;
   }
 
   /** WebSocket: joins a topic for Worker.publish(); subscriptions end with the connection. */
@@ -432,7 +418,7 @@ export class TcpConnection {
       write: (bytes, end) =>
         this._status === 'closed'
           ? false
-          : this.interpret(native.send(this._slot, bytes, end ? Framing.HttpEnd : Framing.None, bytes.length)),
+          : this.interpret((end ? native.endResponse : native.sendRaw)(this._slot, bytes, stringLength(bytes))),
       close: () => this.close(),
       isOpen: () => this._status !== 'closed',
       drained: () =>
@@ -511,7 +497,7 @@ export class TcpConnection {
   _ping(payload: Buffer): void {
     const hook = this.onWebSocketPing ?? this.worker?.onWebSocketPing;
     if (hook) this.call(hook, this, payload);
-    else if (this._status === 'established') native.send(this._slot, payload, Framing.WsPong, payload.length);
+    else if (this._status === 'established') native.sendPong(this._slot, payload, -1);
   }
 
   /** @internal */
@@ -661,12 +647,36 @@ export class TcpConnection {
     return this._status === 'closed' ? this.closedInfo : native.info(this._slot);
   }
 
+  /** Tells the core this connection's own websocketType (without one it follows the worker's). */
+  protected pushWebSocketType(): void {
+    const type = this.ownWebsocketType;
+    if (!this.websocket || type === undefined || this._slot < 0 || this._status === 'closed') return;
+    native.setWebSocketType(this._slot, nativeWebSocketType(type));
+  }
+
   protected pushLimits(): void {
     if (this._status !== 'closed') native.setLimits(this._slot, this._maxSendBufferSize, this._maxPackageSize);
   }
 }
 
 Object.defineProperty(TcpConnection.prototype, 'closeReason', { value: '', writable: true, enumerable: false });
+
+/** A WebSocketType as the core numbers it; anything but 'binary' and 'auto' is text. */
+export function nativeWebSocketType(type: WebSocketType): NativeWebSocketType {
+  return type === 'binary' ? NativeWebSocketType.Binary : type === 'auto' ? NativeWebSocketType.Auto : NativeWebSocketType.Text;
+}
+
+/** The core's third send() argument: a string's length in UTF-16 units, or -1 for bytes. */
+function stringLength(bytes: string | Uint8Array): number {
+  return typeof bytes === 'string' ? bytes.length : -1;
+}
+
+/** What send() accepts besides strings and bytes: ArrayBuffers, and anything else as its String(). */
+function toBytes(payload: unknown): string | Uint8Array {
+  if (typeof payload === 'string' || payload instanceof Uint8Array) return payload;
+  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
+  return String(payload);
+}
 
 export function checkSize(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);

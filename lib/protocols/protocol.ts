@@ -1,5 +1,5 @@
 import type { TcpConnection } from '../connection/TcpConnection';
-import { Framing, NativeProtocol } from '../native';
+import { NativeProtocol } from '../native';
 
 /**
  * Workerman's protocol contract. `input` sees every byte buffered for the
@@ -40,32 +40,52 @@ export function assertProtocolObject(protocol: unknown): asserts protocol is Pro
   }
 }
 
-/** How each built-in scheme is split natively and framed on send. */
-export const NATIVE_KINDS: Record<string, { kind: NativeProtocol; framing: Framing }> = {
-  tcp: { kind: NativeProtocol.Raw, framing: Framing.None },
-  unix: { kind: NativeProtocol.Raw, framing: Framing.None },
-  text: { kind: NativeProtocol.Text, framing: Framing.Line },
-  frame: { kind: NativeProtocol.Frame, framing: Framing.Length },
-  websocket: { kind: NativeProtocol.WebSocket, framing: Framing.WsText },
-  http: { kind: NativeProtocol.Http, framing: Framing.None },
+/** A built-in scheme: how the core splits (and frames) it, and who may use it. */
+export interface SchemeSpec {
+  kind: NativeProtocol;
+  /** A Worker listens on it (new Worker('text://...')). */
+  listen: boolean;
+  /** An AsyncTcpConnection connects with it, to this port when the address names none (0: it must). */
+  connect: boolean;
+  defaultPort: number;
+}
+
+/** The one scheme table: Worker and AsyncTcpConnection both read it. */
+export const SCHEMES: Readonly<Record<string, SchemeSpec>> = {
+  tcp: { kind: NativeProtocol.Raw, listen: true, connect: true, defaultPort: 0 },
+  unix: { kind: NativeProtocol.Raw, listen: true, connect: false, defaultPort: 0 },
+  text: { kind: NativeProtocol.Text, listen: true, connect: true, defaultPort: 0 },
+  frame: { kind: NativeProtocol.Frame, listen: true, connect: true, defaultPort: 0 },
+  websocket: { kind: NativeProtocol.WebSocket, listen: true, connect: false, defaultPort: 0 },
+  ws: { kind: NativeProtocol.WebSocket, listen: false, connect: true, defaultPort: 80 },
+  http: { kind: NativeProtocol.Http, listen: true, connect: false, defaultPort: 0 },
 };
+
+/** The schemes a Worker listens on, split natively. */
+export const NATIVE_KINDS: Readonly<Record<string, SchemeSpec>> = Object.fromEntries(
+  Object.entries(SCHEMES).filter(([, spec]) => spec.listen),
+);
+
+/** The schemes an AsyncTcpConnection connects with. */
+export const CLIENT_SCHEMES: Readonly<Record<string, SchemeSpec>> = Object.fromEntries(
+  Object.entries(SCHEMES).filter(([, spec]) => spec.connect),
+);
 
 export interface ResolvedProtocol {
   kind: NativeProtocol;
-  framing: Framing;
   userProtocol: ProtocolObject | null;
 }
 
 /** A protocol name, object or null, as the native core and the send path need it. */
 export function resolveProtocol(protocol: ProtocolObject | string | null | undefined): ResolvedProtocol {
-  if (protocol === null || protocol === undefined) return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: null };
+  if (protocol === null || protocol === undefined) return { kind: NativeProtocol.Raw, userProtocol: null };
   if (typeof protocol === 'string') {
     const builtin = NATIVE_KINDS[protocol.toLowerCase()];
-    if (builtin) return { ...builtin, userProtocol: null };
+    if (builtin) return { kind: builtin.kind, userProtocol: null };
     const registered = lookupProtocol(protocol);
     if (!registered) throw new Error(`unknown protocol "${protocol}"`);
-    return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: registered };
+    return { kind: NativeProtocol.Raw, userProtocol: registered };
   }
   assertProtocolObject(protocol);
-  return { kind: NativeProtocol.Raw, framing: Framing.None, userProtocol: protocol };
+  return { kind: NativeProtocol.Raw, userProtocol: protocol };
 }

@@ -1,41 +1,23 @@
 // The functions lib/native.ts calls. Every entry point validates its slot and
 // returns a plain number or value; none throws a C++ exception.
 #include <napi.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 
 #include "../conn/core.h"
-#include "../net/random.h"
-#include "../protocol/frame.h"
+#include "../protocol/outgoing.h"
 #include "../protocol/websocket/frame.h"
 #include "node_loop.h"
 
 namespace nw {
 namespace {
-
-enum Framing : int32_t {
-  kFramingNone = 0,
-  kFramingLine = 1,    // text://: "\n" after
-  kFramingLength = 2,  // frame://: 4-byte length before
-  kFramingWsText = 3,  // WebSocket frames
-  kFramingWsBinary = 4,
-  kFramingWsPing = 5,
-  kFramingWsPong = 6,
-  kFramingHttpEnd = 7,  // raw bytes that end an HTTP response
-};
-
-uint8_t wsOpcode(Framing f) {
-  switch (f) {
-    case kFramingWsText: return protocol::websocket::kText;
-    case kFramingWsBinary: return protocol::websocket::kBinary;
-    case kFramingWsPing: return protocol::websocket::kPing;
-    default: return protocol::websocket::kPong;
-  }
-}
 
 // The bytes of a string or Uint8Array argument, valid during the call.
 struct Bytes {
@@ -96,15 +78,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ErrnoError(Napi::Env env, int err, const std::string& syscall, const std::string& address) {
-  static const struct {
-    int err;
-    const char* code;
-  } kNames[] = {{EADDRINUSE, "EADDRINUSE"}, {EACCES, "EACCES"},           {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
-                {EINVAL, "EINVAL"},         {ENAMETOOLONG, "ENAMETOOLONG"}, {ENOENT, "ENOENT"},
-                {EMFILE, "EMFILE"},         {EPERM, "EPERM"},             {EAFNOSUPPORT, "EAFNOSUPPORT"}};
-  std::string code = "E" + std::to_string(err);
-  for (auto& n : kNames)
-    if (n.err == err) code = n.code;
+  // libuv's names: the table util.getSystemErrorName() reads.
+  std::string code = uv_err_name(-err);
   auto error = Napi::Error::New(env, syscall + " " + code + ": " + std::strerror(err) + " " + address);
   error.Set("code", code);
   error.Set("errno", Napi::Number::New(env, -err));
@@ -235,74 +210,91 @@ Napi::Value SetListenerLimits(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// send(slot, data: string | Uint8Array, framing, stringLength) -> SendResult
-Napi::Value Send(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  NodeLoop* loop;
-  Connection* c = connectionOf(info, &loop);
-  if (!c) return Napi::Number::New(env, kRefusedClosed);
-  Core& core = loop->core();
-  int32_t admitted = core.admit(c);
-  if (admitted != kSent) return Napi::Number::New(env, admitted);
-  auto framing = Framing(info[2].As<Napi::Number>().Int32Value());
-  bool websocket = framing >= kFramingWsText && framing <= kFramingWsPong;
-  bool masked = websocket && c->isWebSocketClient();
-  // A WebSocket header's size depends on the payload length, which a string
-  // only reveals once encoded: reserve the largest, move the payload after.
-  size_t header = framing == kFramingLength ? protocol::frame::kHeaderSize
-                  : websocket                ? (masked ? 14 : 10)
-                                             : 0;
-  size_t trailer = framing == kFramingLine ? 1 : 0;
-  napi_value data = info[1];
-  napi_valuetype type;
-  napi_typeof(env, data, &type);
-  size_t length = 0;
-  uint8_t* dst = nullptr;
-  if (type == napi_string) {
+// Strings longer than this are measured exactly before they are encoded, so a
+// reservation stays near their size; shorter ones reserve 3 bytes a unit.
+constexpr size_t kStringMeasureLimit = 16384;
+
+// What a send entry point frames its payload as: the connection's own way, or
+// an explicit variant (raw bytes, a ping or pong, the end of an HTTP response).
+enum class SendAs { Framed, Raw, Ping, Pong, ResponseEnd };
+
+// Copies a string (stringLength >= 0: its length in UTF-16 units) or a typed
+// array (stringLength < 0; JS knows which it has, so the binding need not ask)
+// into the connection's queue, framed as `as` says; -1 (with a TypeError
+// pending) for anything else.
+template <SendAs as>
+int32_t sendValue(napi_env env, Core& core, Connection* c, napi_value data, napi_value stringLength) {
+  int32_t units = -1;
+  if (stringLength) napi_get_value_int32(env, stringLength, &units);
+  bool text = units >= 0;
+  protocol::Framing framing = as == SendAs::Framed ? c->framingFor(text)
+                              : as == SendAs::Ping ? protocol::Framing::WsPing
+                              : as == SendAs::Pong ? protocol::Framing::WsPong
+                                                   : protocol::Framing::None;
+  if (text) {
     // Each UTF-16 unit is 1 to 3 UTF-8 bytes; napi also writes a NUL.
-    size_t units = size_t(info[3].As<Napi::Number>().Int64Value());
-    size_t room = units * 3 + 1;
-    // When the shortest and longest encodings need the same WebSocket header,
-    // its size is known now and the payload will not have to move.
-    if (websocket && protocol::websocket::headerSize(units, masked) == protocol::websocket::headerSize(units * 3, masked))
-      header = protocol::websocket::headerSize(units, masked);
-    dst = core.reserve(c, header + room + trailer);
-    if (!dst) return Napi::Number::New(env, kRefusedFull);
-    napi_get_value_string_utf8(env, data, reinterpret_cast<char*>(dst + header), room, &length);
-  } else {
-    void* bytes = nullptr;
-    napi_typedarray_type arrayType;
-    napi_value arrayBuffer;
-    size_t offset;
-    if (napi_get_typedarray_info(env, data, &arrayType, &length, &bytes, &arrayBuffer, &offset) != napi_ok) {
-      Napi::TypeError::New(env, "send() takes a string, Buffer or Uint8Array").ThrowAsJavaScriptException();
-      return env.Undefined();
+    size_t room = size_t(units) * 3 + 1;
+    if (size_t(units) > kStringMeasureLimit && napi_get_value_string_utf8(env, data, nullptr, 0, &room) == napi_ok)
+      room++;
+    Core::Outgoing out;
+    out.endsResponse = as == SendAs::ResponseEnd;
+    int32_t begun = core.beginSend(c, framing, room, &out);
+    if (begun != kSent) return begun;
+    size_t length = 0;
+    if (napi_get_value_string_utf8(env, data, reinterpret_cast<char*>(out.payload()), room, &length) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "send(): a length given for something that is not a string");
+      return -1;  // the reservation is not committed: nothing is queued
     }
-    if (websocket) header = protocol::websocket::headerSize(length, masked);  // known: no move later
-    dst = core.reserve(c, header + length + trailer);
-    if (!dst) return Napi::Number::New(env, kRefusedFull);
-    if (length) std::memcpy(dst + header, bytes, length);
+    return core.finishSend(c, out, length);
   }
-  if (framing == kFramingLength) {
-    if (length > UINT32_MAX - header) {
-      Napi::RangeError::New(env, "frame payload too large").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    protocol::frame::writeHeader(dst, uint32_t(length));
+  void* bytes = nullptr;
+  size_t length = 0;
+  napi_typedarray_type arrayType;
+  napi_value arrayBuffer;
+  size_t offset;
+  if (!data || napi_get_typedarray_info(env, data, &arrayType, &length, &bytes, &arrayBuffer, &offset) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "send() takes a string, Buffer or Uint8Array");
+    return -1;
   }
-  if (websocket) {
-    size_t exact = protocol::websocket::headerSize(length, masked);
-    if (exact != header) std::memmove(dst + exact, dst + header, length);
-    uint8_t mask[4];
-    if (masked) net::randomBytes(mask, 4);
-    protocol::websocket::writeHeader(dst, true, wsOpcode(framing), length, masked ? mask : nullptr);
-    if (masked) protocol::websocket::applyMask(dst + exact, length, mask, 0);
-    header = exact;
+  return core.send(c, framing, static_cast<const uint8_t*>(bytes), length, as == SendAs::ResponseEnd);
+}
+
+// send(slot, data: string | Uint8Array, stringLength or -1) -> SendResult, and the
+// variants sendRaw, sendPing, sendPong, endResponse with the same arguments.
+// Only copies the payload in: the core frames it (protocol/outgoing.h). The
+// hottest call from JS: plain Node-API, no node-addon-api wrapper per call.
+template <SendAs as>
+napi_value Send(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  void* instance = nullptr;
+  napi_get_instance_data(env, &instance);
+  auto* loop = static_cast<NodeLoop*>(instance);
+  if (!loop) {
+    napi_throw_error(env, nullptr, "netwright: native core not initialised");
+    return nullptr;
   }
-  if (trailer) dst[header + length] = '\n';
-  int32_t result = core.commit(c, header + length + trailer);
-  if (framing == kFramingHttpEnd && result != kPeerGone) core.httpResponded(c);
-  return Napi::Number::New(env, result);
+  int32_t slot = -1;
+  napi_get_value_int32(env, argv[0], &slot);
+  Core& core = loop->core();
+  Connection* c = core.connection(slot);
+  int32_t result = kRefusedClosed;
+  if (c) result = sendValue<as>(env, core, c, argc > 1 ? argv[1] : nullptr, argc > 2 ? argv[2] : nullptr);
+  if (result == kTooLarge) {
+    napi_throw_range_error(env, nullptr, "frame payload too large");
+    return nullptr;
+  }
+  napi_value out = nullptr;
+  if (result >= 0) napi_create_int32(env, result, &out);  // < 0: an exception is pending
+  return out;
+}
+
+// setWebSocketType(slot, type) -> boolean: the connection's own websocketType.
+Napi::Value SetWebSocketType(const Napi::CallbackInfo& info) {
+  Connection* c = connectionOf(info);
+  auto type = protocol::WebSocketType(info[1].As<Napi::Number>().Int32Value());
+  return Napi::Boolean::New(info.Env(), c && c->setWebSocketType(type));
 }
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -376,7 +368,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return a;
 }
 
-// setWebSocketLimits(id, maxHeadSize, handshakeTimeoutMs, pingIntervalMs)
+// setWebSocketLimits(id, maxHeadSize, handshakeTimeoutMs, pingIntervalMs, websocketType)
 Napi::Value SetWebSocketLimits(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
   Listener* l = listenerOf(info, &loop);
@@ -384,6 +376,7 @@ Napi::Value SetWebSocketLimits(const Napi::CallbackInfo& info) {
     l->maxHeadSize = uint32_t(info[1].As<Napi::Number>().Int64Value());
     l->handshakeTimeoutMs = uint64_t(info[2].As<Napi::Number>().Int64Value());
     l->pingIntervalMs = uint64_t(info[3].As<Napi::Number>().Int64Value());
+    l->websocketType = protocol::WebSocketType(info[4].As<Napi::Number>().Int32Value());
   }
   return info.Env().Undefined();
 }
@@ -492,25 +485,9 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   if (!loop) return env.Undefined();
   const nw::Stats& s = loop->core().stats();
   auto o = Napi::Object::New(env);
-  o.Set("connections", double(s.connections));
-  o.Set("accepted", double(s.accepted));
-  o.Set("totalRequest", double(s.totalRequest));
-  o.Set("sendFail", double(s.sendFail));
-  o.Set("packageTooLarge", double(s.packageTooLarge));
-  o.Set("protocolErrors", double(s.protocolErrors));
-  o.Set("acceptErrors", double(s.acceptErrors));
-  o.Set("rejectedMaxConnections", double(s.rejectedMaxConnections));
-  o.Set("idleTimeouts", double(s.idleTimeouts));
-  o.Set("bytesRead", double(s.bytesRead));
-  o.Set("bytesWritten", double(s.bytesWritten));
-  o.Set("handshakeErrors", double(s.handshakeErrors));
-  o.Set("handshakeTimeouts", double(s.handshakeTimeouts));
-  o.Set("headTooLarge", double(s.headTooLarge));
-  o.Set("pingTimeouts", double(s.pingTimeouts));
-  o.Set("closeTimeouts", double(s.closeTimeouts));
-  o.Set("httpErrors", double(s.httpErrors));
-  o.Set("headersTimeouts", double(s.headersTimeouts));
-  o.Set("keepAliveTimeouts", double(s.keepAliveTimeouts));
+#define NW_STAT_SET(name) o.Set(#name, double(s.name));
+  NW_STATS(NW_STAT_SET)
+#undef NW_STAT_SET
   return o;
 }
 
@@ -520,7 +497,70 @@ Napi::Value RaiseUncaught(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The numbers both sides use, from the C++ enums (conn/events.h,
+// protocol/framing.h, protocol/outgoing.h): lib/native.ts takes them from
+// here and refuses to load when a name it needs is missing or extra.
+Napi::Object ConstantGroup(Napi::Env env, std::initializer_list<std::pair<const char*, int32_t>> members) {
+  auto group = Napi::Object::New(env);
+  for (auto& m : members) group.Set(m.first, m.second);
+  return group;
+}
+
+Napi::Object Constants(Napi::Env env) {
+  auto c = Napi::Object::New(env);
+  c.Set("EventType", ConstantGroup(env, {{"Accept", kEventAccept},
+                                         {"Message", kEventMessage},
+                                         {"AsciiMessage", kEventAsciiMessage},
+                                         {"Close", kEventClose},
+                                         {"Drain", kEventDrain},
+                                         {"Error", kEventError},
+                                         {"BinaryMessage", kEventBinaryMessage},
+                                         {"BufferFull", kEventBufferFull},
+                                         {"Handshake", kEventHandshake},
+                                         {"Ping", kEventPing},
+                                         {"Pong", kEventPong},
+                                         {"WsClose", kEventWsClose},
+                                         {"WsCloseSent", kEventWsCloseSent},
+                                         {"Connect", kEventConnect},
+                                         {"ConnectFail", kEventConnectFail},
+                                         {"HttpRequest", kEventHttpRequest}}));
+  c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords}}));
+  c.Set("CloseReason", ConstantGroup(env, {{"ByPeer", kClosedByPeer},
+                                           {"Locally", kClosedLocally},
+                                           {"OnError", kClosedOnError},
+                                           {"Idle", kClosedIdle},
+                                           {"Shutdown", kClosedShutdown}}));
+  c.Set("ErrorCode", ConstantGroup(env, {{"ConnectFail", kConnectFail},
+                                         {"SendFail", kSendFail},
+                                         {"PackageTooLarge", kPackageTooLarge},
+                                         {"ProtocolError", kProtocolError}}));
+  c.Set("SendResult", ConstantGroup(env, {{"Sent", kSent},
+                                          {"Queued", kQueued},
+                                          {"RefusedClosed", kRefusedClosed},
+                                          {"RefusedFull", kRefusedFull},
+                                          {"PeerGone", kPeerGone},
+                                          {"BecameFull", kBecameFull}}));
+  using protocol::Kind;
+  c.Set("NativeProtocol", ConstantGroup(env, {{"Raw", int32_t(Kind::Raw)},
+                                              {"Text", int32_t(Kind::Text)},
+                                              {"Frame", int32_t(Kind::Frame)},
+                                              {"WebSocket", int32_t(Kind::WebSocket)},
+                                              {"Http", int32_t(Kind::Http)}}));
+  using protocol::WebSocketType;
+  c.Set("WebSocketType", ConstantGroup(env, {{"Text", int32_t(WebSocketType::Text)},
+                                             {"Binary", int32_t(WebSocketType::Binary)},
+                                             {"Auto", int32_t(WebSocketType::Auto)}}));
+  return c;
+}
+
+Napi::Value rawFunction(Napi::Env env, const char* name, napi_callback callback) {
+  napi_value fn = nullptr;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &fn);
+  return Napi::Value(env, fn);
+}
+
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("constants", Constants(env));
   exports.Set("init", Napi::Function::New(env, Init));
   exports.Set("listen", Napi::Function::New(env, Listen));
   exports.Set("bindSocket", Napi::Function::New(env, BindSocket));
@@ -530,7 +570,12 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("unlisten", Napi::Function::New(env, Unlisten));
   exports.Set("setAccepting", Napi::Function::New(env, SetAccepting));
   exports.Set("setListenerLimits", Napi::Function::New(env, SetListenerLimits));
-  exports.Set("send", Napi::Function::New(env, Send));
+  exports.Set("send", rawFunction(env, "send", Send<SendAs::Framed>));
+  exports.Set("sendRaw", rawFunction(env, "sendRaw", Send<SendAs::Raw>));
+  exports.Set("sendPing", rawFunction(env, "sendPing", Send<SendAs::Ping>));
+  exports.Set("sendPong", rawFunction(env, "sendPong", Send<SendAs::Pong>));
+  exports.Set("endResponse", rawFunction(env, "endResponse", Send<SendAs::ResponseEnd>));
+  exports.Set("setWebSocketType", Napi::Function::New(env, SetWebSocketType));
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("destroy", Napi::Function::New(env, Destroy));
   exports.Set("setReceiving", Napi::Function::New(env, SetReceiving));

@@ -8,6 +8,7 @@
 #include "../net/socket_ops.h"
 #include "../net/transport.h"
 #include "../protocol/framing.h"
+#include "../protocol/outgoing.h"
 #include "../reactor/reactor.h"
 #include "byte_buffer.h"
 #include "http_session.h"
@@ -31,6 +32,11 @@ class Connection final : public IoHandle {
   bool closing() const { return closing_ || peerClosed_; }
   size_t queuedBytes() const { return out_.size(); }
   bool isWebSocketClient() const { return ws_ && ws_->client; }
+  // How send() frames a string (text) or bytes: by the kind, and for
+  // WebSocket by its websocketType (its own, else its listener's).
+  protocol::Framing framingFor(bool text) const;
+  // False unless a WebSocket connection.
+  bool setWebSocketType(protocol::WebSocketType type);
   // Switches between the stateless kinds (raw, text, frame); false otherwise.
   bool setKind(protocol::Kind kind) {
     auto stateless = [](protocol::Kind k) {

@@ -74,6 +74,22 @@ class Core {
   uint8_t* reserve(Connection* c, size_t maxBytes);
   int32_t commit(Connection* c, size_t bytes);
 
+  // Sending a payload framed the connection's way (protocol/outgoing.h):
+  // beginSend() admits it and reserves room for up to maxLength payload bytes;
+  // the caller writes them at payload(), then finishSend() frames and commits
+  // them. A result of beginSend() other than kSent is the send's result.
+  struct Outgoing {
+    uint8_t* start = nullptr;
+    size_t room = 0;  // before the payload, for the header
+    protocol::Framing framing = protocol::Framing::None;
+    bool endsResponse = false;  // the last bytes of an HTTP response
+    uint8_t* payload() const { return start + room; }
+  };
+  int32_t beginSend(Connection* c, protocol::Framing framing, size_t maxLength, Outgoing* out);
+  int32_t finishSend(Connection* c, const Outgoing& out, size_t length);
+  // Both, for bytes already in memory.
+  int32_t send(Connection* c, protocol::Framing framing, const uint8_t* data, size_t length, bool endsResponse = false);
+
   // close(): flush, then close; returns true when it closed at once (then no
   // close event follows). destroy(): close now, drop what is queued.
   bool close(Connection* c);
@@ -90,7 +106,6 @@ class Core {
   void rejectHandshake(Connection* c, int status, const std::string& body);
   // Sends a close frame and keeps reading until the peer answers (or 5 s).
   void closeWebSocket(Connection* c, uint32_t code, const uint8_t* reason, size_t reasonLength);
-  void queueFrame(Connection* c, uint8_t opcode, const uint8_t* payload, size_t length);
   // Frame written once, queued to every open websocket of the listener (or of
   // the topic) but the excepted slots. Returns how many were written to.
   int32_t broadcast(Listener* l, uint8_t opcode, const uint8_t* payload, size_t length, const int32_t* except,
@@ -139,6 +154,8 @@ class Core {
   void failHttp(Connection* c, int status, const char* error);
   void queueRaw(Connection* c, const char* text);
   void sweepHttp(Connection* c, uint64_t now);
+  // A frame of the core's own (close, ping), outside the send limits.
+  void queueFrame(Connection* c, uint8_t opcode, const uint8_t* payload, size_t length);
   void closeAfterFlush(Connection* c);
   void scheduleFlush(Connection* c);
   void queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written);

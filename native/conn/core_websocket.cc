@@ -74,15 +74,12 @@ void Core::processPendingInput() {
 }
 
 void Core::queueFrame(Connection* c, uint8_t opcode, const uint8_t* payload, size_t length) {
-  bool masked = c->ws_ && c->ws_->client;
+  bool masked = c->isWebSocketClient();
   uint8_t* dst = c->out_.reserve(ws::headerSize(length, masked) + length, pool_);
   if (!dst) return;
   uint8_t mask[4];
   if (masked) net::randomBytes(mask, 4);
-  size_t header = ws::writeHeader(dst, true, opcode, length, masked ? mask : nullptr);
-  if (length) std::memcpy(dst + header, payload, length);
-  if (masked) ws::applyMask(dst + header, length, mask, 0);
-  c->out_.commit(header + length);
+  c->out_.commit(ws::writeFrame(dst, opcode, payload, length, masked ? mask : nullptr));
   scheduleFlush(c);
 }
 
@@ -125,12 +122,13 @@ void Core::finishFailure(Connection* c) {
   if (!c->ws_) return;
   WebSocketSession& s = *c->ws_;
   if (!s.closeSent && s.failCode) {
-    uint8_t frame[4];
-    size_t n = ws::writeHeader(frame, true, ws::kClose, 2, nullptr);
-    frame[n] = uint8_t(s.failCode >> 8);
-    frame[n + 1] = uint8_t(s.failCode);
+    const uint8_t code[2] = {uint8_t(s.failCode >> 8), uint8_t(s.failCode)};
+    uint8_t frame[ws::kMaxHeaderSize + 2];
+    uint8_t mask[4];
+    if (s.client) net::randomBytes(mask, 4);  // a client masks every frame, this one too
+    size_t n = ws::writeFrame(frame, ws::kClose, code, 2, s.client ? mask : nullptr);
     s.closeSent = true;
-    c->out_.append(frame, n + 2, pool_);
+    c->out_.append(frame, n, pool_);
   }
 }
 
@@ -177,8 +175,7 @@ namespace {
 
 std::vector<uint8_t> encodeServerFrame(uint8_t opcode, const uint8_t* payload, size_t length) {
   std::vector<uint8_t> frame(ws::headerSize(length, false) + length);
-  size_t header = ws::writeHeader(frame.data(), true, opcode, length, nullptr);
-  if (length) std::memcpy(frame.data() + header, payload, length);
+  ws::writeFrame(frame.data(), opcode, payload, length, nullptr);
   return frame;
 }
 

@@ -1,5 +1,6 @@
 // The descriptors the core hands to its embedder, four int32 each:
-// [type, slot, a, b]. lib/native.ts mirrors these numbers.
+// [type, slot, a, b]. The binding exports these numbers (Constants() in
+// binding/addon.cc); lib/native.ts takes them from there, by name.
 #pragma once
 #include <cstdint>
 
@@ -55,6 +56,7 @@ enum SendResult : int32_t {
   kRefusedFull = 3,    // false: queue at or over maxSendBufferSize
   kPeerGone = 4,       // false: the write failed, the connection is now closed
   kBecameFull = 8,
+  kTooLarge = 16,  // not for JS: the payload cannot be framed (frame:// over 4 GiB); the binding throws
 };
 
 }  // namespace nw

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "../protocol/framing.h"
+#include "../protocol/outgoing.h"
 #include "../reactor/reactor.h"
 
 namespace nw {
@@ -36,6 +37,7 @@ class Listener final : public IoHandle {
   uint32_t maxHeadSize = 16384;
   uint64_t handshakeTimeoutMs = 10000;
   uint64_t pingIntervalMs = 0;
+  protocol::WebSocketType websocketType = protocol::WebSocketType::Text;  // connections that set none
   // HTTP limits.
   uint64_t headersTimeoutMs = 30000;
   uint64_t keepAliveTimeoutMs = 5000;

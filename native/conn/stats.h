@@ -3,27 +3,34 @@
 
 namespace nw {
 
-// Per-process counters; `status` shows them.
+// Per-process counters; `status` shows them. The one list: the struct, the
+// binding's stats() object and lib/statistics.ts (checked by
+// test/contract.test.mjs) all follow it.
+#define NW_STATS(X)                                                                        \
+  X(connections)            /* open now */                                                 \
+  X(accepted)                                                                              \
+  X(totalRequest)           /* messages delivered */                                       \
+  X(sendFail)                                                                              \
+  X(packageTooLarge)                                                                       \
+  X(protocolErrors)                                                                        \
+  X(acceptErrors)           /* EMFILE/ENFILE and other accept failures */                  \
+  X(rejectedMaxConnections)                                                                \
+  X(idleTimeouts)                                                                          \
+  X(bytesRead)                                                                             \
+  X(bytesWritten)                                                                          \
+  X(handshakeErrors)        /* WebSocket upgrade requests answered 4xx */                  \
+  X(handshakeTimeouts)      /* heads not complete within handshakeTimeout */               \
+  X(headTooLarge)           /* heads over maxHeadSize (431) */                             \
+  X(pingTimeouts)           /* closed with 1001 after an unanswered ping */                \
+  X(closeTimeouts)          /* peers that did not answer our close frame */                \
+  X(httpErrors)             /* HTTP requests answered 4xx/5xx by the core (bad input, limits) */ \
+  X(headersTimeouts)        /* HTTP heads not complete within headersTimeout (408) */      \
+  X(keepAliveTimeouts)      /* idle keep-alive HTTP connections closed */
+
 struct Stats {
-  uint64_t connections = 0;  // open now
-  uint64_t accepted = 0;
-  uint64_t totalRequest = 0;  // messages delivered
-  uint64_t sendFail = 0;
-  uint64_t packageTooLarge = 0;
-  uint64_t protocolErrors = 0;
-  uint64_t acceptErrors = 0;  // EMFILE/ENFILE and other accept failures
-  uint64_t rejectedMaxConnections = 0;
-  uint64_t idleTimeouts = 0;
-  uint64_t handshakeErrors = 0;    // WebSocket upgrade requests answered 4xx
-  uint64_t handshakeTimeouts = 0;  // heads not complete within handshakeTimeout
-  uint64_t headTooLarge = 0;       // heads over maxHeadSize (431)
-  uint64_t pingTimeouts = 0;       // closed with 1001 after an unanswered ping
-  uint64_t closeTimeouts = 0;      // peers that did not answer our close frame
-  uint64_t httpErrors = 0;         // HTTP requests answered 4xx/5xx by the core (bad input, limits)
-  uint64_t headersTimeouts = 0;    // HTTP heads not complete within headersTimeout (408)
-  uint64_t keepAliveTimeouts = 0;  // idle keep-alive HTTP connections closed
-  uint64_t bytesRead = 0;
-  uint64_t bytesWritten = 0;
+#define NW_STAT_FIELD(name) uint64_t name = 0;
+  NW_STATS(NW_STAT_FIELD)
+#undef NW_STAT_FIELD
 };
 
 }  // namespace nw

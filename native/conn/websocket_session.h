@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "../protocol/outgoing.h"
 #include "byte_buffer.h"
 
 namespace nw {
@@ -24,6 +25,8 @@ struct WebSocketSession {
   uint8_t messageOpcode = 0;  // text or binary while a fragmented message is open
   uint8_t utf8State = 0;
   bool nonAscii = false;  // the open fragmented text message has a byte >= 0x80
+  bool ownSendType = false;  // sendType set for this connection, else the listener's
+  protocol::WebSocketType sendType = protocol::WebSocketType::Text;
   uint16_t failCode = 0;  // a protocol error was found: close with this code at the batch end
   uint64_t startedMs = 0;
   uint64_t closeSentAtMs = 0;

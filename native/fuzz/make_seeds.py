@@ -112,3 +112,11 @@ write('fuzz_websocket', 'upgrade_smuggle', bytes([2 + 3 * 4]) + UPGRADE + b'Host
 write('fuzz_websocket', 'upgrade_response_bare_lf', bytes([2 + 3 * 2]) + b'HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\n'
       b'Connection: Upgrade\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\n')
 write('fuzz_http', 'head_bare_lf', bytes([0 | 13 << 2]) + b'GET / HTTP/1.1\r\nHost: h\nX-A: 1\r\n\r\n')
+
+# fuzz_send: [bit 0 masked, (>> 1) % 3 protocol: text, frame, websocket] then records
+# [op (& 0xc0 length scale, & 0x30 slack scale, % 5 ws opcode)] [length] [slack] payload
+write('fuzz_send', 'text_lines', bytes([0]) + bytes([0, 5, 10]) + b'hello' + bytes([0, 0, 0]) + bytes([0, 3, 0]) + b'a\rb')
+write('fuzz_send', 'frame_lengths', bytes([2]) + bytes([0, 4, 8]) + b'abcd' + bytes([0x40, 5, 3]))
+write('fuzz_send', 'ws_server_boundaries', bytes([4]) + bytes([0x40, 5, 0]) + bytes([0x51, 6, 200]) + bytes([0x82, 5, 1])
+      + bytes([2, 3, 0]) + b'pin' + bytes([4, 2, 0]) + b'\x03\xe8')
+write('fuzz_send', 'ws_client_masked', bytes([5]) + bytes([0, 4, 12]) + b'mask' + bytes([0x61, 9, 9]) + bytes([0xe1, 2, 0]))

@@ -176,6 +176,11 @@ class Server {
       }
     return -1;
   }
+  // The next accepted connection (nullptr on timeout).
+  Connection* acceptConnection() {
+    int32_t slot = acceptOne();
+    return slot < 0 ? nullptr : core->connection(slot);
+  }
   int32_t send(Connection* c, const std::string& s) {
     int32_t r = core->admit(c);
     if (r != kSent) return r;

@@ -111,6 +111,26 @@ inline void applyMask(uint8_t* p, size_t n, const uint8_t mask[4], size_t offset
   for (; i < n; i++) p[i] ^= m[i & 3];
 }
 
+// The one frame writer (send, broadcast, publish, close, ping, the client's
+// masking). A payload of `length` bytes sits at out + room, where room is at
+// least headerSize(length, masked): writes the header just before it, moving
+// the payload down when room was larger, masks it when a mask is given, and
+// returns the frame's size, from out.
+inline size_t frameInPlace(uint8_t* out, size_t room, uint8_t opcode, size_t length, const uint8_t* mask) {
+  size_t header = headerSize(length, mask != nullptr);
+  if (room != header && length) std::memmove(out + header, out + room, length);
+  writeHeader(out, true, opcode, length, mask);
+  if (mask) applyMask(out + header, length, mask, 0);
+  return header + length;
+}
+
+// A whole frame of payload[0..length) into out (headerSize + length bytes).
+inline size_t writeFrame(uint8_t* out, uint8_t opcode, const uint8_t* payload, size_t length, const uint8_t* mask) {
+  uint8_t* at = out + headerSize(length, mask != nullptr);
+  if (length) std::memcpy(at, payload, length);
+  return frameInPlace(out, size_t(at - out), opcode, length, mask);
+}
+
 // Close codes a peer may send (RFC 6455 7.4, as ws and uWS check them).
 inline bool validCloseCode(uint32_t code) {
   if (code >= 3000 && code <= 4999) return true;
