@@ -8,7 +8,8 @@ import { clientIdOf, clusterNode } from '../cluster/ClusterNode';
 import { invoke, invokeMessage } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
 import { jsCounters } from './counters';
-import { startHandshake } from './websocketHandshake';
+import { startHandshake } from '../protocols/websocket/handshake';
+import { WebSocketEndpoint, WebSocketPhase } from '../protocols/websocket/WebSocketEndpoint';
 import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
 import { HttpExchange, type HttpTransport } from '../protocols/http/HttpExchange';
 import { Request } from '../protocols/http/Request';
@@ -92,10 +93,8 @@ export class TcpConnection {
   declare onWebSocketClose: WebSocketCloseCallback | undefined;
 
   /** @internal */ _slot: number;
-  /** @internal close() was called while the upgrade was being decided. */ declare _closeRequested: boolean | undefined;
-  /** @internal onWebSocketConnect is deciding the upgrade. */ declare _handshaking: boolean | undefined;
-  private readonly websocket: boolean;
-  declare private upgraded: boolean | undefined;
+  /** WebSocket connections: their endpoint (upgrade, close frames, pings, topics). */
+  private readonly websocket: WebSocketEndpoint | undefined;
   protected _status: ConnectionStatus = 'established';
   private _maxSendBufferSize: number;
   private _maxPackageSize: number;
@@ -111,8 +110,6 @@ export class TcpConnection {
   declare private runInContext: Runner | null | undefined;
   declare private http: HttpExchange | undefined;
   declare private drainWaiters: Array<() => void> | undefined;
-  /** Topics this connection subscribed to (the cluster counts subscribers per process). */
-  declare private topics: Set<string> | undefined;
   declare private boundUid: string | undefined;
 
   /** @internal */
@@ -122,7 +119,7 @@ export class TcpConnection {
     this._slot = slot;
     this.framing = setup.framing;
     this.userProtocol = setup.userProtocol;
-    this.websocket = setup.websocket;
+    this.websocket = setup.websocket ? new WebSocketEndpoint(this) : undefined;
     if (setup.http) this.http = new HttpExchange(this.httpTransport());
     this._maxSendBufferSize = worker ? worker.maxSendBufferSize : TcpConnection.defaultMaxSendBufferSize;
     this._maxPackageSize = worker ? worker.maxPackageSize : TcpConnection.defaultMaxPackageSize;
@@ -245,8 +242,8 @@ export class TcpConnection {
     return this.interpret(native.send(this._slot, bytes, framing, bytes.length));
   }
 
-  /** Maps a native send result to true/null/false, firing the callbacks it implies. */
-  private interpret(result: number): true | null | false {
+  /** @internal Maps a native send result to true/null/false, firing the callbacks it implies (also for the protocol modules). */
+  interpret(result: number): true | null | false {
     switch (result & 7) {
       case SendResult.RefusedClosed:
         return false;
@@ -268,13 +265,10 @@ export class TcpConnection {
   /** Sends `data` if given, flushes what is queued, then closes. */
   close(data?: string | Buffer | Uint8Array, raw = false): void {
     if (this._status !== 'established') return;
-    if (this._handshaking) {
-      // Still deciding the upgrade: close() there means "reject" (403).
-      this._closeRequested = true;
-      return;
-    }
+    // Still deciding the upgrade: close() there means "reject" (403).
+    if (this.websocket?.deferClose()) return;
     if (data !== undefined) this.send(data, raw);
-    if (this.websocket && this.upgraded) return this.closeWebSocket(1000);
+    if (this.websocket?.open) return this.closeWebSocket(1000);
     this._status = 'closing';
     if (native.close(this._slot)) this._closed();
   }
@@ -282,35 +276,24 @@ export class TcpConnection {
   /** WebSocket: sends a close frame with this code and reason; the TCP connection closes after the peer answers (at most 5 s). */
   closeWebSocket(code = 1000, reason = ''): void {
     if (this._status !== 'established') return;
-    if (!this.upgraded) return this.close();
-    if (!Number.isInteger(code) || code < 1000 || code > 4999) throw new RangeError(`invalid close code ${code}`);
-    this.closeCode = code;
-    this.closeReason = String(reason);
-    this._status = 'closing';
-    native.closeWebSocket(this._slot, code, this.closeReason);
+    if (!this.websocket?.open) return this.close();
+    this.websocket.close(code, reason);
   }
 
   /** WebSocket: sends a ping (payload up to 125 bytes). */
   ping(data: string | Buffer | Uint8Array = ''): boolean {
-    if (!this.upgraded || this._status !== 'established') return false;
-    return this.interpret(native.send(this._slot, data, Framing.WsPing, data.length)) !== false;
+    return this.websocket?.ping(data) ?? false;
   }
 
   /** WebSocket: joins a topic for Worker.publish(); subscriptions end with the connection. */
   subscribe(topic: string): boolean {
     topic = String(topic);
-    if (this._status === 'closed' || !native.subscribe(this._slot, topic, true)) return false;
-    (this.topics ??= new Set()).add(topic);
-    if (this.worker) clusterNode().topicAdded(this.worker, topic);
-    return true;
+    return this.websocket?.subscribe(topic) ?? false;
   }
 
   unsubscribe(topic: string): boolean {
     topic = String(topic);
-    if (this._status === 'closed' || !native.subscribe(this._slot, topic, false)) return false;
-    this.topics?.delete(topic);
-    if (this.worker) clusterNode().topicRemoved(this.worker, topic);
-    return true;
+    return this.websocket?.unsubscribe(topic) ?? false;
   }
 
   /**
@@ -458,10 +441,7 @@ export class TcpConnection {
 
   /** @internal detail: the WebSocket close code sent, or for SEND_FAIL 1 = buffer full. */
   _failed(code: number, detail: number): void {
-    if (this.websocket && detail >= 1000) {
-      this.closeCode = detail;
-      if (this._status === 'established') this._status = 'closing';
-    }
+    if (this.websocket && detail >= 1000) this._closeSent(detail);
     if (code === SEND_FAIL) {
       this.emitError(code, detail === 1 ? SEND_BUFFER_FULL_MESSAGE : ERROR_MESSAGES[SEND_FAIL]);
       return;
@@ -477,19 +457,10 @@ export class TcpConnection {
 
   /** @internal The upgrade request arrived (validated natively) at bytes[start, start + length). */
   _handshake(bytes: Buffer, start: number, length: number): void {
-    if (this._status === 'closed') return;
-    // Nobody to show the request to: it is not built (10,000 clients connecting
-    // at once would otherwise make V8 grow its young generation for garbage).
-    const head = this.wantsUpgradeRequest() ? bytes.toString('latin1', start, start + length) : null;
-    if (this.runInContext) this.runInContext(startHandshake, this, head);
-    else startHandshake(this, head);
-  }
-
-  private wantsUpgradeRequest(): boolean {
-    const worker = this.worker;
-    return Boolean(
-      this.onWebSocketConnect ?? worker?.onWebSocketConnect ?? this.onWebSocketConnected ?? worker?.onWebSocketConnected ?? this.websocketProtocol,
-    );
+    const websocket = this.websocket;
+    if (this._status === 'closed' || !websocket) return;
+    if (this.runInContext) this.runInContext(startHandshake, websocket, bytes, start, length);
+    else startHandshake(websocket, bytes, start, length);
   }
 
   /** @internal An HTTP connection holding an open text/event-stream response. */
@@ -499,45 +470,37 @@ export class TcpConnection {
 
   /** @internal A WebSocket connection past its 101. */
   get _isOpenWebSocket(): boolean {
-    return this.upgraded === true;
+    return this.websocket?.open === true;
   }
 
-  /** @internal */
+  /** @internal A ws:// client's 101 arrived. */
   _upgraded(): void {
-    this.upgraded = true;
+    if (this.websocket) this.websocket.phase = WebSocketPhase.Open;
   }
 
   /** @internal */
   _ping(payload: Buffer): void {
-    const hook = this.onWebSocketPing ?? this.worker?.onWebSocketPing;
-    if (hook) this.call(hook, this, payload);
-    else if (this._status === 'established') native.send(this._slot, payload, Framing.WsPong, payload.length);
+    this.websocket?.pinged(payload);
   }
 
   /** @internal */
   _pong(payload: Buffer): void {
-    const hook = this.onWebSocketPong ?? this.worker?.onWebSocketPong;
-    if (hook) this.call(hook, this, payload);
+    this.websocket?.ponged(payload);
   }
 
-  /** @internal The peer's close frame: tell the user, then answer with the same code. */
+  /** @internal The peer's close frame. */
   _peerClose(code: number, reason: string): void {
-    const answered = this.closeCode !== undefined && this._status === 'closing';
-    if (!answered) {
-      this.closeCode = code;
-      this.closeReason = reason;
-    }
-    const hook = this.onWebSocketClose ?? this.worker?.onWebSocketClose;
-    if (hook) this.call(hook, this, code, reason);
-    if (!answered && this._status !== 'closed') {
-      this._status = 'closing';
-      native.closeWebSocket(this._slot, code === 1005 ? 1000 : code, '');
-    }
+    this.websocket?.peerClosed(code, reason);
   }
 
-  /** @internal The core sent a close frame on its own (ping timeout). */
+  /** @internal The core sent a close frame on its own (ping timeout), or will for an error. */
   _closeSent(code: number): void {
     this.closeCode = code;
+    this._closing();
+  }
+
+  /** @internal A close has begun (a close frame is on its way). */
+  _closing(): void {
     if (this._status === 'established') this._status = 'closing';
   }
 
@@ -550,7 +513,8 @@ export class TcpConnection {
     this.received = null;
     if (this.drainWaiters) this._drained();
     this.http?.closed();
-    this.leaveCluster();
+    this.websocket?.closed();
+    this.unbindUid();
     onConnectionClosed(this);
     const onClose = this.onClose ?? this.worker?.onClose;
     if (onClose) this.call(onClose, this);
@@ -558,15 +522,8 @@ export class TcpConnection {
 
   // ---- internals -------------------------------------------------------------
 
-  /** The native core dropped this connection's subscriptions with it; the cluster's counts follow. */
-  private leaveCluster(): void {
-    const topics = this.topics;
-    if (topics && this.worker) for (const topic of topics) clusterNode().topicRemoved(this.worker, topic);
-    this.topics = undefined;
-    this.unbindUid();
-  }
-
-  protected call(fn: (...args: any[]) => unknown, ...args: unknown[]): void {
+  /** @internal Runs a user callback in this connection's async context (also for the protocol modules). */
+  call(fn: (...args: any[]) => unknown, ...args: unknown[]): void {
     if (this.runInContext) {
       this.runInContext(invoke, fn, ...args);
     } else {
