@@ -11,8 +11,8 @@ import { jsCounters } from './counters';
 import { startHandshake } from '../protocols/websocket/handshake';
 import { WebSocketEndpoint, WebSocketPhase } from '../protocols/websocket/WebSocketEndpoint';
 import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
-import { HttpExchange, type HttpTransport } from '../protocols/http/HttpExchange';
-import { Request } from '../protocols/http/Request';
+import { httpExchangeOver } from '../protocols/http/ConnectionTransport';
+import type { HttpExchange } from '../protocols/http/HttpExchange';
 import type { Chunk, Response } from '../protocols/http/Response';
 import type { ServerSentEvents } from '../protocols/http/ServerSentEvents';
 
@@ -120,7 +120,7 @@ export class TcpConnection {
     this.framing = setup.framing;
     this.userProtocol = setup.userProtocol;
     this.websocket = setup.websocket ? new WebSocketEndpoint(this) : undefined;
-    if (setup.http) this.http = new HttpExchange(this.httpTransport());
+    if (setup.http) this.http = httpExchangeOver(this);
     this._maxSendBufferSize = worker ? worker.maxSendBufferSize : TcpConnection.defaultMaxSendBufferSize;
     this._maxPackageSize = worker ? worker.maxPackageSize : TcpConnection.defaultMaxPackageSize;
     // The native core starts every connection with 1 MiB and 10 MiB.
@@ -405,27 +405,16 @@ export class TcpConnection {
   /** @internal A complete HTTP request (head validated natively). */
   _httpRequest(head: string, body: Buffer, keepAlive: boolean, isHead: boolean): void {
     if (this._status === 'closed' || !this.http) return;
-    const request = new Request(head, body, this, keepAlive, isHead);
-    if (!this.http.received(request)) return request._cleanup();
-    this.deliver(request);
+    const request = this.http.request(this, head, body, keepAlive, isHead);
+    if (request) this.deliver(request);
   }
 
-  private httpTransport(): HttpTransport {
-    return {
-      write: (bytes, end) =>
-        this._status === 'closed'
-          ? false
-          : this.interpret(native.send(this._slot, bytes, end ? Framing.HttpEnd : Framing.None, bytes.length)),
-      close: () => this.close(),
-      isOpen: () => this._status !== 'closed',
-      drained: () =>
-        new Promise<void>((resolve) => {
-          if (this._status === 'closed' || this.getSendBufferQueueSize() === 0) return resolve();
-          (this.drainWaiters ??= []).push(resolve);
-        }),
-      serverHeader: () => (this.worker ? this.worker.serverHeader : 'netwright'),
-      draining: () => this.worker?._draining === true,
-    };
+  /** @internal Resolves when the send queue has drained (at once when it is empty or the connection closed). */
+  _whenDrained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this._status === 'closed' || this.getSendBufferQueueSize() === 0) return resolve();
+      (this.drainWaiters ??= []).push(resolve);
+    });
   }
 
   /** @internal */
