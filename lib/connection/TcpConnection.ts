@@ -452,14 +452,16 @@ export class TcpConnection {
     else startHandshake(websocket, bytes, start, length);
   }
 
-  /** @internal An HTTP connection holding an open text/event-stream response. */
-  get _inEventStream(): boolean {
-    return this.http?.inEventStream === true;
-  }
-
-  /** @internal A WebSocket connection past its 101. */
-  get _isOpenWebSocket(): boolean {
-    return this.websocket?.open === true;
+  /**
+   * @internal The process is stopping. Not graceful: close now (WebSocket: 1001).
+   * Graceful: each protocol ends what would not end by itself (WebSocket: 1001; HTTP:
+   * an event stream closes, keep-alive ends after the next response); the rest finish.
+   */
+  _goAway(graceful: boolean): void {
+    if (this._status !== 'established') return;
+    if (this.websocket) this.websocket.goAway(graceful);
+    else if (this.http) this.http.goAway(graceful);
+    else if (!graceful) this.close();
   }
 
   /** @internal A ws:// client's 101 arrived. */

@@ -95,9 +95,12 @@ export class HttpExchange {
     return request;
   }
 
-  /** An event stream is open: the connection carries nothing else until it closes. */
-  get inEventStream(): boolean {
-    return this.eventStream;
+  /**
+   * The process is stopping: close unless graceful. Graceful: an event stream closes (it would
+   * never end; EventSource reconnects elsewhere); other responses say Connection: close (draining()).
+   */
+  goAway(graceful: boolean): void {
+    if (!graceful || this.eventStream) this.transport.close();
   }
 
   /** The connection closed: requests left unanswered give up their uploads. */
