@@ -45,6 +45,19 @@ export function setConnectionClosedHook(hook: (connection: TcpConnection) => voi
   onConnectionClosed = hook;
 }
 
+/** Counts packages per connection for runAll's `connections` (lib/master/packages.ts). */
+export interface PackageCounter {
+  /** A message is about to reach `onMessage`. */
+  received(connection: TcpConnection, onMessage: MessageCallback): void;
+  /** send() was called. */
+  sent(connection: TcpConnection): void;
+}
+let packageCounter: PackageCounter | null = null;
+/** Installs the process's package counter (null: nothing counts, the default). */
+export function setPackageCounter(counter: PackageCounter | null): void {
+  packageCounter = counter;
+}
+
 let lastId = 0;
 
 export class TcpConnection {
@@ -211,6 +224,7 @@ export class TcpConnection {
    * queue is at or over maxSendBufferSize).
    */
   send(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents, raw = false): true | null | false {
+    if (packageCounter !== null) packageCounter.sent(this);
     if (this._status !== 'established') return false;
     if (this.http && !raw) return this.http.send(data);
     let framing = raw ? Framing.None : this.framing;
@@ -534,6 +548,7 @@ export class TcpConnection {
     }
     const onMessage = this.onMessage ?? this.worker?.onMessage;
     if (!onMessage) return;
+    if (packageCounter !== null) packageCounter.received(this, onMessage);
     if (this.runInContext) this.runInContext(invokeMessage, onMessage, this, data);
     else invokeMessage(onMessage, this, data);
   }
@@ -546,7 +561,9 @@ export class TcpConnection {
       while (queue && queue.length && !this.paused && this._status !== 'closed') {
         const data = queue.shift();
         const onMessage = this.onMessage ?? this.worker?.onMessage;
-        if (onMessage) this.call(onMessage, this, data);
+        if (!onMessage) continue;
+        if (packageCounter !== null) packageCounter.received(this, onMessage);
+        this.call(onMessage, this, data);
       }
       if (queue && queue.length === 0 && this.pending === queue) this.pending = null;
     } finally {

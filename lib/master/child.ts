@@ -204,10 +204,9 @@ function stopAccepting(): void {
 
 /**
  * stop: close every connection (queued bytes are flushed), give up after stopTimeout.
- * graceful: stop accepting; each connection is asked to go away gracefully and ends
- *   what would not end by itself (TcpConnection._goAway: WebSocket 1001, HTTP
- *   Connection: close, event streams close; idle keep-alive ones go at keepAliveTimeout);
- *   the others finish; gracefulStopTimeout (0 = none) bounds the wait.
+ * graceful: stop accepting; each connection is asked to go away gracefully, and its
+ *   protocol ends what would not end by itself (TcpConnection._goAway); the others
+ *   finish; gracefulStopTimeout (0 = none) bounds the wait.
  * reload: like graceful, bounded by stopTimeout; then like stop.
  */
 async function stopProcess(worker: Worker, mode: StopMode, seq?: number): Promise<void> {

@@ -97,7 +97,8 @@ export class HttpExchange {
 
   /**
    * The process is stopping: close unless graceful. Graceful: an event stream closes (it would
-   * never end; EventSource reconnects elsewhere); other responses say Connection: close (draining()).
+   * never end; EventSource reconnects elsewhere); other responses say Connection: close (draining()),
+   * and an idle keep-alive connection goes at keepAliveTimeout.
    */
   goAway(graceful: boolean): void {
     if (!graceful || this.eventStream) this.transport.close();
