@@ -60,6 +60,13 @@ export function setPackageCounter(counter: PackageCounter | null): void {
 
 let lastId = 0;
 
+/**
+ * A connection at the transport level: its socket's status, addresses, limits,
+ * send results and backpressure, received messages (and a JavaScript protocol's
+ * framing loop), async context, uid. What a protocol keeps per connection lives
+ * in its module and the members Workerman puts here delegate to it: WebSocket in
+ * lib/protocols/websocket/WebSocketEndpoint, HTTP in lib/protocols/http/HttpExchange.
+ */
 export class TcpConnection {
   static defaultMaxSendBufferSize = 1048576;
   static defaultMaxPackageSize = 10485760;
