@@ -228,7 +228,8 @@ async function stopProcess(worker: Worker, mode: StopMode, seq?: number): Promis
   for (;;) {
     const open = openConnections();
     if (open.length === 0) break;
-    // Also keeps keep-alive clients that keep sending from holding a graceful stop open for ever.
+    // Each turn: upgrades finish and event streams open meanwhile. Graceful also ends HTTP
+    // keep-alive: clients that keep sending would otherwise hold the stop open for ever.
     if (mode !== 'stop') goAway(true);
     if (Date.now() >= deadline) {
       for (const c of open) c.destroy();
