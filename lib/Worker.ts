@@ -333,6 +333,15 @@ export class Worker {
     return connection;
   }
 
+  /**
+   * @internal The process is stopping: asks each connection to go away (TcpConnection._goAway).
+   * Graceful: from now on HTTP responses also end their connection (Connection: close).
+   */
+  _drain(graceful: boolean): void {
+    if (graceful) this._draining = true;
+    for (const connection of this.connections.values()) connection._goAway(graceful);
+  }
+
   /** @internal */
   _connectionClosed(connection: TcpConnection): void {
     this.connections.delete(connection.id);

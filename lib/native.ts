@@ -103,6 +103,11 @@ function load(): Binding {
 
 export const native: Binding = load();
 
+/** The core's third send() argument: a string's length in UTF-16 units, or -1 for bytes. */
+export function stringLength(bytes: string | Uint8Array): number {
+  return typeof bytes === 'string' ? bytes.length : -1;
+}
+
 // ---- the contract: numbers both sides use --------------------------------------
 // Defined once, in C++ (native/conn/events.h, protocol/framing.h,
 // protocol/outgoing.h), exported by the addon; lib/ names the members it uses

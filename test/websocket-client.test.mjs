@@ -346,3 +346,20 @@ test('ws:// client: an unresolvable host name → CONNECT_FAIL', opts(T), async 
   assert.equal(st.errors[0].code, CONNECT_FAIL);
   assert.equal(st.connected, 0);
 });
+
+test('a text:// client has no WebSocket side: ping() and subscribe() are false, closeWebSocket() closes it as close() does', T, async (t) => {
+  const w = new netwright.Worker('text://127.0.0.1:0');
+  w.onMessage = (conn, d) => conn.send(d);
+  w.listen();
+  t.after(() => deadline(w.stop(), 5000, 'worker.stop()'));
+  const st = client(t, `text://127.0.0.1:${w.port}`);
+  await until(() => st.connected === 1, 'onConnect');
+  st.c.send('hi');
+  await until(() => st.messages.length === 1, 'echo');
+  assert.equal(st.c.ping('x'), false);
+  assert.equal(st.c.subscribe('t'), false);
+  st.c.closeWebSocket(4000, 'bye');
+  await until(() => st.closed === 1, 'onClose');
+  assert.equal(st.c.status, 'closed');
+  assert.equal(st.c.closeCode, undefined);
+});

@@ -1,17 +1,18 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 
 import { PACKAGE_TOO_LARGE, PROTOCOL_ERROR, SEND_FAIL, ERROR_MESSAGES, SEND_BUFFER_FULL_MESSAGE } from '../errors';
-import { native, SendResult, WebSocketType as NativeWebSocketType, type ConnectionInfo } from '../native';
+import { native, SendResult, stringLength, WebSocketType as NativeWebSocketType, type ConnectionInfo } from '../native';
 import { resolveProtocol, type ProtocolObject } from '../protocols/protocol';
 import type { Worker } from '../Worker';
 import { clientIdOf, clusterNode } from '../cluster/ClusterNode';
 import { invoke, invokeMessage } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
 import { jsCounters } from './counters';
-import { startHandshake } from './websocketHandshake';
+import { startHandshake } from '../protocols/websocket/handshake';
+import { WebSocketEndpoint, WebSocketPhase } from '../protocols/websocket/WebSocketEndpoint';
 import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
-import { HttpExchange, type HttpTransport } from '../protocols/http/HttpExchange';
-import { Request } from '../protocols/http/Request';
+import { httpExchangeOver } from '../protocols/http/ConnectionTransport';
+import type { HttpExchange } from '../protocols/http/HttpExchange';
 import type { Chunk, Response } from '../protocols/http/Response';
 import type { ServerSentEvents } from '../protocols/http/ServerSentEvents';
 
@@ -40,8 +41,28 @@ export function setConnectionClosedHook(hook: (connection: TcpConnection) => voi
   onConnectionClosed = hook;
 }
 
+/** Counts packages per connection for runAll's `connections` (lib/master/packages.ts). */
+export interface PackageCounter {
+  /** A message is about to reach `onMessage`. */
+  received(connection: TcpConnection, onMessage: MessageCallback): void;
+  /** send() was called. */
+  sent(connection: TcpConnection): void;
+}
+let packageCounter: PackageCounter | null = null;
+/** Installs the process's package counter (null: nothing counts, the default). */
+export function setPackageCounter(counter: PackageCounter | null): void {
+  packageCounter = counter;
+}
+
 let lastId = 0;
 
+/**
+ * A connection at the transport level: its socket's status, addresses, limits,
+ * send results and backpressure, received messages (and a JavaScript protocol's
+ * framing loop), async context, uid. What a protocol keeps per connection lives
+ * in its module and the members Workerman puts here delegate to it: WebSocket in
+ * lib/protocols/websocket/WebSocketEndpoint, HTTP in lib/protocols/http/HttpExchange.
+ */
 export class TcpConnection {
   static defaultMaxSendBufferSize = 1048576;
   static defaultMaxPackageSize = 10485760;
@@ -89,10 +110,8 @@ export class TcpConnection {
   declare onWebSocketClose: WebSocketCloseCallback | undefined;
 
   /** @internal */ _slot: number;
-  /** @internal close() was called while the upgrade was being decided. */ declare _closeRequested: boolean | undefined;
-  /** @internal onWebSocketConnect is deciding the upgrade. */ declare _handshaking: boolean | undefined;
-  private readonly websocket: boolean;
-  declare private upgraded: boolean | undefined;
+  /** WebSocket connections: their endpoint (upgrade, close frames, pings, topics). */
+  private readonly websocket: WebSocketEndpoint | undefined;
   protected _status: ConnectionStatus = 'established';
   private _maxSendBufferSize: number;
   private _maxPackageSize: number;
@@ -107,8 +126,6 @@ export class TcpConnection {
   declare private runInContext: Runner | null | undefined;
   declare private http: HttpExchange | undefined;
   declare private drainWaiters: Array<() => void> | undefined;
-  /** Topics this connection subscribed to (the cluster counts subscribers per process). */
-  declare private topics: Set<string> | undefined;
   declare private boundUid: string | undefined;
 
   /** @internal */
@@ -117,8 +134,8 @@ export class TcpConnection {
     this.worker = worker;
     this._slot = slot;
     this.userProtocol = setup.userProtocol;
-    this.websocket = setup.websocket;
-    if (setup.http) this.http = new HttpExchange(this.httpTransport());
+    this.websocket = setup.websocket ? new WebSocketEndpoint(this) : undefined;
+    if (setup.http) this.http = httpExchangeOver(this);
     this._maxSendBufferSize = worker ? worker.maxSendBufferSize : TcpConnection.defaultMaxSendBufferSize;
     this._maxPackageSize = worker ? worker.maxPackageSize : TcpConnection.defaultMaxPackageSize;
     // The native core starts every connection with 1 MiB and 10 MiB.
@@ -208,6 +225,7 @@ export class TcpConnection {
    * queue is at or over maxSendBufferSize).
    */
   send(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents, raw = false): true | null | false {
+    if (packageCounter !== null) packageCounter.sent(this);
     if (this._status !== 'established') return false;
     if (!raw && (this.http || this.userProtocol)) return this.sendEncoded(data);
     // The core frames it the connection's way (text line, frame, WebSocket by websocketType).
@@ -231,8 +249,8 @@ export class TcpConnection {
     return this.interpret(native.sendRaw(this._slot, bytes, stringLength(bytes)));
   }
 
-  /** Maps a native send result to true/null/false, firing the callbacks it implies. */
-  private interpret(result: number): true | null | false {
+  /** @internal Maps a native send result to true/null/false, firing the callbacks it implies (also for the protocol modules). */
+  interpret(result: number): true | null | false {
     switch (result & 7) {
       case SendResult.RefusedClosed:
         return false;
@@ -254,13 +272,10 @@ export class TcpConnection {
   /** Sends `data` if given, flushes what is queued, then closes. */
   close(data?: string | Buffer | Uint8Array, raw = false): void {
     if (this._status !== 'established') return;
-    if (this._handshaking) {
-      // Still deciding the upgrade: close() there means "reject" (403).
-      this._closeRequested = true;
-      return;
-    }
+    // Still deciding the upgrade: close() there means "reject" (403).
+    if (this.websocket?.deferClose()) return;
     if (data !== undefined) this.send(data, raw);
-    if (this.websocket && this.upgraded) return this.closeWebSocket(1000);
+    if (this.websocket?.open) return this.closeWebSocket(1000);
     this._status = 'closing';
     if (native.close(this._slot)) this._closed();
   }
@@ -268,35 +283,24 @@ export class TcpConnection {
   /** WebSocket: sends a close frame with this code and reason; the TCP connection closes after the peer answers (at most 5 s). */
   closeWebSocket(code = 1000, reason = ''): void {
     if (this._status !== 'established') return;
-    if (!this.upgraded) return this.close();
-    if (!Number.isInteger(code) || code < 1000 || code > 4999) throw new RangeError(`invalid close code ${code}`);
-    this.closeCode = code;
-    this.closeReason = String(reason);
-    this._status = 'closing';
-    native.closeWebSocket(this._slot, code, this.closeReason);
+    if (!this.websocket?.open) return this.close();
+    this.websocket.close(code, reason);
   }
 
   /** WebSocket: sends a ping (payload up to 125 bytes). */
   ping(data: string | Buffer | Uint8Array = ''): boolean {
-    if (!this.upgraded || this._status !== 'established') return false;
-    return this.interpret(native.sendPing(this._slot, data, stringLength(data))) !== false;
+    return this.websocket?.ping(data) ?? false;
   }
 
   /** WebSocket: joins a topic for Worker.publish(); subscriptions end with the connection. */
   subscribe(topic: string): boolean {
     topic = String(topic);
-    if (this._status === 'closed' || !native.subscribe(this._slot, topic, true)) return false;
-    (this.topics ??= new Set()).add(topic);
-    if (this.worker) clusterNode().topicAdded(this.worker, topic);
-    return true;
+    return this.websocket?.subscribe(topic) ?? false;
   }
 
   unsubscribe(topic: string): boolean {
     topic = String(topic);
-    if (this._status === 'closed' || !native.subscribe(this._slot, topic, false)) return false;
-    this.topics?.delete(topic);
-    if (this.worker) clusterNode().topicRemoved(this.worker, topic);
-    return true;
+    return this.websocket?.unsubscribe(topic) ?? false;
   }
 
   /**
@@ -408,27 +412,16 @@ export class TcpConnection {
   /** @internal A complete HTTP request (head validated natively). */
   _httpRequest(head: string, body: Buffer, keepAlive: boolean, isHead: boolean): void {
     if (this._status === 'closed' || !this.http) return;
-    const request = new Request(head, body, this, keepAlive, isHead);
-    if (!this.http.received(request)) return request._cleanup();
-    this.deliver(request);
+    const request = this.http.request(this, head, body, keepAlive, isHead);
+    if (request) this.deliver(request);
   }
 
-  private httpTransport(): HttpTransport {
-    return {
-      write: (bytes, end) =>
-        this._status === 'closed'
-          ? false
-          : this.interpret((end ? native.endResponse : native.sendRaw)(this._slot, bytes, stringLength(bytes))),
-      close: () => this.close(),
-      isOpen: () => this._status !== 'closed',
-      drained: () =>
-        new Promise<void>((resolve) => {
-          if (this._status === 'closed' || this.getSendBufferQueueSize() === 0) return resolve();
-          (this.drainWaiters ??= []).push(resolve);
-        }),
-      serverHeader: () => (this.worker ? this.worker.serverHeader : 'netwright'),
-      draining: () => this.worker?._draining === true,
-    };
+  /** @internal Resolves when the send queue has drained (at once when it is empty or the connection closed). */
+  _whenDrained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this._status === 'closed' || this.getSendBufferQueueSize() === 0) return resolve();
+      (this.drainWaiters ??= []).push(resolve);
+    });
   }
 
   /** @internal */
@@ -444,10 +437,7 @@ export class TcpConnection {
 
   /** @internal detail: the WebSocket close code sent, or for SEND_FAIL 1 = buffer full. */
   _failed(code: number, detail: number): void {
-    if (this.websocket && detail >= 1000) {
-      this.closeCode = detail;
-      if (this._status === 'established') this._status = 'closing';
-    }
+    if (this.websocket && detail >= 1000) this._closeSent(detail);
     if (code === SEND_FAIL) {
       this.emitError(code, detail === 1 ? SEND_BUFFER_FULL_MESSAGE : ERROR_MESSAGES[SEND_FAIL]);
       return;
@@ -463,67 +453,52 @@ export class TcpConnection {
 
   /** @internal The upgrade request arrived (validated natively) at bytes[start, start + length). */
   _handshake(bytes: Buffer, start: number, length: number): void {
-    if (this._status === 'closed') return;
-    // Nobody to show the request to: it is not built (10,000 clients connecting
-    // at once would otherwise make V8 grow its young generation for garbage).
-    const head = this.wantsUpgradeRequest() ? bytes.toString('latin1', start, start + length) : null;
-    if (this.runInContext) this.runInContext(startHandshake, this, head);
-    else startHandshake(this, head);
+    const websocket = this.websocket;
+    if (this._status === 'closed' || !websocket) return;
+    if (this.runInContext) this.runInContext(startHandshake, websocket, bytes, start, length);
+    else startHandshake(websocket, bytes, start, length);
   }
 
-  private wantsUpgradeRequest(): boolean {
-    const worker = this.worker;
-    return Boolean(
-      this.onWebSocketConnect ?? worker?.onWebSocketConnect ?? this.onWebSocketConnected ?? worker?.onWebSocketConnected ?? this.websocketProtocol,
-    );
+  /**
+   * @internal The process is stopping. Not graceful: close now (WebSocket: 1001).
+   * Graceful: each protocol ends what would not end by itself (WebSocket: 1001; HTTP:
+   * an event stream closes, keep-alive ends after the next response); the rest finish.
+   */
+  _goAway(graceful: boolean): void {
+    if (this._status !== 'established') return;
+    if (this.websocket) this.websocket.goAway(graceful);
+    else if (this.http) this.http.goAway(graceful);
+    else if (!graceful) this.close();
   }
 
-  /** @internal An HTTP connection holding an open text/event-stream response. */
-  get _inEventStream(): boolean {
-    return this.http?.inEventStream === true;
-  }
-
-  /** @internal A WebSocket connection past its 101. */
-  get _isOpenWebSocket(): boolean {
-    return this.upgraded === true;
-  }
-
-  /** @internal */
+  /** @internal A ws:// client's 101 arrived. */
   _upgraded(): void {
-    this.upgraded = true;
+    if (this.websocket) this.websocket.phase = WebSocketPhase.Open;
   }
 
   /** @internal */
   _ping(payload: Buffer): void {
-    const hook = this.onWebSocketPing ?? this.worker?.onWebSocketPing;
-    if (hook) this.call(hook, this, payload);
-    else if (this._status === 'established') native.sendPong(this._slot, payload, -1);
+    this.websocket?.pinged(payload);
   }
 
   /** @internal */
   _pong(payload: Buffer): void {
-    const hook = this.onWebSocketPong ?? this.worker?.onWebSocketPong;
-    if (hook) this.call(hook, this, payload);
+    this.websocket?.ponged(payload);
   }
 
-  /** @internal The peer's close frame: tell the user, then answer with the same code. */
+  /** @internal The peer's close frame. */
   _peerClose(code: number, reason: string): void {
-    const answered = this.closeCode !== undefined && this._status === 'closing';
-    if (!answered) {
-      this.closeCode = code;
-      this.closeReason = reason;
-    }
-    const hook = this.onWebSocketClose ?? this.worker?.onWebSocketClose;
-    if (hook) this.call(hook, this, code, reason);
-    if (!answered && this._status !== 'closed') {
-      this._status = 'closing';
-      native.closeWebSocket(this._slot, code === 1005 ? 1000 : code, '');
-    }
+    this.websocket?.peerClosed(code, reason);
   }
 
-  /** @internal The core sent a close frame on its own (ping timeout). */
+  /** @internal The core sent a close frame on its own (ping timeout), or will for an error. */
   _closeSent(code: number): void {
     this.closeCode = code;
+    this._closing();
+  }
+
+  /** @internal A close has begun (a close frame is on its way). */
+  _closing(): void {
     if (this._status === 'established') this._status = 'closing';
   }
 
@@ -536,7 +511,8 @@ export class TcpConnection {
     this.received = null;
     if (this.drainWaiters) this._drained();
     this.http?.closed();
-    this.leaveCluster();
+    this.websocket?.closed();
+    this.unbindUid();
     onConnectionClosed(this);
     const onClose = this.onClose ?? this.worker?.onClose;
     if (onClose) this.call(onClose, this);
@@ -544,15 +520,8 @@ export class TcpConnection {
 
   // ---- internals -------------------------------------------------------------
 
-  /** The native core dropped this connection's subscriptions with it; the cluster's counts follow. */
-  private leaveCluster(): void {
-    const topics = this.topics;
-    if (topics && this.worker) for (const topic of topics) clusterNode().topicRemoved(this.worker, topic);
-    this.topics = undefined;
-    this.unbindUid();
-  }
-
-  protected call(fn: (...args: any[]) => unknown, ...args: unknown[]): void {
+  /** @internal Runs a user callback in this connection's async context (also for the protocol modules). */
+  call(fn: (...args: any[]) => unknown, ...args: unknown[]): void {
     if (this.runInContext) {
       this.runInContext(invoke, fn, ...args);
     } else {
@@ -572,6 +541,7 @@ export class TcpConnection {
     }
     const onMessage = this.onMessage ?? this.worker?.onMessage;
     if (!onMessage) return;
+    if (packageCounter !== null) packageCounter.received(this, onMessage);
     if (this.runInContext) this.runInContext(invokeMessage, onMessage, this, data);
     else invokeMessage(onMessage, this, data);
   }
@@ -584,7 +554,9 @@ export class TcpConnection {
       while (queue && queue.length && !this.paused && this._status !== 'closed') {
         const data = queue.shift();
         const onMessage = this.onMessage ?? this.worker?.onMessage;
-        if (onMessage) this.call(onMessage, this, data);
+        if (!onMessage) continue;
+        if (packageCounter !== null) packageCounter.received(this, onMessage);
+        this.call(onMessage, this, data);
       }
       if (queue && queue.length === 0 && this.pending === queue) this.pending = null;
     } finally {
@@ -664,11 +636,6 @@ Object.defineProperty(TcpConnection.prototype, 'closeReason', { value: '', writa
 /** A WebSocketType as the core numbers it; anything but 'binary' and 'auto' is text. */
 export function nativeWebSocketType(type: WebSocketType): NativeWebSocketType {
   return type === 'binary' ? NativeWebSocketType.Binary : type === 'auto' ? NativeWebSocketType.Auto : NativeWebSocketType.Text;
-}
-
-/** The core's third send() argument: a string's length in UTF-16 units, or -1 for bytes. */
-function stringLength(bytes: string | Uint8Array): number {
-  return typeof bytes === 'string' ? bytes.length : -1;
 }
 
 /** What send() accepts besides strings and bytes: ArrayBuffers, and anything else as its String(). */

@@ -194,10 +194,6 @@ function openConnections(): TcpConnection[] {
   return all;
 }
 
-function isUpgradedWebSocket(connection: TcpConnection): boolean {
-  return connection._isOpenWebSocket;
-}
-
 /** Stops accepting on every Worker of this process (the master's unix path stays: it owns it). */
 function stopAccepting(): void {
   for (const worker of registeredWorkers()) {
@@ -208,15 +204,15 @@ function stopAccepting(): void {
 
 /**
  * stop: close every connection (queued bytes are flushed), give up after stopTimeout.
- * graceful: stop accepting; WebSocket connections get 1001; HTTP responses say
- *   Connection: close (idle keep-alive ones go at keepAliveTimeout) and event
- *   streams are closed; the others finish; gracefulStopTimeout (0 = none) bounds the wait.
+ * graceful: stop accepting; each connection is asked to go away gracefully, and its
+ *   protocol ends what would not end by itself (TcpConnection._goAway); the others
+ *   finish; gracefulStopTimeout (0 = none) bounds the wait.
  * reload: like graceful, bounded by stopTimeout; then like stop.
  */
 async function stopProcess(worker: Worker, mode: StopMode, seq?: number): Promise<void> {
   if (stopping) {
     if (seq !== undefined) reply(seq, { stopping: true });
-    if (mode === 'stop') closeAll(1001);
+    if (mode === 'stop') goAway(false);
     return;
   }
   stopping = true;
@@ -224,37 +220,28 @@ async function stopProcess(worker: Worker, mode: StopMode, seq?: number): Promis
   log(`worker[${worker.name}:${process.pid}] ${mode === 'stop' ? 'stopping' : mode}`);
   await callHook('onWorkerStop', worker);
   stopAccepting();
-  // Keep-alive clients that keep sending would otherwise hold a graceful stop open for ever.
-  if (mode !== 'stop') for (const w of registeredWorkers()) w._draining = true;
   if (seq !== undefined) reply(seq, { accepting: false });
   const limit = mode === 'stop' || mode === 'reload' ? worker.stopTimeout : worker.gracefulStopTimeout;
   // Finish a little before the master's SIGKILL, so the exit is ours (status 0).
   const deadline = limit > 0 ? Date.now() + Math.max(0, limit * 1000 - 150) : Infinity;
-  if (mode === 'stop') closeAll(1001);
+  if (mode === 'stop') goAway(false);
   for (;;) {
     const open = openConnections();
     if (open.length === 0) break;
-    if (mode !== 'stop') {
-      for (const c of open) {
-        if (c.status !== 'established') continue;
-        if (isUpgradedWebSocket(c)) c.closeWebSocket(1001);
-        else if (c._inEventStream) c.close(); // it would never end; EventSource reconnects elsewhere
-      }
-    }
+    // Each turn: upgrades finish and event streams open meanwhile. Graceful also ends HTTP
+    // keep-alive: clients that keep sending would otherwise hold the stop open for ever.
+    if (mode !== 'stop') goAway(true);
     if (Date.now() >= deadline) {
       for (const c of open) c.destroy();
       break;
     }
-    if (mode === 'reload' && Date.now() >= deadline - 300) closeAll(1001);
+    if (mode === 'reload' && Date.now() >= deadline - 300) goAway(false);
     await new Promise((resolve) => setTimeout(resolve, graceful ? 50 : 10));
   }
   process.exit(0);
 }
 
-function closeAll(webSocketCode: number): void {
-  for (const c of openConnections()) {
-    if (c.status !== 'established') continue;
-    if (isUpgradedWebSocket(c)) c.closeWebSocket(webSocketCode);
-    else c.close();
-  }
+/** Asks every connection of this process to go away (Worker._drain). */
+function goAway(graceful: boolean): void {
+  for (const worker of registeredWorkers()) worker._drain(graceful);
 }

@@ -1,7 +1,8 @@
 // Packages in and out per connection for `connections`, counted in the worker
 // process without the native core: deliveries to the Worker's onMessage (as it
-// is when the process starts accepting) and send() calls.
-import { TcpConnection } from '../connection/TcpConnection';
+// is when the process starts accepting) and send() calls, reported by the
+// connections through their package counter hook.
+import { setPackageCounter, type TcpConnection } from '../connection/TcpConnection';
 import type { Worker } from '../Worker';
 
 interface Packages {
@@ -10,7 +11,6 @@ interface Packages {
 }
 
 const counts = new WeakMap<TcpConnection, Packages>();
-let sendWrapped = false;
 
 function countsOf(connection: TcpConnection): Packages {
   let packages = counts.get(connection);
@@ -28,17 +28,12 @@ export function packagesOf(connection: TcpConnection): Packages {
 /** Starts counting for `worker`'s connections (call once, in a worker process). */
 export function countPackages(worker: Worker): void {
   const onMessage = worker.onMessage;
-  if (typeof onMessage === 'function') {
-    worker.onMessage = function countedOnMessage(connection, data) {
-      countsOf(connection).in++;
-      return onMessage(connection, data);
-    };
-  }
-  if (sendWrapped) return;
-  sendWrapped = true;
-  const send = TcpConnection.prototype.send;
-  TcpConnection.prototype.send = function countedSend(this: TcpConnection, data, raw) {
-    countsOf(this).out++;
-    return send.call(this, data, raw);
-  };
+  setPackageCounter({
+    received(connection, callback) {
+      if (callback === onMessage) countsOf(connection).in++;
+    },
+    sent(connection) {
+      countsOf(connection).out++;
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 
+import type { TcpConnection } from '../../connection/TcpConnection';
 import { contentTypeFor } from './mime';
 import { parseRange } from './range';
 import { Request } from './Request';
@@ -80,18 +81,27 @@ export class HttpExchange {
   constructor(private readonly transport: HttpTransport) {}
 
   /**
-   * A request arrived; its response is the next one sent after those before it.
-   * False when it can never be answered: an event stream holds the connection.
+   * A request arrived on `connection` (its head validated natively); its response is the
+   * next one sent after those before it. Null when it can never be answered: an event
+   * stream holds the connection.
    */
-  received(request: Request): boolean {
-    if (this.eventStream) return false;
+  request(connection: TcpConnection, head: string, body: Buffer, keepAlive: boolean, isHead: boolean): Request | null {
+    const request = new Request(head, body, connection, keepAlive, isHead);
+    if (this.eventStream) {
+      request._cleanup();
+      return null;
+    }
     this.waiting.push(request);
-    return true;
+    return request;
   }
 
-  /** An event stream is open: the connection carries nothing else until it closes. */
-  get inEventStream(): boolean {
-    return this.eventStream;
+  /**
+   * The process is stopping: close unless graceful. Graceful: an event stream closes (it would
+   * never end; EventSource reconnects elsewhere); other responses say Connection: close (draining()),
+   * and an idle keep-alive connection goes at keepAliveTimeout.
+   */
+  goAway(graceful: boolean): void {
+    if (!graceful || this.eventStream) this.transport.close();
   }
 
   /** The connection closed: requests left unanswered give up their uploads. */

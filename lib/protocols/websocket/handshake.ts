@@ -1,44 +1,61 @@
 // Runs onWebSocketConnect (which may return a Promise) and answers the upgrade:
 // 101 on acceptance, 403 (or request.reject()'s status) otherwise.
-import { invoke } from './callbacks';
-import { native } from '../native';
-import { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
-import type { TcpConnection } from './TcpConnection';
+import { invoke } from '../../connection/callbacks';
+import type { TcpConnection } from '../../connection/TcpConnection';
+import { native } from '../../native';
+import { WebSocketPhase, type WebSocketEndpoint } from './WebSocketEndpoint';
+import { WebSocketRequest } from './WebSocketRequest';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** `head` is null when no hook will see the request and no subprotocol is chosen. */
-export function startHandshake(connection: TcpConnection, head: string | null): void {
-  if (head === null) return finish(connection, null, true);
-  const request = new WebSocketRequest(head, connection);
+/** The upgrade request arrived (validated natively) at bytes[start, start + length). */
+export function startHandshake(endpoint: WebSocketEndpoint, bytes: Buffer, start: number, length: number): void {
+  const connection = endpoint.connection;
+  // Nobody to show the request to: it is not built (10,000 clients connecting
+  // at once would otherwise make V8 grow its young generation for garbage).
+  if (!wantsUpgradeRequest(connection)) return finish(endpoint, null, true);
+  const request = new WebSocketRequest(bytes.toString('latin1', start, start + length), connection);
   const hook = connection.onWebSocketConnect ?? connection.worker?.onWebSocketConnect;
-  if (!hook) return finish(connection, request, true);
-  connection._handshaking = true;
+  if (!hook) return finish(endpoint, request, true);
+  endpoint.phase = WebSocketPhase.Deciding;
   let result: unknown;
   try {
     result = hook(connection, request);
   } catch {
-    return finish(connection, request, false);
+    return finish(endpoint, request, false);
   }
   if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
     (result as PromiseLike<unknown>).then(
-      (value) => finish(connection, request, value !== false),
-      () => finish(connection, request, false),
+      (value) => finish(endpoint, request, value !== false),
+      () => finish(endpoint, request, false),
     );
     return;
   }
-  finish(connection, request, result !== false);
+  finish(endpoint, request, result !== false);
 }
 
-function finish(connection: TcpConnection, request: WebSocketRequest | null, accepted: boolean): void {
-  if (connection._handshaking) connection._handshaking = false;
+function wantsUpgradeRequest(connection: TcpConnection): boolean {
+  const worker = connection.worker;
+  return Boolean(
+    connection.onWebSocketConnect ??
+      worker?.onWebSocketConnect ??
+      connection.onWebSocketConnected ??
+      worker?.onWebSocketConnected ??
+      connection.websocketProtocol,
+  );
+}
+
+function finish(endpoint: WebSocketEndpoint, request: WebSocketRequest | null, accepted: boolean): void {
+  const rejected = endpoint.phase === WebSocketPhase.CloseRequested;
+  endpoint.phase = WebSocketPhase.Opening;
+  const connection = endpoint.connection;
   if (connection.status === 'closed') return;
   const slot = connection._slot;
   if (request?._rejection) {
     native.rejectWebSocket(slot, request._rejection.status, request._rejection.body);
     return;
   }
-  if (!accepted || connection._closeRequested) {
+  if (!accepted || rejected) {
     native.rejectWebSocket(slot, 403, 'Forbidden');
     return;
   }
@@ -51,7 +68,7 @@ function finish(connection: TcpConnection, request: WebSocketRequest | null, acc
     return;
   }
   if (!native.acceptWebSocket(slot, lines)) return;
-  connection._upgraded();
+  endpoint.phase = WebSocketPhase.Open;
   const connected = connection.onWebSocketConnected ?? connection.worker?.onWebSocketConnected;
   if (connected && request) invoke(connected, connection, request);
 }
