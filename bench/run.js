@@ -476,7 +476,7 @@ async function main() {
   if (opt.only) list = list.filter((s) => opt.only.some((o) => s.id.includes(o)));
   if (opt.quick) list = list.filter((s) => s.quick !== false);
   if (opt.list) {
-    for (const s of scenarios) console.log(`${s.id.padEnd(16)} ${s.title} — ${s.detail({ quick: false })}${s.quick === false ? '  (not in --quick)' : ''}`);
+    for (const s of scenarios) console.log(`${s.id.padEnd(21)} ${s.title} — ${s.detail({ quick: false })}${s.quick === false ? '  (not in --quick)' : ''}`);
     return;
   }
   if (!list.length) fail('no scenario matches --only');
