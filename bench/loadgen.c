@@ -108,7 +108,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static int measuring, finished, running;
 static uint64_t m_msgs, m_bytes, total_msgs;
 static uint64_t n_recv, n_send, n_wait;  // syscalls in the measured window (load-side cost)
-static uint64_t err_mismatch, err_closed, err_connect, err_handshake, err_protocol, err_unexpected;
+static uint64_t err_mismatch, err_closed, err_connect, err_handshake, err_protocol, err_unexpected, err_missing;
 static int n_open, n_pending, n_dead, next_connect;
 static uint64_t hist[64 * 64 + 128];
 
@@ -954,7 +954,30 @@ int main(int argc, char **argv) {
     for (int i = 0; i < srv.n; i++) cpu += procset_cpu_s(&srv, i, tck);
     for (int i = 0; i < aux.n; i++) aux_cpu += procset_cpu_s(&aux, i, tck);
   }
-  uint64_t errors = err_mismatch + err_closed + err_connect + err_handshake + err_protocol + err_unexpected;
+  // fanout: a receiver still without a message sent more than STALL_NS before the end lost it
+  // (with --pace all such a loss stalls the publisher: without this it would show as no error)
+  const uint64_t STALL_NS = 3000000000ull;
+  uint64_t fan_published = 0, fan_min = UINT64_MAX, fan_max = 0;
+  if (o.mode == M_FANOUT) {
+    conn *pub = publisher();
+    fan_published = pub->sent;
+    for (int i = 0; i < nconns; i++) {
+      conn *c = &cs[i];
+      if (c->state != S_OPEN) continue;
+      if (c->recvd < fan_min) fan_min = c->recvd;
+      if (c->recvd > fan_max) fan_max = c->recvd;
+      if (c->recvd >= fan_published) continue;
+      uint64_t sent_at = fan_published - c->recvd < PUB_RING ? pub->ts[c->recvd & (PUB_RING - 1)] : 0;
+      if (t_end > sent_at + STALL_NS) {
+        err_missing++;
+        if (o.verbose && err_missing <= 5)
+          fprintf(stderr, "loadgen: conn %u never got message %llu (of %llu sent)\n", c->tag, (unsigned long long)c->recvd,
+                  (unsigned long long)fan_published);
+      }
+    }
+    if (fan_min == UINT64_MAX) fan_min = 0;
+  }
+  uint64_t errors = err_mismatch + err_closed + err_connect + err_handshake + err_protocol + err_unexpected + err_missing;
   uint64_t storm_cycles = 0;
   for (int i = 0; i < nconns; i++) storm_cycles += cs[i].cycles;
 
@@ -965,10 +988,14 @@ int main(int argc, char **argv) {
   printf("\"lat_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f},", percentile(0.5), percentile(0.99),
          percentile(0.999), hmax());
   printf("\"errors\":%llu,\"error_detail\":{\"mismatch\":%llu,\"closed\":%llu,\"connect\":%llu,\"handshake\":%llu,"
-         "\"protocol\":%llu,\"unexpected\":%llu},",
+         "\"protocol\":%llu,\"unexpected\":%llu,\"missing\":%llu},",
          (unsigned long long)errors, (unsigned long long)err_mismatch, (unsigned long long)err_closed,
          (unsigned long long)err_connect, (unsigned long long)err_handshake, (unsigned long long)err_protocol,
-         (unsigned long long)err_unexpected);
+         (unsigned long long)err_unexpected, (unsigned long long)err_missing);
+  if (o.mode == M_FANOUT)
+    printf("\"fanout\":{\"published\":%llu,\"acked\":%llu,\"min_received\":%llu,\"max_received\":%llu},",
+           (unsigned long long)fan_published, (unsigned long long)(acks ? acked : fan_min), (unsigned long long)fan_min,
+           (unsigned long long)fan_max);
   printf("\"open_at_end\":%d,\"dead\":%d,\"total_messages\":%llu,\"storm_cycles\":%llu,\"timed_out\":%s,", n_open,
          n_dead, (unsigned long long)total_msgs, (unsigned long long)storm_cycles, timed_out ? "true" : "false");
   printf("\"nofile_limit\":%llu,", (unsigned long long)rl.rlim_cur);

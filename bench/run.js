@@ -362,8 +362,11 @@ async function runLoadgen(scn, subject, srv, port, ctx) {
     return { status: 'failed', reason: `load generator (${r.sig || r.code}): ${r.err.trim().slice(-300)}` };
   }
   if (j.timed_out) return { status: 'failed', reason: `load generator timed out: ${r.err.trim().slice(-300)}` };
-  if (j.mode !== 'idle' && j.messages === 0)
-    return { status: 'failed', reason: `no message echoed (errors ${JSON.stringify(j.error_detail)}): ${r.err.trim().slice(-300)}` };
+  if (j.mode !== 'idle' && j.messages === 0) {
+    const f = j.fanout;
+    const fan = f ? `; the publisher sent ${f.published}, every receiver got ${f.acked}, receivers got ${f.min_received} to ${f.max_received}` : '';
+    return { status: 'failed', reason: `no message echoed in the measured window (errors ${JSON.stringify(j.error_detail)}${fan}): ${r.err.trim().slice(-300)}` };
+  }
   return scn.result(j, ctx);
 }
 
