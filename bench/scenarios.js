@@ -191,6 +191,24 @@ const scenarios = [
       { text: 'cross-process relay: CPU per delivery at most 1.3× one process (2 processes ÷ 1, CPU of every process summed)', value: cpuGoal(summary, 'netwright-cluster-2', 'netwright-cluster-1'), max: 1.3 },
     ],
   }),
+  // one message in flight: no process can put several messages in one write, so this shows the
+  // relay's own cost per delivery apart from what batching saves (not in --quick)
+  echo({
+    id: 'cluster-fanout-d1',
+    title: 'Cluster fan-out (publish)',
+    mode: 'fanout',
+    proto: 'ws',
+    pace: 'all',
+    spread: 'spread over the processes',
+    conns: 5000,
+    depth: 1,
+    size: 32,
+    unit: 'delivery',
+    units: 'deliveries',
+    quick: false,
+    subjects: ['netwright-cluster-1', 'netwright-cluster-2'],
+    pairs: [['netwright-cluster-2', 'netwright-cluster-1']],
+  }),
   // the same through Redis, beside socket.io with @socket.io/redis-adapter. Goal: at least 5x its
   // deliveries per CPU-second (Redis's own CPU shown apart, and the goal with and without it).
   echo({
