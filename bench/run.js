@@ -494,8 +494,11 @@ async function main() {
   ctx.ws = findPeerModule('ws');
   ctx.bufferutil = findPeerModule('bufferutil');
   ctx.wrk = which('wrk');
-  ctx.redisServer = process.env.REDIS_SERVER || which('redis-server');
-  ctx.redisVersion = ctx.redisServer ? (/v=(\S+)/.exec(versionOf(ctx.redisServer) || '') || [])[1] || 'unknown' : null;
+  // REDIS_SERVER names another binary; one that does not run counts as missing
+  const redisBin = process.env.REDIS_SERVER || which('redis-server');
+  const redisV = redisBin ? versionOf(redisBin) : null;
+  ctx.redisServer = redisV ? redisBin : null;
+  ctx.redisVersion = redisV ? (/v=(\S+)/.exec(redisV) || [])[1] || redisV : null;
   ctx.socketio = findPeerModule('socket.io');
   ctx.redisAdapter = findPeerModule('@socket.io/redis-adapter');
   ctx.ioredis = findPeerModule('ioredis');
