@@ -253,7 +253,8 @@ function shortDetail(scn, ctx) {
     .replace(/ in flight × /, '×')
     .replace(/ concurrent clients.*/, ' clients')
     .replace(/1 publisher × (\d+) in flight( \(until every subscriber has it\))? → /, '1×$1 → ')
-    .replace(/ (spread )?over (the|2) processes/, '');
+    .replace(/ (spread )?over (the|2) processes/, '')
+    .replace(/ open WebSocket connections, server RSS per connection/, ' open, RSS per connection');
 }
 
 module.exports = { renderMarkdown, renderSvg };
