@@ -5,11 +5,19 @@
 //   storm   N concurrent slots: connect, (WebSocket handshake,) one echo, close, repeat
 //   idle    open K connections (WebSocket handshake for --proto ws), hold them, report server RSS
 //   fanout  K WebSocket subscribers + 1 publisher with D messages in flight; every message the
-//           publisher sends is expected once, in order, on every subscriber (and on the publisher)
+//           publisher sends is expected once, in order, on every subscriber (and on the publisher).
+//           --pace pub (default) counts a message in flight until the publisher has it back;
+//           --pace all until every receiver has it (the honest pace when subscribers are served
+//           by other processes than the publisher's, which can lag behind it)
 // Protocols (--proto): text (lines ending \n, --size counts the \n), frame (4-byte big-endian
 // total length including the header, --size is the total), raw (byte echo; a message is a
 // --size chunk of the stream), ws (masked client frames, --size is the payload; the length form
-// follows the size: <126, 16-bit, 64-bit).
+// follows the size: <126, 16-bit, 64-bit), socketio (Engine.IO 4 / Socket.IO over WebSocket:
+// path /socket.io/?EIO=4&transport=websocket, open packet "0{...}", "40" connect answered by
+// "40{...}", server pings "2" answered with "3"; a message is the event 42["m","<payload>"] with
+// a --size payload, and the bytes the server sends back must be exactly the ones sent).
+// --pid takes a comma-separated list of server processes whose CPU and RSS are summed (a master
+// and its workers); --aux-pid likewise for helpers reported apart (a Redis server).
 // Every echoed byte is compared with what was sent: each message carries its connection tag and
 // sequence number, so a length, order or content fault counts as an error and closes that
 // connection. Output: one JSON object on stdout. Progress and diagnostics go to stderr.
@@ -33,17 +41,20 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { P_TEXT, P_FRAME, P_RAW, P_WS };
+enum { P_TEXT, P_FRAME, P_RAW, P_WS, P_SIO };
 enum { M_ECHO, M_STORM, M_IDLE, M_FANOUT };
-enum { S_FREE, S_CONNECTING, S_HANDSHAKE, S_OPEN, S_DEAD };
-enum { WS_HDR, WS_DATA, WS_SKIP };
+// S_SIO: WebSocket open, Socket.IO connect not answered yet (still counted as pending)
+enum { S_FREE, S_CONNECTING, S_HANDSHAKE, S_SIO, S_OPEN, S_DEAD };
+enum { WS_HDR, WS_DATA, WS_SKIP, WS_CTRL };
 
 #define RBUF_SIZE (256 * 1024)
 #define PUB_RING (1u << 16)
+#define MAX_PIDS 64
+#define CTRL_MAX 1024
 
 typedef struct conn {
   int fd;
-  uint8_t state, ws_phase, ws_fin, ws_in_msg, hdr_len, out_armed, is_pub, pad;
+  uint8_t state, ws_phase, ws_fin, ws_in_msg, hdr_len, out_armed, is_pub, sio_connecting;
   uint32_t tag;       // connection tag embedded in its messages
   uint32_t etag;      // tag expected in received messages (the publisher's, for subscribers)
   uint64_t sent, recvd;
@@ -58,15 +69,31 @@ typedef struct conn {
   uint64_t *ts;       // send timestamps, ring indexed by seq
   uint32_t ts_mask;
   uint8_t *exp;       // expected bytes of the current unit
-  char *hs;           // handshake response being read
+  char *hs;           // handshake response being read (socketio: also a packet that is not a message)
   uint32_t hs_len;
 } conn;
 
 static struct {
-  const char *host, *path, *mode_name, *proto_name;
-  int port, conns, depth, size, proto, mode, pid, batch, verbose;
+  const char *host, *path, *mode_name, *proto_name, *pace_name;
+  int port, conns, depth, size, proto, mode, batch, verbose, pace_all;
   double duration, warmup, hold, timeout;
-} o = {"127.0.0.1", "/", "echo", "text", 0, 50, 1, 32, P_TEXT, M_ECHO, 0, 256, 0, 5, 1, 2, 0};
+} o = {"127.0.0.1", NULL, "echo", "text", "pub", 0, 50, 1, 32, P_TEXT, M_ECHO, 256, 0, 0, 5, 1, 2, 0};
+
+// processes whose CPU is measured: the server's (summed), and helpers reported apart
+typedef struct {
+  int n, pid[MAX_PIDS];
+  uint64_t t0[MAX_PIDS], t1[MAX_PIDS];
+  long rss0, rss1;
+} procset;
+static procset srv, aux;
+
+// the bytes compared on receive per message: the payload, or for socketio the whole event
+static uint32_t unit_len;
+static const char SIO_PRE[] = "42[\"m\",\"", SIO_POST[] = "\"]";
+#define SIO_EXTRA (sizeof SIO_PRE - 1 + sizeof SIO_POST - 1)
+// fanout --pace all: receivers that have each of the publisher's recent messages
+static uint32_t *acks;
+static uint64_t acked;
 
 static int ep;
 static conn *cs;
@@ -81,7 +108,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static int measuring, finished, running;
 static uint64_t m_msgs, m_bytes, total_msgs;
 static uint64_t n_recv, n_send, n_wait;  // syscalls in the measured window (load-side cost)
-static uint64_t err_mismatch, err_closed, err_connect, err_handshake, err_protocol, err_unexpected;
+static uint64_t err_mismatch, err_closed, err_connect, err_handshake, err_protocol, err_unexpected, err_missing;
 static int n_open, n_pending, n_dead, next_connect;
 static uint64_t hist[64 * 64 + 128];
 
@@ -208,6 +235,40 @@ static long read_rss_kb(int pid) {
   return kb;
 }
 
+// CPU ticks (utime + stime) summed over a set; a process gone counts what it had at the start
+static void procset_cpu(procset *ps, uint64_t *t) {
+  for (int i = 0; i < ps->n; i++) {
+    uint64_t u, s;
+    if (read_cpu(ps->pid[i], &u, &s) == 0) t[i] = u + s;
+    else if (t == ps->t1) t[i] = ps->t0[i];
+  }
+}
+static long procset_rss(procset *ps) {
+  long sum = 0;
+  for (int i = 0; i < ps->n; i++) {
+    long kb = read_rss_kb(ps->pid[i]);
+    if (kb > 0) sum += kb;
+  }
+  return ps->n ? sum : -1;
+}
+static double procset_cpu_s(const procset *ps, int i, long tck) {
+  return (double)(ps->t1[i] - ps->t0[i]) / (double)tck;
+}
+// "123,456,789" (more than MAX_PIDS is an error)
+static void parse_pids(procset *ps, const char *list) {
+  const char *v = list;
+  while (*v) {
+    char *end;
+    long pid = strtol(v, &end, 10);
+    if (end == v || pid <= 0 || (*end && *end != ',') || ps->n == MAX_PIDS) {
+      fprintf(stderr, "loadgen: bad pid list '%s' (comma-separated, at most %d)\n", list, MAX_PIDS);
+      exit(2);
+    }
+    ps->pid[ps->n++] = (int)pid;
+    v = *end ? end + 1 : end;
+  }
+}
+
 // ---- messages ----
 static const char HEX[] = "0123456789abcdef";
 // payload: 4 hex digits of tag, 12 of sequence, then letters depending on the sequence
@@ -220,7 +281,7 @@ static void payload(uint8_t *d, uint32_t n, uint32_t tag, uint64_t seq, int nl) 
   if (body > 16) memcpy(d + 16, pattern + seq % 26, body - 16);
   if (nl) d[n - 1] = '\n';
 }
-// the unit compared on receive: whole message (text, raw, frame) or payload (ws)
+// the unit compared on receive: whole message (text, raw, frame), payload (ws) or event (socketio)
 static void unit(uint8_t *d, uint32_t tag, uint64_t seq) {
   uint32_t n = (uint32_t)o.size;
   switch (o.proto) {
@@ -231,20 +292,21 @@ static void unit(uint8_t *d, uint32_t tag, uint64_t seq) {
       payload(d + 4, n - 4, tag, seq, 0);
       break;
     case P_WS: payload(d, n, tag, seq, 0); break;
+    case P_SIO:
+      memcpy(d, SIO_PRE, sizeof SIO_PRE - 1);
+      payload(d + sizeof SIO_PRE - 1, n, tag, seq, 0);
+      memcpy(d + sizeof SIO_PRE - 1 + n, SIO_POST, sizeof SIO_POST - 1);
+      break;
   }
 }
+static int is_ws(void) { return o.proto == P_WS || o.proto == P_SIO; }
 static size_t wire_size(void) {
-  if (o.proto != P_WS) return (size_t)o.size;
-  size_t n = (size_t)o.size;
+  if (!is_ws()) return (size_t)o.size;
+  size_t n = unit_len;
   return n + 4 + (n < 126 ? 2 : n < 65536 ? 4 : 10);
 }
-// writes one message on the wire format into d, returns its length
-static size_t message(uint8_t *d, uint32_t tag, uint64_t seq) {
-  if (o.proto != P_WS) {
-    unit(d, tag, seq);
-    return (size_t)o.size;
-  }
-  uint64_t n = (uint64_t)o.size;
+// a masked client text frame's head (FIN, length, mask) for n payload bytes; returns its length
+static size_t ws_head(uint8_t *d, uint64_t n, uint8_t mk[4]) {
   size_t h = 0;
   d[h++] = 0x81;  // FIN + text
   if (n < 126) d[h++] = (uint8_t)(0x80 | n);
@@ -254,12 +316,13 @@ static size_t message(uint8_t *d, uint32_t tag, uint64_t seq) {
     for (int i = 7; i >= 0; i--) d[h++] = (uint8_t)(n >> (8 * i));
   }
   uint32_t mask = (uint32_t)xrand();
-  uint8_t mk[4];
   memcpy(mk, &mask, 4);
   memcpy(d + h, mk, 4);
-  h += 4;
-  uint8_t *p = d + h;
-  payload(p, (uint32_t)n, tag, seq, 0);
+  return h + 4;
+}
+static void ws_mask(uint8_t *p, uint64_t n, const uint8_t mk[4]) {
+  uint32_t mask;
+  memcpy(&mask, mk, 4);
   uint64_t m8 = (uint64_t)mask | (uint64_t)mask << 32, i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t v;
@@ -268,7 +331,18 @@ static size_t message(uint8_t *d, uint32_t tag, uint64_t seq) {
     memcpy(p + i, &v, 8);
   }
   for (; i < n; i++) p[i] ^= mk[i & 3];
-  return h + n;
+}
+// writes one message on the wire format into d, returns its length
+static size_t message(uint8_t *d, uint32_t tag, uint64_t seq) {
+  if (!is_ws()) {
+    unit(d, tag, seq);
+    return (size_t)o.size;
+  }
+  uint8_t mk[4];
+  size_t h = ws_head(d, unit_len, mk);
+  unit(d + h, tag, seq);
+  ws_mask(d + h, unit_len, mk);
+  return h + unit_len;
 }
 
 // ---- connections ----
@@ -279,7 +353,7 @@ static void ep_set(conn *c, uint32_t events, int op) {
 static void conn_close(conn *c, int dead) {
   if (c->fd >= 0) close(c->fd);
   if (c->state == S_OPEN) n_open--;
-  if (c->state == S_CONNECTING || c->state == S_HANDSHAKE) n_pending--;
+  if (c->state == S_CONNECTING || c->state == S_HANDSHAKE || c->state == S_SIO) n_pending--;
   c->fd = -1;
   free(c->hs);
   c->hs = NULL;
@@ -358,12 +432,12 @@ static void flush_pending(conn *c) {
   ep_set(c, EPOLLIN, EPOLL_CTL_MOD);
 }
 
-// send messages until D are in flight (echo), or the one message (storm)
+// send messages until D are in flight (echo, fanout), or the one message (storm)
 static void top_up(conn *c, uint64_t now) {
   if (c->state != S_OPEN || c->pend_len || finished || !running) return;
   if (o.mode == M_IDLE || (o.mode == M_FANOUT && !c->is_pub)) return;
   uint64_t want = o.mode == M_STORM ? 1 : (uint64_t)o.depth;
-  uint64_t inflight = c->sent - c->recvd;
+  uint64_t inflight = acks ? c->sent - acked : c->sent - c->recvd;
   if (inflight >= want) return;
   size_t n = 0;
   for (; inflight < want; inflight++) {
@@ -377,11 +451,14 @@ static void top_up(conn *c, uint64_t now) {
 static conn *publisher(void) { return o.mode == M_FANOUT ? &cs[nconns - 1] : NULL; }
 
 static void complete(conn *c, uint64_t now) {
-  if (o.mode != M_FANOUT || c->is_pub) {
-    if (c->recvd >= c->sent) {
-      fail(c, &err_unexpected, "message received that was never sent");
-      return;
-    }
+  if (c->recvd >= (o.mode == M_FANOUT ? publisher()->sent : c->sent)) {
+    fail(c, &err_unexpected, "message received that was never sent");
+    return;
+  }
+  if (acks) {  // --pace all: a message leaves the window once every open receiver has it
+    acks[c->recvd & (PUB_RING - 1)]++;
+    uint64_t sent = publisher()->sent;
+    while (acked < sent && acks[acked & (PUB_RING - 1)] >= (uint32_t)n_open) acks[acked++ & (PUB_RING - 1)] = 0;
   }
   // storm: the latency is the whole cycle (connect, handshake, echo)
   uint64_t t = o.mode == M_FANOUT  ? publisher()->ts[c->recvd & (PUB_RING - 1)]
@@ -392,7 +469,7 @@ static void complete(conn *c, uint64_t now) {
   total_msgs++;
   if (measuring && !finished) {
     m_msgs++;
-    m_bytes += (uint64_t)o.size;
+    m_bytes += (uint64_t)o.size;  // payload bytes (socketio: without the event's own 10)
     hist[hidx(now > t ? now - t : 0)]++;
   }
   if (o.mode == M_STORM) {
@@ -403,7 +480,7 @@ static void complete(conn *c, uint64_t now) {
 
 // compare received bytes against the expected unit stream; returns -1 if the connection failed
 static int consume_unit(conn *c, const uint8_t *p, size_t len, uint64_t now) {
-  uint32_t n = (uint32_t)o.size;
+  uint32_t n = unit_len;
   while (len) {
     if (c->rx_off == 0) unit(c->exp, c->etag, c->recvd);
     size_t k = n - c->rx_off;
@@ -421,8 +498,42 @@ static int consume_unit(conn *c, const uint8_t *p, size_t len, uint64_t now) {
   return 0;
 }
 
+static void on_open(conn *c, uint64_t now);
+static void ws_send_text(conn *c, const char *text) {
+  uint8_t f[64], mk[4];
+  size_t n = strlen(text), h = ws_head(f, n, mk);
+  memcpy(f + h, text, n);
+  ws_mask(f + h, n, mk);
+  send_bytes(c, f, h + n);
+}
+
+// socketio: an Engine.IO / Socket.IO packet that is not one of our events (c->hs, c->hs_len)
+static int sio_packet(conn *c, uint64_t now) {
+  const char *b = c->hs;
+  uint32_t n = c->hs_len;
+  if (n == 1 && b[0] == '2') {  // ping
+    ws_send_text(c, "3");
+    return 0;
+  }
+  if (n == 1 && b[0] == '6') return 0;  // noop
+  if (c->state == S_SIO && !c->sio_connecting && n >= 2 && b[0] == '0' && b[1] == '{') {
+    c->sio_connecting = 1;  // Engine.IO open: connect to the main namespace
+    ws_send_text(c, "40");
+    return 0;
+  }
+  if (c->state == S_SIO && c->sio_connecting && n >= 2 && b[0] == '4' && b[1] == '0') {
+    on_open(c, now);
+    return 0;
+  }
+  if (n >= 2 && b[0] == '4' && b[1] == '4') fail(c, &err_handshake, "Socket.IO connect refused (44)");
+  else if (n >= 2 && b[0] == '4' && b[1] == '1') fail(c, &err_closed, "Socket.IO disconnect (41)");
+  else if (n == 1 && b[0] == '1') fail(c, &err_closed, "Engine.IO close (1)");
+  else fail(c, &err_protocol, "unexpected Engine.IO/Socket.IO packet (or an event of the wrong length)");
+  return -1;
+}
+
 static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
-  uint32_t n = (uint32_t)o.size;
+  uint32_t n = unit_len;
   while (len) {
     if (c->ws_phase == WS_HDR) {
       c->hdr[c->hdr_len++] = *p++, len--;
@@ -455,6 +566,18 @@ static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
         fail(c, &err_protocol, "bad continuation / opcode sequence");
         return -1;
       }
+      // socketio: a frame that cannot be one of our events is an Engine.IO/Socket.IO packet
+      if (o.proto == P_SIO && !c->ws_in_msg && (c->state != S_OPEN || plen != n)) {
+        if (!fin || plen == 0 || plen > CTRL_MAX) {
+          fail(c, &err_protocol, "unexpected Engine.IO/Socket.IO frame");
+          return -1;
+        }
+        free(c->hs);
+        c->hs = malloc((size_t)plen + 1);
+        c->hs_len = 0;
+        c->ws_phase = WS_CTRL;
+        continue;
+      }
       if (c->ws_in_msg == 0 && c->rx_off == 0) unit(c->exp, c->etag, c->recvd);
       c->ws_in_msg = 1;
       c->ws_fin = (uint8_t)fin;
@@ -470,11 +593,23 @@ static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
           return -1;
         }
         c->rx_off += (uint32_t)k;
+      } else if (c->ws_phase == WS_CTRL) {
+        memcpy(c->hs + c->hs_len, p, k);
+        c->hs_len += (uint32_t)k;
       }
       p += k, len -= k, c->ws_left -= k;
       if (c->ws_left) continue;
       if (c->ws_phase == WS_SKIP) {
         c->ws_phase = WS_HDR;
+        continue;
+      }
+      if (c->ws_phase == WS_CTRL) {
+        c->ws_phase = WS_HDR;
+        int rc = sio_packet(c, now);
+        free(c->hs);
+        c->hs = NULL;
+        c->hs_len = 0;
+        if (rc < 0 || (c->state != S_OPEN && c->state != S_SIO)) return -1;
         continue;
       }
     }
@@ -551,9 +686,10 @@ static int check_handshake(conn *c, uint64_t now) {
   char *hs = c->hs;  // detached: a failure below frees the connection's buffers
   c->hs = NULL;
   c->hs_len = 0;
-  on_open(c, now);
+  if (o.proto == P_SIO) c->state = S_SIO, c->sio_connecting = 0;  // open once "40" is answered
+  else on_open(c, now);
   int rc = 0;
-  if (rest && o.mode != M_IDLE) rc = consume_ws(c, (uint8_t *)hs + head, rest, now);
+  if (rest && (o.mode != M_IDLE || o.proto == P_SIO)) rc = consume_ws(c, (uint8_t *)hs + head, rest, now);
   free(hs);
   return rc;
 }
@@ -577,9 +713,10 @@ static void on_readable(conn *c, uint64_t now) {
     check_handshake(c, now);
     return;
   }
-  if (c->state != S_OPEN) return;
-  if (o.mode == M_IDLE) return;  // idle connections ignore anything the server says
-  if (o.proto == P_WS) consume_ws(c, rbuf, (size_t)r, now);
+  if (c->state != S_OPEN && c->state != S_SIO) return;
+  // idle connections ignore anything the server says (socketio: its packets still get answers)
+  if (o.mode == M_IDLE && o.proto != P_SIO) return;
+  if (is_ws()) consume_ws(c, rbuf, (size_t)r, now);
   else consume_unit(c, rbuf, (size_t)r, now);
 }
 
@@ -593,7 +730,7 @@ static void on_event(conn *c, uint32_t ev, uint64_t now) {
       return;
     }
     ep_set(c, EPOLLIN, EPOLL_CTL_MOD);
-    if (o.proto == P_WS) {
+    if (is_ws()) {
       c->state = S_HANDSHAKE;
       send_handshake(c);
     } else {
@@ -613,9 +750,9 @@ static void on_event(conn *c, uint32_t ev, uint64_t now) {
 static void usage(void) {
   fprintf(stderr,
           "usage: loadgen --port P [--host 127.0.0.1] [--mode echo|storm|idle|fanout]\n"
-          "  [--proto text|frame|raw|ws] [--conns N] [--depth D] [--size BYTES]\n"
-          "  [--duration S] [--warmup S] [--hold S] [--pid SERVER_PID] [--path /]\n"
-          "  [--batch PENDING_CONNECTS] [--timeout S] [--verbose]\n");
+          "  [--proto text|frame|raw|ws|socketio] [--conns N] [--depth D] [--size BYTES]\n"
+          "  [--duration S] [--warmup S] [--hold S] [--pid PID[,PID...]] [--aux-pid PID[,PID...]]\n"
+          "  [--pace pub|all] [--path /] [--batch PENDING_CONNECTS] [--timeout S] [--verbose]\n");
   exit(2);
 }
 
@@ -634,7 +771,9 @@ int main(int argc, char **argv) {
     else if (ARG("--warmup")) o.warmup = atof(v);
     else if (ARG("--hold")) o.hold = atof(v);
     else if (ARG("--timeout")) o.timeout = atof(v);
-    else if (ARG("--pid")) o.pid = atoi(v);
+    else if (ARG("--pid")) parse_pids(&srv, v);
+    else if (ARG("--aux-pid")) parse_pids(&aux, v);
+    else if (ARG("--pace")) o.pace_name = v;
     else if (ARG("--path")) o.path = v;
     else if (ARG("--batch")) o.batch = atoi(v);
     else if (ARG("--proto")) o.proto_name = v;
@@ -646,12 +785,19 @@ int main(int argc, char **argv) {
   else if (!strcmp(o.proto_name, "frame")) o.proto = P_FRAME;
   else if (!strcmp(o.proto_name, "raw") || !strcmp(o.proto_name, "tcp")) o.proto = P_RAW, o.proto_name = "raw";
   else if (!strcmp(o.proto_name, "ws")) o.proto = P_WS;
+  else if (!strcmp(o.proto_name, "socketio")) o.proto = P_SIO;
   else usage();
   if (!strcmp(o.mode_name, "echo")) o.mode = M_ECHO;
   else if (!strcmp(o.mode_name, "storm")) o.mode = M_STORM;
   else if (!strcmp(o.mode_name, "idle")) o.mode = M_IDLE;
-  else if (!strcmp(o.mode_name, "fanout")) o.mode = M_FANOUT, o.proto = P_WS, o.proto_name = "ws";
-  else usage();
+  else if (!strcmp(o.mode_name, "fanout")) {
+    o.mode = M_FANOUT;
+    if (o.proto != P_SIO) o.proto = P_WS, o.proto_name = "ws";
+  } else usage();
+  if (!strcmp(o.pace_name, "all")) o.pace_all = 1;
+  else if (strcmp(o.pace_name, "pub")) usage();
+  if (!o.path) o.path = o.proto == P_SIO ? "/socket.io/?EIO=4&transport=websocket" : "/";
+  unit_len = (uint32_t)o.size + (o.proto == P_SIO ? (uint32_t)SIO_EXTRA : 0);
   if (!o.port || o.conns < 1 || o.depth < 1) usage();
   if ((o.proto == P_TEXT && o.size < 2) || (o.proto == P_FRAME && o.size < 4) || o.size < 1) {
     fprintf(stderr, "loadgen: --size too small for %s\n", o.proto_name);
@@ -694,7 +840,7 @@ int main(int argc, char **argv) {
     conn *c = &cs[i];
     c->fd = -1;
     c->tag = c->etag = (uint32_t)i;
-    if (o.mode != M_IDLE) c->exp = malloc((size_t)o.size);
+    if (o.mode != M_IDLE) c->exp = malloc(unit_len);
     if (o.mode == M_ECHO || o.mode == M_STORM) {
       uint32_t r = 1;
       while (r < (uint32_t)o.depth) r <<= 1;
@@ -708,14 +854,14 @@ int main(int argc, char **argv) {
     p->ts = malloc(sizeof(uint64_t) * PUB_RING);
     p->ts_mask = PUB_RING - 1;
     for (int i = 0; i < nconns; i++) cs[i].etag = p->tag;
+    if (o.pace_all) acks = calloc(PUB_RING, sizeof *acks);
   }
 
   uint64_t t_start = now_ns(), deadline = t_start + (uint64_t)(o.timeout * 1e9);
   uint64_t t_run = 0, t_meas = 0, t_end = 0, t_all_open = 0;
-  uint64_t ut0 = 0, st0 = 0, ut1 = 0, st1 = 0;
   struct rusage ru0, ru1;
   memset(&ru0, 0, sizeof ru0), memset(&ru1, 0, sizeof ru1);
-  long rss0 = o.pid ? read_rss_kb(o.pid) : -1, rss1 = -1;
+  srv.rss0 = procset_rss(&srv), srv.rss1 = -1;
   int targets = o.mode == M_FANOUT ? o.conns : nconns;  // fanout: subscribers first
   int pub_started = 0, timed_out = 0;
   struct epoll_event evs[1024];
@@ -767,13 +913,13 @@ int main(int argc, char **argv) {
       memset(hist, 0, sizeof hist);
       n_recv = n_send = n_wait = 0;
       getrusage(RUSAGE_SELF, &ru0);
-      if (o.pid) read_cpu(o.pid, &ut0, &st0);
+      procset_cpu(&srv, srv.t0), procset_cpu(&aux, aux.t0);
     }
     if (t_meas) {
       double span = o.mode == M_IDLE ? o.hold : o.duration;
       if (now - t_meas >= (uint64_t)(span * 1e9)) {
         t_end = now;
-        if (o.pid) read_cpu(o.pid, &ut1, &st1), rss1 = read_rss_kb(o.pid);
+        procset_cpu(&srv, srv.t1), procset_cpu(&aux, aux.t1), srv.rss1 = procset_rss(&srv);
         getrusage(RUSAGE_SELF, &ru1);
         finished = 1;
         break;
@@ -792,31 +938,64 @@ int main(int argc, char **argv) {
       if (c->state == S_FREE || c->state == S_DEAD) continue;
       on_event(c, evs[i].events, now);
     }
+    // --pace all: the last receiver of a message, not the publisher, may open the window
+    if (acks && t_run) top_up(publisher(), now);
   }
   if (!t_end) {
     t_end = now_ns();
-    if (o.pid) read_cpu(o.pid, &ut1, &st1), rss1 = read_rss_kb(o.pid);
+    procset_cpu(&srv, srv.t1), procset_cpu(&aux, aux.t1), srv.rss1 = procset_rss(&srv);
   }
   if (!measuring) memset(hist, 0, sizeof hist);
 
   double win = t_meas ? elapsed_s(t_meas, t_end) : 0;
   long tck = sysconf(_SC_CLK_TCK);
-  double cpu = o.pid && t_meas ? (double)((ut1 - ut0) + (st1 - st0)) / (double)tck : 0;
-  uint64_t errors = err_mismatch + err_closed + err_connect + err_handshake + err_protocol + err_unexpected;
+  double cpu = 0, aux_cpu = 0;
+  if (t_meas) {
+    for (int i = 0; i < srv.n; i++) cpu += procset_cpu_s(&srv, i, tck);
+    for (int i = 0; i < aux.n; i++) aux_cpu += procset_cpu_s(&aux, i, tck);
+  }
+  // fanout: a receiver still without a message sent more than STALL_NS before the end lost it
+  // (with --pace all such a loss stalls the publisher: without this it would show as no error)
+  const uint64_t STALL_NS = 3000000000ull;
+  uint64_t fan_published = 0, fan_min = UINT64_MAX, fan_max = 0;
+  if (o.mode == M_FANOUT) {
+    conn *pub = publisher();
+    fan_published = pub->sent;
+    for (int i = 0; i < nconns; i++) {
+      conn *c = &cs[i];
+      if (c->state != S_OPEN) continue;
+      if (c->recvd < fan_min) fan_min = c->recvd;
+      if (c->recvd > fan_max) fan_max = c->recvd;
+      if (c->recvd >= fan_published) continue;
+      uint64_t sent_at = fan_published - c->recvd < PUB_RING ? pub->ts[c->recvd & (PUB_RING - 1)] : 0;
+      if (t_end > sent_at + STALL_NS) {
+        err_missing++;
+        if (o.verbose && err_missing <= 5)
+          fprintf(stderr, "loadgen: conn %u never got message %llu (of %llu sent)\n", c->tag, (unsigned long long)c->recvd,
+                  (unsigned long long)fan_published);
+      }
+    }
+    if (fan_min == UINT64_MAX) fan_min = 0;
+  }
+  uint64_t errors = err_mismatch + err_closed + err_connect + err_handshake + err_protocol + err_unexpected + err_missing;
   uint64_t storm_cycles = 0;
   for (int i = 0; i < nconns; i++) storm_cycles += cs[i].cycles;
 
-  printf("{\"mode\":\"%s\",\"proto\":\"%s\",\"conns\":%d,\"depth\":%d,\"size\":%d,", o.mode_name, o.proto_name,
-         o.conns, o.depth, o.size);
+  printf("{\"mode\":\"%s\",\"proto\":\"%s\",\"pace\":\"%s\",\"conns\":%d,\"depth\":%d,\"size\":%d,", o.mode_name,
+         o.proto_name, o.mode == M_FANOUT ? (o.pace_all ? "all" : "pub") : "-", o.conns, o.depth, o.size);
   printf("\"window_s\":%.3f,\"messages\":%llu,\"msgs_per_sec\":%.1f,\"payload_bytes_per_sec\":%.1f,", win,
          (unsigned long long)m_msgs, win > 0 ? (double)m_msgs / win : 0, win > 0 ? (double)m_bytes / win : 0);
   printf("\"lat_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f},", percentile(0.5), percentile(0.99),
          percentile(0.999), hmax());
   printf("\"errors\":%llu,\"error_detail\":{\"mismatch\":%llu,\"closed\":%llu,\"connect\":%llu,\"handshake\":%llu,"
-         "\"protocol\":%llu,\"unexpected\":%llu},",
+         "\"protocol\":%llu,\"unexpected\":%llu,\"missing\":%llu},",
          (unsigned long long)errors, (unsigned long long)err_mismatch, (unsigned long long)err_closed,
          (unsigned long long)err_connect, (unsigned long long)err_handshake, (unsigned long long)err_protocol,
-         (unsigned long long)err_unexpected);
+         (unsigned long long)err_unexpected, (unsigned long long)err_missing);
+  if (o.mode == M_FANOUT)
+    printf("\"fanout\":{\"published\":%llu,\"acked\":%llu,\"min_received\":%llu,\"max_received\":%llu},",
+           (unsigned long long)fan_published, (unsigned long long)(acks ? acked : fan_min), (unsigned long long)fan_min,
+           (unsigned long long)fan_max);
   printf("\"open_at_end\":%d,\"dead\":%d,\"total_messages\":%llu,\"storm_cycles\":%llu,\"timed_out\":%s,", n_open,
          n_dead, (unsigned long long)total_msgs, (unsigned long long)storm_cycles, timed_out ? "true" : "false");
   printf("\"nofile_limit\":%llu,", (unsigned long long)rl.rlim_cur);
@@ -825,11 +1004,25 @@ int main(int argc, char **argv) {
   printf("\"loadgen\":{\"cpu_util\":%.3f,\"recv_calls\":%llu,\"send_calls\":%llu,\"epoll_waits\":%llu},",
          win > 0 && finished ? lcpu / win : 0, (unsigned long long)n_recv,
          (unsigned long long)n_send, (unsigned long long)n_wait);
-  if (o.pid)
-    printf("\"server\":{\"pid\":%d,\"cpu_s\":%.3f,\"cpu_util\":%.3f,\"cpu_ns_per_msg\":%.1f,\"rss_kb_before\":%ld,"
-           "\"rss_kb_after\":%ld}",
-           o.pid, cpu, win > 0 ? cpu / win : 0, m_msgs ? cpu * 1e9 / (double)m_msgs : 0, rss0, rss1);
-  else printf("\"server\":null");
+  // server: its processes summed (each one's CPU seconds beside); aux: the helpers, apart
+  procset *sets[2] = {&srv, &aux};
+  for (int k = 0; k < 2; k++) {
+    procset *ps = sets[k];
+    double c = k ? aux_cpu : cpu;
+    printf(k ? ",\"aux\":" : "\"server\":");
+    if (!ps->n) {
+      printf("null");
+      continue;
+    }
+    printf("{\"pid\":%d,\"pids\":[", ps->pid[0]);
+    for (int i = 0; i < ps->n; i++) printf("%s%d", i ? "," : "", ps->pid[i]);
+    printf("],\"cpu_s_each\":[");
+    for (int i = 0; i < ps->n; i++) printf("%s%.3f", i ? "," : "", t_meas ? procset_cpu_s(ps, i, tck) : 0);
+    printf("],\"cpu_s\":%.3f,\"cpu_util\":%.3f,\"cpu_ns_per_msg\":%.1f", c, win > 0 ? c / win : 0,
+           m_msgs ? c * 1e9 / (double)m_msgs : 0);
+    if (!k) printf(",\"rss_kb_before\":%ld,\"rss_kb_after\":%ld", ps->rss0, ps->rss1);
+    printf("}");
+  }
   printf("}\n");
   fflush(stdout);
   for (int i = 0; i < nconns; i++)

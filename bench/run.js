@@ -185,6 +185,10 @@ function machine(env) {
     ws: env.ws || 'not installed',
     bufferutil: env.bufferutil || 'not installed',
     wrk: env.wrk ? env.wrkVersion : 'not installed',
+    redis: env.redisServer ? env.redisVersion : 'not installed',
+    socketio: env.socketio || 'not installed',
+    redisAdapter: env.redisAdapter || 'not installed',
+    ioredis: env.ioredis || 'not installed',
     commit: git.status === 0 ? git.stdout.trim() + (dirty.stdout.trim() ? ' + uncommitted changes' : '') : 'none',
     nofile: nofileLimits(),
   };
@@ -208,13 +212,83 @@ async function cpuProbe(pin) {
   return { core0: a, core1: b };
 }
 
+// ---------------------------------------------------------------- Redis, for the scenarios that need it
+// A redis-server of our own on a free port, without persistence, pinned with the servers (its
+// CPU is server-side work, measured apart); started before such a scenario and stopped after it.
+async function startRedis(ctx) {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netwright-bench-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'];
+  const full = ctx.pin ? ['taskset', ['-c', '0', ctx.redisServer, ...args]] : [ctx.redisServer, args];
+  const child = track(spawn(full[0], full[1], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let err = '';
+  child.stderr.on('data', (d) => (err = (err + d).slice(-2000)));
+  child.stdout.on('data', (d) => (err = (err + d).slice(-2000)));
+  const redis = { port, url: `redis://127.0.0.1:${port}`, child, dir, runs: 0 };
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    if (await redisPing(port)) return redis;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await stopRedis(redis);
+  throw new Error(`redis-server did not start on port ${port}: ${err.trim().slice(-300)}`);
+}
+function redisPing(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(500, () => done(false));
+    s.on('error', () => done(false));
+    s.on('connect', () => s.write('PING\r\n'));
+    s.on('data', (d) => {
+      got += d;
+      if (got.includes('\r\n')) done(got.startsWith('+PONG'));
+    });
+  });
+}
+async function stopRedis(redis) {
+  if (!redis) return;
+  await stop(redis.child);
+  fs.rmSync(redis.dir, { recursive: true, force: true });
+}
+
 // ---------------------------------------------------------------- one run
+// The pids of a process and all its descendants (a runAll() master and its workers, a cluster
+// primary and its workers), from /proc: the CPU of a server is summed over all of them.
+function processTree(root) {
+  const children = new Map();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {}
+  }
+  const out = [];
+  const walk = (pid) => {
+    out.push(pid);
+    for (const c of children.get(pid) || []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
 function startServer(subject, port, ctx) {
   const [cmd, args] = subject.command(ctx, port);
   const full = ctx.pin ? ['taskset', ['-c', '0', cmd, ...args]] : [cmd, args];
-  const child = track(
-    spawn(full[0], full[1], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: String(port) } }),
-  );
+  const env = { ...process.env, PORT: String(port) };
+  if (ctx.redis) {
+    env.REDIS_URL = ctx.redis.url;
+    env.REDIS_PREFIX = `bench${++ctx.redis.runs}:`; // nothing of one run is seen by the next
+  }
+  const child = track(spawn(full[0], full[1], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env }));
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -272,9 +346,10 @@ function readCpuTicks(pid) {
 }
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
-async function runLoadgen(scn, srv, port, ctx) {
-  const lg = scn.loadgen(ctx);
-  const args = ['--port', String(port), '--pid', String(srv.child.pid)];
+async function runLoadgen(scn, subject, srv, port, ctx) {
+  const lg = { ...scn.loadgen(ctx), ...(subject.loadgen || {}) };
+  const args = ['--port', String(port), '--pid', processTree(srv.child.pid).join(',')];
+  if (ctx.redis) args.push('--aux-pid', String(ctx.redis.child.pid));
   for (const [k, v] of Object.entries(lg)) args.push(`--${k}`, String(v));
   const budget = (lg.warmup || 0) + (lg.duration || 0) + (lg.hold || 0) + 40;
   args.push('--timeout', String(budget));
@@ -287,8 +362,11 @@ async function runLoadgen(scn, srv, port, ctx) {
     return { status: 'failed', reason: `load generator (${r.sig || r.code}): ${r.err.trim().slice(-300)}` };
   }
   if (j.timed_out) return { status: 'failed', reason: `load generator timed out: ${r.err.trim().slice(-300)}` };
-  if (j.mode !== 'idle' && j.messages === 0)
-    return { status: 'failed', reason: `no message echoed (errors ${JSON.stringify(j.error_detail)}): ${r.err.trim().slice(-300)}` };
+  if (j.mode !== 'idle' && j.messages === 0) {
+    const f = j.fanout;
+    const fan = f ? `; the publisher sent ${f.published}, every receiver got ${f.acked}, receivers got ${f.min_received} to ${f.max_received}` : '';
+    return { status: 'failed', reason: `no message echoed in the measured window (errors ${JSON.stringify(j.error_detail)}${fan}): ${r.err.trim().slice(-300)}` };
+  }
   return scn.result(j, ctx);
 }
 
@@ -296,9 +374,11 @@ async function runWrk(scn, srv, port, ctx) {
   const url = `http://127.0.0.1:${port}/`;
   const w = scn.wrk(ctx);
   if (ctx.warmup > 0) await runProcess('wrk', ['-t1', `-c${w.conns}`, `-d${Math.max(1, Math.round(ctx.warmup))}s`, url], 60000, ctx);
-  const t0 = readCpuTicks(srv.child.pid);
+  const pids = processTree(srv.child.pid);
+  const ticks = () => pids.reduce((a, pid) => a + readCpuTicks(pid), 0);
+  const t0 = ticks();
   const r = await runProcess('wrk', ['-t1', `-c${w.conns}`, `-d${Math.max(1, Math.round(ctx.duration))}s`, '--latency', url], (ctx.duration + 30) * 1000, ctx);
-  const t1 = readCpuTicks(srv.child.pid);
+  const t1 = ticks();
   if (r.code !== 0) return { status: 'failed', reason: `wrk: ${r.err.trim() || r.out.trim()}`.slice(0, 300) };
   const num = (re) => {
     const m = re.exec(r.out);
@@ -346,7 +426,7 @@ async function runOne(scn, subjectId, ctx) {
   }
   let res;
   try {
-    res = scn.kind === 'http' ? await runWrk(scn, srv, port, ctx) : await runLoadgen(scn, srv, port, ctx);
+    res = scn.kind === 'http' ? await runWrk(scn, srv, port, ctx) : await runLoadgen(scn, subject, srv, port, ctx);
     if (srv.child.exitCode !== null || srv.child.signalCode !== null || !alive(srv.child.pid))
       res = { status: 'failed', reason: `server died during the run (${srv.child.signalCode || srv.child.exitCode}): ${srv.stderr().trim().slice(-300)}` };
   } finally {
@@ -399,7 +479,7 @@ async function main() {
   if (opt.only) list = list.filter((s) => opt.only.some((o) => s.id.includes(o)));
   if (opt.quick) list = list.filter((s) => s.quick !== false);
   if (opt.list) {
-    for (const s of scenarios) console.log(`${s.id.padEnd(16)} ${s.title} — ${s.detail({ quick: false })}${s.quick === false ? '  (not in --quick)' : ''}`);
+    for (const s of scenarios) console.log(`${s.id.padEnd(21)} ${s.title} — ${s.detail({ quick: false })}${s.quick === false ? '  (not in --quick)' : ''}`);
     return;
   }
   if (!list.length) fail('no scenario matches --only');
@@ -414,6 +494,14 @@ async function main() {
   ctx.ws = findPeerModule('ws');
   ctx.bufferutil = findPeerModule('bufferutil');
   ctx.wrk = which('wrk');
+  // REDIS_SERVER names another binary; one that does not run counts as missing
+  const redisBin = process.env.REDIS_SERVER || which('redis-server');
+  const redisV = redisBin ? versionOf(redisBin) : null;
+  ctx.redisServer = redisV ? redisBin : null;
+  ctx.redisVersion = redisV ? (/v=(\S+)/.exec(redisV) || [])[1] || redisV : null;
+  ctx.socketio = findPeerModule('socket.io');
+  ctx.redisAdapter = findPeerModule('@socket.io/redis-adapter');
+  ctx.ioredis = findPeerModule('ioredis');
   ctx.wrkVersion = ctx.wrk ? (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout || '').split('\n')[0].replace(/ Copyright.*/, '') : null;
   ctx.nofile = nofileLimits();
   const env = machine(ctx);
@@ -434,6 +522,19 @@ async function main() {
       const why = subjects[s].missing && subjects[s].missing(ctx, scn);
       if (why) gone[s] = { status: 'skipped', reason: why };
     }
+    // a scenario through Redis gets its own redis-server for all its runs
+    ctx.redis = null;
+    if (scn.needs === 'redis' && scn.subjects.some((s) => !gone[s])) {
+      if (!ctx.redisServer) {
+        for (const s of scn.subjects) gone[s] ||= { status: 'skipped', reason: 'skipped: redis-server not installed (apt-get install redis-server)' };
+      } else {
+        try {
+          ctx.redis = await startRedis(ctx);
+        } catch (e) {
+          for (const s of scn.subjects) gone[s] ||= { status: 'failed', reason: e.message };
+        }
+      }
+    }
     for (let rep = 0; rep < reps; rep++) {
       for (const s of scn.subjects) {
         if (gone[s]) continue;
@@ -445,10 +546,12 @@ async function main() {
         else runs[s].push(r);
         if (ctx.verbose)
           console.error(
-            `   ${scn.id} rep ${rep + 1}/${reps} ${subjects[s].label}: ${r.status === 'ok' ? `${fmtRate(r.rate)}/s, CPU ${r.cpuNs.toFixed(0)} ns/${scn.unit}, errors ${r.errors}` : `${r.status}: ${r.reason}`}`,
+            `   ${scn.id} rep ${rep + 1}/${reps} ${subjects[s].label}: ${r.status === 'ok' ? `${fmtRate(r.rate)}/s, CPU ${r.cpuNs.toFixed(0)} ns/${scn.unit}${Number.isFinite(r.auxCpuNs) ? ` (+ ${scn.aux} ${r.auxCpuNs.toFixed(0)})` : ''}${r.cpuEach ? ` [${r.cpuEach.map((x) => x.toFixed(2)).join(' + ')} s]` : ''}, errors ${r.errors}` : `${r.status}: ${r.reason}`}`,
           );
       }
     }
+    await stopRedis(ctx.redis);
+    ctx.redis = null;
     const summary = {};
     for (const s of scn.subjects) summary[s] = gone[s] || (!runs[s].length && runs[s].unavailable) || summarize(runs[s]);
     results.push({ scenario: scn, summary });

@@ -1,5 +1,5 @@
 'use strict';
-// The servers under test (subjects) and the scenarios of issue 6.
+// The servers under test (subjects) and the scenarios of issues 6 and 11.
 const path = require('path');
 
 const S = (f) => path.join(__dirname, 'servers', f);
@@ -8,6 +8,11 @@ const bun = (file) => (ctx) => [ctx.bun.bin, [S(file)]];
 const noBun = (ctx) => (ctx.bun ? null : 'skipped: bun not installed (npm --prefix bench/peers install)');
 const noWs = (ctx) => (ctx.ws ? null : 'skipped: ws not installed (npm --prefix bench/peers install)');
 const noWrk = (ctx) => (ctx.wrk ? null : 'skipped: wrk not installed (apt-get install wrk)');
+const noSocketio = (ctx) => {
+  const gone = [['socket.io', ctx.socketio], ['@socket.io/redis-adapter', ctx.redisAdapter], ['ioredis', ctx.ioredis]].filter(([, v]) => !v);
+  return gone.length ? `skipped: ${gone.map(([n]) => n).join(', ')} not installed (npm --prefix bench/peers install)` : null;
+};
+const noIoredis = (ctx) => (ctx.ioredis ? null : 'skipped: ioredis not installed (npm ci installs it, a devDependency)');
 
 // command(ctx, port) -> [file, args]; the port is appended; missing(ctx) -> reason to skip
 const subjects = {
@@ -30,7 +35,21 @@ const subjects = {
   'bun-fanout': { label: 'Bun', command: withPort(bun('bun-ws-fanout.js')), missing: noBun },
   'node-http': { label: 'Node http', command: withPort(node('node-http.js')) },
   'bun-http': { label: 'Bun', command: withPort(bun('bun-http.js')), missing: noBun },
+  // issue 11: one topic, its subscribers spread by the kernel over the processes of a runAll() script
+  'netwright-cluster-1': { label: 'netwright, 1 worker process', peer: false, command: cluster('netwright-cluster.mjs', 1, 'relay') },
+  'netwright-cluster-2': { label: 'netwright, 2 worker processes (relay)', peer: false, command: cluster('netwright-cluster.mjs', 2, 'relay') },
+  'netwright-redis-2': { label: 'netwright, 2 worker processes (Redis)', peer: false, command: cluster('netwright-cluster.mjs', 2, 'redis'), missing: noIoredis },
+  'socketio-redis-2': {
+    label: 'socket.io + redis-adapter, 2 worker processes',
+    command: cluster('socketio-cluster.js', 2),
+    loadgen: { proto: 'socketio' },
+    missing: noSocketio,
+  },
 };
+// node FILE PORT COUNT [BACKEND]
+function cluster(file, count, backend) {
+  return (ctx, port) => [process.execPath, [S(file), String(port), String(count), ...(backend ? [backend] : [])]];
+}
 function withPort(f) {
   return (ctx, port) => {
     const [file, args] = f(ctx);
@@ -44,8 +63,12 @@ for (const [id, s] of Object.entries(subjects)) {
 
 const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : `${x.toFixed(0)}`);
 
-// An echo-style scenario measured by bench/loadgen.
-function echo({ id, title, mode = 'echo', proto, conns, depth, size, subjects: subj, unit = 'msg', units = `${unit}s`, quick, quickConns }) {
+// An echo-style scenario measured by bench/loadgen. Fan-out with pace 'all' keeps a message in
+// flight until every receiver has it (the publisher's own copy is not enough once other
+// processes serve some of the subscribers). `aux` names a helper process whose CPU is measured
+// apart (Redis, started by the runner when `needs` is 'redis'); `pairs` lists [subject,
+// reference] comparisons instead of netwright against each peer; `goals(summary)` states targets.
+function echo({ id, title, mode = 'echo', proto, conns, depth, size, subjects: subj, unit = 'msg', units = `${unit}s`, quick, quickConns, pace, spread, ...rest }) {
   const c = (ctx) => (ctx.quick && quickConns ? quickConns : conns);
   return {
     id,
@@ -60,9 +83,9 @@ function echo({ id, title, mode = 'echo', proto, conns, depth, size, subjects: s
       mode === 'storm'
         ? `${c(ctx)} concurrent clients: connect, one ${size} B echo, close`
         : mode === 'fanout'
-          ? `1 publisher × ${depth} in flight → ${c(ctx)} subscribers, ${size} B`
+          ? `1 publisher × ${depth} in flight${pace === 'all' ? ' (until every subscriber has it)' : ''} → ${c(ctx)} subscribers${spread ? ` ${spread}` : ''}, ${size} B`
           : `${c(ctx)} conns × ${depth} in flight × ${size} B`,
-    loadgen: (ctx) => ({ mode, proto, conns: c(ctx), depth, size, warmup: ctx.warmup, duration: ctx.duration }),
+    loadgen: (ctx) => ({ mode, proto, conns: c(ctx), depth, size, warmup: ctx.warmup, duration: ctx.duration, ...(pace ? { pace } : {}) }),
     result: (j) => ({
       status: 'ok',
       rate: j.msgs_per_sec,
@@ -71,11 +94,28 @@ function echo({ id, title, mode = 'echo', proto, conns, depth, size, subjects: s
       p999: j.lat_us.p999,
       cpuNs: j.server ? j.server.cpu_ns_per_msg : NaN,
       cpuUtil: j.server ? j.server.cpu_util : NaN,
+      processes: j.server ? j.server.pids.length : NaN,
+      cpuEach: j.server ? j.server.cpu_s_each : undefined,
+      auxCpuNs: j.aux ? j.aux.cpu_ns_per_msg : NaN,
+      auxUtil: j.aux ? j.aux.cpu_util : NaN,
       loadUtil: j.loadgen ? j.loadgen.cpu_util : NaN,
       errors: j.errors,
     }),
-    progress: (r) => `${fmt(r.rate)} ${units}/s, ${r.cpuNs.toFixed(0)} ns CPU/${unit}`,
+    progress: (r) =>
+      `${fmt(r.rate)} ${units}/s, ${r.cpuNs.toFixed(0)} ns CPU/${unit}` +
+      (Number.isFinite(r.auxCpuNs) ? ` (+ ${rest.aux} ${r.auxCpuNs.toFixed(0)})` : '') +
+      (r.processes > 1 ? ` over ${r.processes} processes` : ''),
+    ...rest,
   };
+}
+
+// issue 11's goals: a ratio of two subjects' CPU per delivery (with the helper's CPU or not)
+function cpuGoal(summary, a, b, withAux) {
+  const x = summary[a];
+  const y = summary[b];
+  if (!x || !y || x.status !== 'ok' || y.status !== 'ok') return NaN;
+  const cost = (r) => r.cpuNs + (withAux ? r.auxCpuNs : 0);
+  return cost(x) / cost(y);
 }
 
 // Idle WebSocket connections: server RSS per connection. `count(ctx)` may read the fd limits.
@@ -130,6 +170,68 @@ const scenarios = [
   echo({ id: 'ws-d1-4k', title: 'WebSocket echo', proto: 'ws', conns: 50, depth: 1, size: 4096, subjects: ['netwright-ws', 'ws', 'bun-ws'] }),
   echo({ id: 'ws-d16-4k', title: 'WebSocket echo', proto: 'ws', conns: 50, depth: 16, size: 4096, quick: false, subjects: ['netwright-ws', 'ws', 'bun-ws'] }),
   echo({ id: 'ws-fanout', title: 'WebSocket fan-out', mode: 'fanout', proto: 'ws', conns: 5000, quickConns: 500, depth: 8, size: 32, unit: 'delivery', units: 'deliveries', subjects: ['netwright-fanout', 'ws-fanout', 'bun-fanout'] }),
+  // issue 11: worker.publish() under runAll(), every process on core 0; CPU summed over the master
+  // and its workers. Goal: the relay costs at most 1.3x the one-process CPU per delivery.
+  echo({
+    id: 'cluster-fanout',
+    title: 'Cluster fan-out (publish)',
+    mode: 'fanout',
+    proto: 'ws',
+    pace: 'all',
+    spread: 'spread over the processes',
+    conns: 5000,
+    quickConns: 500,
+    depth: 8,
+    size: 32,
+    unit: 'delivery',
+    units: 'deliveries',
+    subjects: ['netwright-cluster-1', 'netwright-cluster-2'],
+    pairs: [['netwright-cluster-2', 'netwright-cluster-1']],
+    goals: (summary) => [
+      { text: 'cross-process relay: CPU per delivery at most 1.3× one process (2 processes ÷ 1, CPU of every process summed)', value: cpuGoal(summary, 'netwright-cluster-2', 'netwright-cluster-1'), max: 1.3 },
+    ],
+  }),
+  // one message in flight: no process can put several messages in one write, so this shows the
+  // relay's own cost per delivery apart from what batching saves (not in --quick)
+  echo({
+    id: 'cluster-fanout-d1',
+    title: 'Cluster fan-out (publish)',
+    mode: 'fanout',
+    proto: 'ws',
+    pace: 'all',
+    spread: 'spread over the processes',
+    conns: 5000,
+    depth: 1,
+    size: 32,
+    unit: 'delivery',
+    units: 'deliveries',
+    quick: false,
+    subjects: ['netwright-cluster-1', 'netwright-cluster-2'],
+    pairs: [['netwright-cluster-2', 'netwright-cluster-1']],
+  }),
+  // the same through Redis, beside socket.io with @socket.io/redis-adapter. Goal: at least 5x its
+  // deliveries per CPU-second (Redis's own CPU shown apart, and the goal with and without it).
+  echo({
+    id: 'cluster-fanout-redis',
+    title: 'Cluster fan-out through Redis',
+    mode: 'fanout',
+    proto: 'ws',
+    pace: 'all',
+    spread: 'over 2 processes',
+    conns: 5000,
+    quickConns: 500,
+    depth: 8,
+    size: 32,
+    unit: 'delivery',
+    units: 'deliveries',
+    needs: 'redis',
+    aux: 'Redis',
+    subjects: ['netwright-redis-2', 'socketio-redis-2'],
+    goals: (summary) => [
+      { text: 'through Redis: at least 5× socket.io\'s deliveries per CPU-second, server processes only', value: cpuGoal(summary, 'socketio-redis-2', 'netwright-redis-2'), min: 5 },
+      { text: 'through Redis: at least 5× socket.io\'s deliveries per CPU-second, Redis\'s CPU included', value: cpuGoal(summary, 'socketio-redis-2', 'netwright-redis-2', true), min: 5 },
+    ],
+  }),
   {
     id: 'http-hello',
     title: 'HTTP hello world',
