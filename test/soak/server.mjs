@@ -1,0 +1,117 @@
+// The soak test's server (run by test/soak/driver.mjs as a child process, not a
+// test file): echo Workers on 127.0.0.1, port 0, for every built-in protocol:
+//
+//   tcp://        each chunk back as it came
+//   text://       each line back
+//   frame://      each payload back
+//   websocket://  each message back with its type ('auto': text as text, binary as binary)
+//   http://       "<method> <uri>\n" followed by the request body, as a 200 text/plain
+//
+// Every echo follows backpressure the Workerman way: onBufferFull pauses
+// receiving, onBufferDrain resumes it, so a slow reader loses nothing. A send
+// refused while the connection is established is counted (the driver fails on
+// it: something was lost).
+//
+// Control over stdin/stdout, one line each way:
+//   → "PORTS {json}" once listening
+//   ← "stats" → "STATS {json}": open connections per worker, refused sends, errors, statistics, memory
+//   ← "gc"    → "GC": after a full garbage collection (needs --expose-gc)
+//   ← "exit"  → stops every worker and exits 0
+// Under `node --test` (which runs every .mjs it is pointed at) it does nothing.
+if (process.env.NODE_TEST_CONTEXT) process.exit(0);
+
+const { createInterface } = await import('node:readline');
+const { Worker, Response } = await import('netwright');
+
+const SEND_BUFFER = Number(process.env.SOAK_SEND_BUFFER ?? 65536);
+const MAX_PACKAGE = Number(process.env.SOAK_MAX_PACKAGE ?? 65536);
+
+const refused = { tcp: 0, text: 0, frame: 0, websocket: 0, http: 0 };
+// Which client session each refused send belonged to: the driver's tokens say
+// how the client meant to end ("L3C17t-reset"), so a send refused because the
+// client reset the connection can be told from a lost echo.
+const refusedTokens = {};
+const TOKEN = /L\d+C\d+[a-z]+-[a-z]+/;
+function tokenOf(connection, data) {
+  if (connection.soakToken) return connection.soakToken;
+  const head = typeof data === 'string' ? data.slice(0, 80) : Buffer.isBuffer(data) ? data.subarray(0, 80).toString('latin1') : String(data.uri);
+  const m = TOKEN.exec(head);
+  if (m) connection.soakToken = m[0];
+  return m ? m[0] : '?';
+}
+const errors = {};
+const bufferFull = { tcp: 0, text: 0, frame: 0, websocket: 0, http: 0 };
+
+function echoWorker(name, url, reply) {
+  const worker = new Worker(url, { backlog: 1024 });
+  worker.name = name;
+  worker.maxSendBufferSize = SEND_BUFFER;
+  worker.maxPackageSize = MAX_PACKAGE;
+  worker.onMessage = (connection, data) => {
+    const token = tokenOf(connection, data);
+    const result = connection.send(reply(data));
+    if (result === false && connection.status === 'established') {
+      refused[name]++;
+      refusedTokens[token] = (refusedTokens[token] ?? 0) + 1;
+    }
+  };
+  worker.onBufferFull = (connection) => {
+    bufferFull[name]++;
+    connection.pauseRecv();
+  };
+  worker.onBufferDrain = (connection) => connection.resumeRecv();
+  worker.onError = (connection, code, message) => {
+    const key = `${name} ${code} ${message}`;
+    errors[key] = (errors[key] ?? 0) + 1;
+  };
+  return worker;
+}
+
+const workers = {
+  tcp: echoWorker('tcp', 'tcp://127.0.0.1:0', (data) => data),
+  text: echoWorker('text', 'text://127.0.0.1:0', (data) => data),
+  frame: echoWorker('frame', 'frame://127.0.0.1:0', (data) => data),
+  websocket: echoWorker('websocket', 'websocket://127.0.0.1:0', (data) => data),
+  http: echoWorker('http', 'http://127.0.0.1:0', (request) => {
+    const body = Buffer.concat([Buffer.from(`${request.method} ${request.uri}\n`), request.body]);
+    return new Response(200, { 'Content-Type': 'text/plain' }, body);
+  }),
+};
+workers.websocket.websocketType = 'auto';
+workers.websocket.handshakeTimeout = 5;
+workers.http.keepAliveTimeout = 30;
+workers.http.headersTimeout = 30;
+
+for (const worker of Object.values(workers)) worker.listen();
+
+const out = (line) => process.stdout.write(`${line}\n`);
+out(`PORTS ${JSON.stringify(Object.fromEntries(Object.entries(workers).map(([k, w]) => [k, w.port])))}`);
+
+function stats() {
+  const connections = Object.fromEntries(Object.entries(workers).map(([k, w]) => [k, w.connections.size]));
+  const mem = process.memoryUsage();
+  return {
+    connections,
+    refused,
+    refusedTokens,
+    bufferFull,
+    errors,
+    statistics: Worker.getStatistics(),
+    memory: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers },
+  };
+}
+
+const rl = createInterface({ input: process.stdin });
+rl.on('line', async (line) => {
+  if (line === 'stats') out(`STATS ${JSON.stringify(stats())}`);
+  else if (line === 'gc') {
+    globalThis.gc?.();
+    out('GC');
+  } else if (line === 'exit') {
+    rl.close();
+    await Promise.all(Object.values(workers).map((w) => w.stop()));
+    process.exit(0);
+  }
+});
+// The driver going away (stdin closed) must not leave a server behind.
+rl.on('close', () => setTimeout(() => process.exit(0), 2000).unref());
