@@ -97,7 +97,7 @@ function stats() {
     bufferFull,
     errors,
     statistics: Worker.getStatistics(),
-    memory: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers },
+    memory: { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers },
   };
 }
 
