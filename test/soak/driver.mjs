@@ -55,11 +55,7 @@ const MAX_OPEN = Math.min(Number(env.SOAK_MAX_OPEN ?? 200), 1000);
 const WARMUP = Math.min(Math.max(10, SECONDS * 0.25), 45);
 const WARMUP_SESSIONS = 400;
 const QUIET_EVERY = Math.max(8, Math.min(30, SECONDS / 5));
-/**
- * RSS may grow at most this much from the first quiet sample after warm-up to the last —
- * RSS without the JS heap V8 has committed but not used (it grows and shrinks by tens of
- * MiB with load and idle time; the live JS heap is checked on its own).
- */
+/** RSS (VmRSS) may grow at most this much from the first quiet sample after warm-up to the last. */
 const RSS_TOLERANCE = Number(env.SOAK_RSS_TOLERANCE_MB ?? 8) * 1024 * 1024;
 /** The JS heap after a full GC, likewise (a leak of JS objects shows here first). */
 const HEAP_TOLERANCE = 3 * 1024 * 1024;
@@ -82,11 +78,13 @@ function check(ok, what, detail = '') {
 }
 
 // ---- the server -----------------------------------------------------------
-const server = spawn(process.execPath, ['--expose-gc', path.join(here, 'server.mjs')], {
+const server = spawn(process.execPath, ['--expose-gc', '--max-semi-space-size=1', path.join(here, 'server.mjs')], {
   stdio: ['pipe', 'pipe', 'pipe'],
-  // One malloc arena: memory that V8's helper threads free goes back where the main thread
-  // (and the native core) allocate, instead of staying in per-thread arenas that drift by
-  // several MiB from run to run and hide what the soak looks for. A leak still shows.
+  // What would blur the RSS samples without hiding a leak: one malloc arena (memory that
+  // V8's helper threads free goes back where the main thread and the native core allocate,
+  // instead of staying in per-thread arenas that drift by several MiB), and a 1 MiB young
+  // generation (V8 grows it to 16 MiB under load and shrinks it only after seconds of idle:
+  // 10-30 MiB of RSS that comes and goes).
   env: { MALLOC_ARENA_MAX: '1', ...env, SOAK_MAX_PACKAGE: String(MAX_PACKAGE) },
 });
 let serverExit = null;
@@ -133,9 +131,9 @@ log(`server pid ${server.pid}, ports ${JSON.stringify(ports)}`);
 function sample() {
   try {
     const status = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8');
-    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+    const kb = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)[1]) * 1024;
     const fds = fs.readdirSync(`/proc/${server.pid}/fd`).length;
-    return { t: (Date.now() - t0) / 1000, rss, fds };
+    return { t: (Date.now() - t0) / 1000, rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), fds };
   } catch {
     return null;
   }
@@ -243,9 +241,9 @@ async function quietPeriod(label) {
   await sleep(200);
   const s = sample();
   st = await serverStats();
-  const q = { ...s, net: s.rss - (st.memory.heapTotal - st.memory.heapUsed), heapUsed: st.memory.heapUsed, heapTotal: st.memory.heapTotal, external: st.memory.external, label, stats: st };
+  const q = { ...s, heapUsed: st.memory.heapUsed, heapTotal: st.memory.heapTotal, external: st.memory.external, label, stats: st };
   quiet.push(q);
-  log(`  ${label} at ${s.t.toFixed(0)} s: rss ${mb(s.rss)} (${mb(q.net)} without V8's free heap), heap ${mb(q.heapUsed)} of ${mb(q.heapTotal)}, fds ${s.fds}; ${totals.sessions} sessions, ${totals.messages} messages checked, ${results.failed} failed`);
+  log(`  ${label} at ${s.t.toFixed(0)} s: rss ${mb(s.rss)} (anon ${mb(s.anon)}, file ${mb(s.file)}), heap ${mb(q.heapUsed)} of ${mb(q.heapTotal)}, fds ${s.fds}; ${totals.sessions} sessions, ${totals.messages} messages checked, ${results.failed} failed`);
   return q;
 }
 function resume() {

@@ -62,19 +62,18 @@ export async function finalChecks(o) {
   const fdDrift = after.filter((q) => q.fds !== warm.fds);
   check(fdDrift.length === 0, 'fds flat', `after warm-up ${warm.fds}, then ${after.map((q) => q.fds).join(', ')}`);
 
-  // RSS (without V8's free heap): growth from the sample after warm-up to the end within the
-  // tolerance. Allocator noise settles in a longer quiet period; a leak does not, so give it
+  // RSS: growth from the sample after warm-up to the end within the tolerance. Allocator noise settles in a longer quiet period; a leak does not, so give it
   // up to three more before deciding.
   let last = end;
-  for (let i = 0; i < 3 && last.net - warm.net > o.RSS_TOLERANCE; i++) {
+  for (let i = 0; i < 3 && last.rss - warm.rss > o.RSS_TOLERANCE; i++) {
     await sleep(3000);
     last = await o.quietPeriod('extra quiet');
   }
-  const growth = last.net - warm.net;
+  const growth = last.rss - warm.rss;
   const heapGrowth = last.heapUsed - warm.heapUsed;
   check(heapGrowth <= o.HEAP_TOLERANCE, 'js heap flat', `${mb(warm.heapUsed)} after warm-up → ${mb(last.heapUsed)} (tolerance ${mb(o.HEAP_TOLERANCE)})`);
-  check(growth <= o.RSS_TOLERANCE, 'rss flat', `${mb(warm.net)} after warm-up → ${mb(last.net)} at the end (+${mb(growth)}, tolerance ${mb(o.RSS_TOLERANCE)})`);
-  log(`rss without V8's free heap: after warm-up ${mb(warm.net)} → end ${mb(last.net)} (${growth >= 0 ? '+' : ''}${mb(growth)}; tolerance ${mb(o.RSS_TOLERANCE)}); rss ${mb(warm.rss)} → ${mb(last.rss)}; heap ${mb(warm.heapUsed)} → ${mb(last.heapUsed)}; fds ${o.start.fds} before any client, ${warm.fds} after warm-up, ${last.fds} at the end`);
+  check(growth <= o.RSS_TOLERANCE, 'rss flat', `${mb(warm.rss)} after warm-up → ${mb(last.rss)} at the end (+${mb(growth)}, tolerance ${mb(o.RSS_TOLERANCE)})`);
+  log(`rss after warm-up ${mb(warm.rss)} → end ${mb(last.rss)} (${growth >= 0 ? '+' : ''}${mb(growth)}; tolerance ${mb(o.RSS_TOLERANCE)}; anon ${mb(warm.anon)} → ${mb(last.anon)}); heap ${mb(warm.heapUsed)} → ${mb(last.heapUsed)}; fds ${o.start.fds} before any client, ${warm.fds} after warm-up, ${last.fds} at the end`);
 
   // Nothing refused, nothing left open, every connection the clients made was accepted.
   const st = last.stats;
