@@ -150,7 +150,8 @@ const mb = (n) => `${(n / 1048576).toFixed(1)} MiB`;
 // ---- client loops -----------------------------------------------------------
 let serial = 0;
 const totals = { sessions: 0, messages: 0, connections: 0, skippedPongs: 0 };
-const kinds = {};
+const tally = { protocol: {}, style: {}, ending: {}, bad: {} }; // what the sessions did
+const bump = (map, key) => { map[key] = (map[key] ?? 0) + 1; };
 let gate = null; // a promise while a quiet period holds the loops
 let stopping = false;
 const idle = new Set();
@@ -169,8 +170,13 @@ function makeCtx(rng, loop) {
     note: (what) => {
       history.push(what);
       if (history.length > 8) history.shift();
-      const kind = what.split(':')[0];
-      kinds[kind] = (kinds[kind] ?? 0) + 1;
+      // "<protocol> <style> <ending>", "<protocol> burst" or "<protocol> bad: <what>"
+      const bad = /^(\S+) bad(?: handshake)?: (.*)$/.exec(what);
+      if (bad) return bump(tally.bad, `${bad[1]} ${bad[2]}`);
+      const [protocol, style, ending] = what.split(' ');
+      bump(tally.protocol, protocol);
+      bump(tally.style, style);
+      if (ending) bump(tally.ending, ending);
     },
   };
 }
@@ -314,7 +320,10 @@ function finish() {
   log('');
   log(`seed ${SEED}, ${((Date.now() - t0) / 1000).toFixed(0)} s: ${totals.sessions} sessions, ${limits.connected} connections (≤ ${limits.maxOpen} open at once), ${totals.messages} echoes checked`);
   log(`pings left unanswered behind a later answered one (allowed by RFC 6455 5.5.3): ${totals.skippedPongs}`);
-  log(`sessions by kind: ${Object.entries(kinds).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const list = (map) => Object.entries(map).sort().map(([k, v]) => `${k} ${v}`).join(', ');
+  log(`sessions: ${list(tally.protocol)}; styles: ${list(tally.style)}; endings: ${list(tally.ending)}`);
+  log(`bad input: ${Object.keys(tally.bad).length} kinds, ${Object.values(tally.bad).reduce((a, b) => a + b, 0)} sessions`);
+  if (env.SOAK_VERBOSE) log(`bad input by kind: ${list(tally.bad)}`);
   if (rss.length) log(`server rss ${mb(Math.min(...rss))} – ${mb(Math.max(...rss))}, fds ${Math.min(...fds)} – ${Math.max(...fds)} (sampled every ${SAMPLE_MS / 1000} s, ${samples.length} samples)`);
   log(`quiet samples: ${quiet.map((q) => `${q.label} ${mb(q.rss)}/${q.fds} fds`).join('; ')}`);
   if (!KNOWN) log('not run: bad input behind a paused reader (a known bug; SOAK_KNOWN=1 runs it)');

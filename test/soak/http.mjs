@@ -3,7 +3,8 @@
 // response parsed and its body compared with "<method> <uri>\n<body>" of the
 // request it answers, in order; bad requests get their status, after the
 // responses to the requests before them, and the connection closes.
-import { Conn, sleep } from './conn.mjs';
+import { Conn } from './conn.mjs';
+import { sendInStyle, endPlainly } from './session.mjs';
 import { MAX_PACKAGE } from './stream.mjs';
 
 /** Parses responses from the start of the stream. */
@@ -119,47 +120,26 @@ export async function httpSession(ctx) {
 
   try {
     const lastIsClose = ending === 'connclose';
-    if (style === 'echo') {
-      const n = rng.int(1, 8);
-      for (let i = 0; i < n; i++) {
-        await conn.writeSplit(request(rng.size(16384), { last: lastIsClose && i === n - 1 }), rng);
-        if (ending === 'halfclose' && i === n - 1) break;
-        await waitAll('a response');
-      }
-    } else if (style === 'pipeline') {
-      const n = rng.int(2, 40);
-      const wire = [];
-      for (let i = 0; i < n; i++) wire.push(request(rng.size(16384), { last: lastIsClose && i === n - 1 }));
-      await conn.writeSplit(Buffer.concat(wire), rng);
-    } else {
-      conn.pause();
-      // 16 to 96 requests of up to 16 KiB; now and then 600 to 900, more than the kernel's
-      // buffers hold, so the server's own queue fills (onBufferFull → pauseRecv).
-      const n = rng.chance(0.25) ? rng.int(600, 900) : rng.int(16, 96);
-      for (let i = 0; i < n; i++) conn.write(request(rng.int(1024, 16384), { last: lastIsClose && i === n - 1 }));
-      await sleep(rng.int(100, 600));
-      conn.resume();
-      // The known bug (see driver.mjs): an ending read together with messages the server
-      // holds for pauseRecv loses their replies. Unless SOAK_KNOWN=1, end after the echoes.
-      if (!ctx.endBehindPausedReader && ending === 'bad') await waitAll('the responses to the bulk');
-    }
+    await sendInStyle(ctx, conn, style, {
+      make: (size, last) => request(size, { last: lastIsClose && last }),
+      waitAll,
+      halfclose: ending === 'halfclose',
+      slowBulk: () => {
+        // 16 to 96 requests of up to 16 KiB; now and then 600 to 900, more than the
+        // kernel's buffers hold.
+        const n = rng.chance(0.25) ? rng.int(600, 900) : rng.int(16, 96);
+        for (let i = 0; i < n; i++) conn.write(request(rng.int(1024, 16384), { last: lastIsClose && i === n - 1 }));
+      },
+    });
+    // The known bug (see driver.mjs): an ending read together with messages the server
+    // holds for pauseRecv loses their replies. Unless SOAK_KNOWN=1, end after the echoes.
+    if (style === 'slow' && !ctx.endBehindPausedReader && ending === 'bad') await waitAll('the responses to the bulk');
 
-    if (ending === 'close') {
-      await waitAll();
-      conn.end();
-      await conn.waitClosed();
-    } else if (ending === 'connclose') {
+    if (ending === 'connclose') {
       await waitAll();
       await conn.waitClosed('the server to close after Connection: close');
-    } else if (ending === 'halfclose') {
-      conn.end();
-      await waitAll('every response after a half-close');
-      await conn.waitClosed('the server to close after a half-close');
-    } else if (ending === 'reset') {
-      await sleep(rng.int(0, 20));
-      verify();
-      conn.reset();
-      await conn.closed;
+    } else if (await endPlainly(ctx, conn, ending, { waitAll, verify })) {
+      // closed, half-closed or reset
     } else {
       const [what, status, bytes] = rng.pick(badRequests);
       ctx.note(`http bad: ${what}`);

@@ -1,7 +1,8 @@
 // Soak sessions for the byte-stream protocols (tcp://, text://, frame://):
 // every byte the server sends back is compared with what it must send, in
 // order, per connection; each message carries its connection's token.
-import { Conn, StreamExpect, sleep } from './conn.mjs';
+import { Conn, StreamExpect } from './conn.mjs';
+import { sendInStyle, writeBulk, endPlainly } from './session.mjs';
 
 export const MAX_PACKAGE = Number(process.env.SOAK_MAX_PACKAGE ?? 65536);
 
@@ -57,51 +58,18 @@ export async function streamSession(ctx, proto) {
   const counts = () => ctx.count(expect.countChecked());
   try {
     ctx.note(`${proto} ${style} ${ending}`);
-    if (style === 'echo') {
-      const n = rng.int(1, 8);
-      for (let i = 0; i < n; i++) {
-        await conn.writeSplit(message(rng.size(16384)), rng);
-        if (ending === 'halfclose' && i === n - 1) break;
-        await expect.waitAll('an echo');
-      }
-    } else if (style === 'pipeline') {
-      const n = rng.int(2, 40);
-      const wire = [];
-      for (let i = 0; i < n; i++) wire.push(message(rng.size(16384)));
-      await conn.writeSplit(Buffer.concat(wire), rng);
-    } else {
-      conn.pause();
-      // Now and then more than the kernel's buffers hold (up to 4 MiB of send buffer on
-      // loopback), so the server's own queue fills: onBufferFull → pauseRecv, drain → resume.
-      const target = rng.chance(0.25) ? rng.int(5, 8) * 1024 * 1024 : rng.int(128 * 1024, 768 * 1024);
-      let total = 0;
-      while (total < target) {
-        const wire = message(rng.int(1024, 16384));
-        total += wire.length;
-        conn.write(wire);
-      }
-      await sleep(rng.int(100, 600));
-      conn.resume();
-      // The known bug (see driver.mjs): an ending read together with messages the server
-      // holds for pauseRecv loses their replies. Unless SOAK_KNOWN=1, end after the echoes.
-      if (!ctx.endBehindPausedReader && ending === 'bad') await expect.waitAll('the echoes of the bulk');
-    }
+    const waitAll = (what) => expect.waitAll(what);
+    await sendInStyle(ctx, conn, style, {
+      make: (size) => message(size),
+      waitAll,
+      halfclose: ending === 'halfclose',
+      slowBulk: () => writeBulk(ctx, conn, message),
+    });
+    // The known bug (see driver.mjs): an ending read together with messages the server
+    // holds for pauseRecv loses their replies. Unless SOAK_KNOWN=1, end after the echoes.
+    if (style === 'slow' && !ctx.endBehindPausedReader && ending === 'bad') await waitAll('the echoes of the bulk');
 
-    if (ending === 'close') {
-      await expect.waitAll();
-      conn.end();
-      await conn.waitClosed();
-    } else if (ending === 'halfclose') {
-      conn.end();
-      await expect.waitAll('every echo after a half-close');
-      await conn.waitClosed('the server to close after a half-close');
-    } else if (ending === 'reset' || ending === 'destroy') {
-      await sleep(rng.int(0, 20));
-      expect.verify(); // what came so far is a prefix of what was asked for
-      if (ending === 'reset') conn.reset();
-      else conn.destroy();
-      await conn.closed;
-    } else {
+    if (!(await endPlainly(ctx, conn, ending, { waitAll, verify: () => expect.verify() }))) {
       const [what, bytes] = rng.pick(badInputs[proto]);
       ctx.note(`${proto} bad: ${what}`);
       conn.write(bytes());
