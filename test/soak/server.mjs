@@ -12,6 +12,10 @@
 // refused while the connection is established is counted (the driver fails on
 // it: something was lost).
 //
+// SOAK_INJECT=drop|leak|fds|crash plants a fault, to see the soak catch it: drop one
+// echo in 3000, keep every connection (and 4 KiB with it) forever, open a descriptor
+// per 50 connections and never close it, or exit 20 s after the start.
+//
 // Control over stdin/stdout, one line each way:
 //   → "PORTS {json}" once listening
 //   ← "stats" → "STATS {json}": open connections per worker, refused sends, errors, statistics, memory
@@ -21,6 +25,7 @@
 if (process.env.NODE_TEST_CONTEXT) process.exit(0);
 
 const { createInterface } = await import('node:readline');
+const fs = await import('node:fs');
 const { Worker, Response } = await import('netwright');
 
 const SEND_BUFFER = Number(process.env.SOAK_SEND_BUFFER ?? 65536);
@@ -42,12 +47,24 @@ function tokenOf(connection, data) {
 const errors = {};
 const bufferFull = { tcp: 0, text: 0, frame: 0, websocket: 0, http: 0 };
 
+const INJECT = process.env.SOAK_INJECT ?? '';
+const kept = [];
+let connects = 0;
+let echoes = 0;
+if (INJECT === 'crash') setTimeout(() => process.exit(3), 20000);
+
 function echoWorker(name, url, reply) {
   const worker = new Worker(url, { backlog: 1024 });
   worker.name = name;
   worker.maxSendBufferSize = SEND_BUFFER;
   worker.maxPackageSize = MAX_PACKAGE;
+  worker.onConnect = (connection) => {
+    connects++;
+    if (INJECT === 'leak') kept.push(connection, Buffer.alloc(4096, 1));
+    if (INJECT === 'fds' && connects % 50 === 0) kept.push(fs.openSync('/dev/null', 'r'));
+  };
   worker.onMessage = (connection, data) => {
+    if (INJECT === 'drop' && ++echoes % 3000 === 0) return;
     const token = tokenOf(connection, data);
     const result = connection.send(reply(data));
     if (result === false && connection.status === 'established') {
