@@ -6,6 +6,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };
 
+/** Where two equal-length buffers differ: the first and last differing byte and how many. */
+export function diffSummary(got, exp) {
+  if (got.length !== exp.length) return `lengths ${got.length} and ${exp.length}`;
+  let first = -1;
+  let last = -1;
+  let count = 0;
+  for (let i = 0; i < got.length; i++) {
+    if (got[i] !== exp[i]) {
+      if (first < 0) first = i;
+      last = i;
+      count++;
+    }
+  }
+  return first < 0 ? 'equal' : `bytes ${first}..${last} differ (${count} of ${got.length})`;
+}
+
 /** How long any single wait may take before it counts as a failure (CPU is shared). */
 export const WAIT_MS = Number(process.env.SOAK_WAIT_MS ?? 20000);
 

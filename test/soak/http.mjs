@@ -3,7 +3,7 @@
 // response parsed and its body compared with "<method> <uri>\n<body>" of the
 // request it answers, in order; bad requests get their status, after the
 // responses to the requests before them, and the connection closes.
-import { Conn } from './conn.mjs';
+import { Conn, diffSummary } from './conn.mjs';
 import { sendInStyle, endPlainly } from './session.mjs';
 import { MAX_PACKAGE } from './stream.mjs';
 
@@ -109,7 +109,7 @@ export async function httpSession(ctx) {
       if (!exp) throw new Error(`an unexpected response ${got.status} ${JSON.stringify(got.body.subarray(0, 60).toString('latin1'))}`);
       if (got.status !== exp.status) throw new Error(`response ${checked}: status ${got.status}, expected ${exp.status} (${JSON.stringify(got.body.subarray(0, 60).toString('latin1'))})`);
       if (exp.body && !got.body.equals(exp.body)) {
-        throw new Error(`response ${checked} differs: got ${JSON.stringify(got.body.subarray(0, 60).toString('latin1'))} (${got.body.length} B), expected ${JSON.stringify(exp.body.subarray(0, 60).toString('latin1'))} (${exp.body.length} B)`);
+        throw new Error(`response ${checked} differs: got ${JSON.stringify(got.body.subarray(0, 60).toString('latin1'))} (${got.body.length} B), expected ${JSON.stringify(exp.body.subarray(0, 60).toString('latin1'))} (${exp.body.length} B); ${diffSummary(got.body, exp.body)}`);
       }
     }
     return checked === expected.length;

@@ -4,7 +4,7 @@
 // message must come back whole, in order, with its type; every ping's pong
 // comes back with its payload; bad frames get their close code.
 import crypto from 'node:crypto';
-import { Conn } from './conn.mjs';
+import { Conn, diffSummary } from './conn.mjs';
 import { sendInStyle, writeBulk, endPlainly } from './session.mjs';
 import { MAX_PACKAGE } from './stream.mjs';
 
@@ -43,6 +43,16 @@ function closePayload(code, reason = '') {
   const b = Buffer.alloc(2);
   b.writeUInt16BE(code);
   return Buffer.concat([b, Buffer.from(reason)]);
+}
+
+/** Whether the bytes of a wrong echo come from another message of the same connection. */
+function whence(got, expected) {
+  const probe = got.subarray(0, Math.min(32, got.length));
+  for (let k = 0; k < expected.length; k++) {
+    const at = expected[k].payload.indexOf(probe);
+    if (at >= 0) return `its first ${probe.length} bytes are message ${k}'s from byte ${at}`;
+  }
+  return `its first ${probe.length} bytes are in no message this connection sent`;
 }
 
 /** Reads the server's side of one connection: the 101, then frames. */
@@ -164,7 +174,7 @@ export async function websocketSession(ctx) {
       const exp = expected[checked];
       if (!exp) throw new Error(`an unexpected message ${JSON.stringify(got.payload.subarray(0, 40).toString('latin1'))}`);
       if (got.opcode !== exp.opcode || !got.payload.equals(exp.payload)) {
-        throw new Error(`message ${checked} differs: got opcode ${got.opcode} ${JSON.stringify(got.payload.subarray(0, 40).toString('latin1'))} (${got.payload.length} B), expected opcode ${exp.opcode} ${JSON.stringify(exp.payload.subarray(0, 40).toString('latin1'))} (${exp.payload.length} B)`);
+        throw new Error(`message ${checked} differs: got opcode ${got.opcode} ${JSON.stringify(got.payload.subarray(0, 40).toString('latin1'))} (${got.payload.length} B), expected opcode ${exp.opcode} ${JSON.stringify(exp.payload.subarray(0, 40).toString('latin1'))} (${exp.payload.length} B); ${diffSummary(got.payload, exp.payload)}; ${whence(got.payload, expected)}`);
       }
     }
     // RFC 6455 5.5.3: a pong may answer only the most recent of several pings, so older
