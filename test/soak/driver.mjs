@@ -27,6 +27,14 @@
 //    most recent ping goes unanswered (RFC 6455 5.5.3 allows skipping only older ones).
 // By default a slow session writes its ending after the echoes of its bulk arrived.
 //
+// Found and not gated, since it corrupts data: now and then a WebSocket echo has the
+// right header and length but a payload of bytes the same connection sent later (seen
+// in slow sessions, WebSocket-only runs: SOAK_SEED=187200201 SOAK_ONLY=websocket
+// SOAK_SECONDS=150 failed twice in two runs). Likely: emitPayload() copying a message
+// into the slab (fragments or the tail) resets it in slabSpace() in the middle of a
+// read, and the read's later in-place messages then point above the reset, into space
+// the next reads of the batch take before the batch is delivered.
+//
 // The last line is "N passed, N failed" (checks: one per session, one per criterion).
 if (process.env.NODE_TEST_CONTEXT) process.exit(0); // not a node:test file
 
