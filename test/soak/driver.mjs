@@ -31,8 +31,9 @@
 // right header and length but a payload of bytes the same connection sent later (seen
 // in slow sessions, WebSocket-only runs: SOAK_SEED=187200201 SOAK_ONLY=websocket
 // SOAK_SECONDS=150 failed twice in two runs). Not root-caused yet: the bytes were
-// overwritten before they reached JS (the echo is what JS was given), so the slab or a
-// connection's tail is where to look.
+// overwritten somewhere between the server's read and its write (the slab, the
+// connection's tail or fragments, or its send queue, where the echo of the later
+// message sits too).
 //
 // The last line is "N passed, N failed" (checks: one per session, one per criterion).
 if (process.env.NODE_TEST_CONTEXT) process.exit(0); // not a node:test file
