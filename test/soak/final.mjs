@@ -86,6 +86,8 @@ export async function finalChecks(o) {
   log(`sends refused: ${refused} (${refusedTokens.length - lost.length} connections the client reset or destroyed, ${lost.length} others)`);
   check(st.statistics.connections === 0, 'server counts no open connection', String(st.statistics.connections));
   check(st.statistics.accepted === o.limits.connected, 'server accepted every client connection', `accepted ${st.statistics.accepted}, clients connected ${o.limits.connected}`);
+  check(st.intake.problems === 0, 'server received every message intact', `${st.intake.problems} of ${st.intake.checked}: ${st.intake.first.join('; ')}`);
+  log(`server intake: ${st.intake.checked} messages checked on arrival (order and CRC), ${st.intake.problems} wrong`);
   log(`server errors: ${Object.entries(st.errors).map(([k, v]) => `${k} ×${v}`).join('; ') || 'none'}`);
   log(`server buffer-full pauses: ${JSON.stringify(st.bufferFull)}; statistics: ${JSON.stringify(st.statistics)}`);
 

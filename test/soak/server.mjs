@@ -26,6 +26,7 @@ if (process.env.NODE_TEST_CONTEXT) process.exit(0);
 
 const { createInterface } = await import('node:readline');
 const fs = await import('node:fs');
+const zlib = await import('node:zlib');
 const { Worker, Response } = await import('netwright');
 
 const SEND_BUFFER = Number(process.env.SOAK_SEND_BUFFER ?? 65536);
@@ -53,6 +54,33 @@ let connects = 0;
 let echoes = 0;
 if (INJECT === 'crash') setTimeout(() => process.exit(3), 20000);
 
+// Every text, frame and WebSocket message of the driver starts "<token>.<seq>#<crc32>:":
+// check here what the server was handed — in order, and the body intact — so that a
+// wrong echo can be told apart: damaged on the way in, or on the way out.
+const intake = { checked: 0, problems: 0, first: [] };
+const TAG = /^(L\d+C\d+[a-z]+-[a-z]+)\.(\d+)#([0-9a-f]{8}):/;
+function checkIntake(name, connection, data) {
+  if (name === 'tcp' || name === 'http') return;
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const m = TAG.exec(bytes.subarray(0, 80).toString('latin1'));
+  let problem = null;
+  if (!m) {
+    if (connection.soakSeq !== undefined) problem = `a message without its tag: ${JSON.stringify(bytes.subarray(0, 40).toString('latin1'))} (${bytes.length} B)`;
+  } else {
+    const seq = Number(m[2]);
+    const expected = connection.soakSeq === undefined ? 0 : connection.soakSeq + 1;
+    connection.soakSeq = seq;
+    const body = bytes.subarray(m[0].length);
+    if (seq !== expected) problem = `${m[1]}: message ${seq} where ${expected} was due`;
+    else if (zlib.crc32(body).toString(16).padStart(8, '0') !== m[3]) problem = `${m[1]}: message ${seq} (${bytes.length} B) arrived damaged (CRC)`;
+  }
+  intake.checked++;
+  if (problem) {
+    intake.problems++;
+    if (intake.first.length < 10) intake.first.push(`${name} ${problem}`);
+  }
+}
+
 function echoWorker(name, url, reply) {
   const worker = new Worker(url, { backlog: 1024 });
   worker.name = name;
@@ -65,6 +93,7 @@ function echoWorker(name, url, reply) {
   };
   worker.onMessage = (connection, data) => {
     if (INJECT === 'drop' && ++echoes % 3000 === 0) return;
+    checkIntake(name, connection, data);
     const token = tokenOf(connection, data);
     const result = connection.send(reply(data));
     if (result === false && connection.status === 'established') {
@@ -111,6 +140,7 @@ function stats() {
     connections,
     refused,
     refusedTokens,
+    intake,
     bufferFull,
     errors,
     statistics: Worker.getStatistics(),

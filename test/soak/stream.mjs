@@ -1,6 +1,7 @@
 // Soak sessions for the byte-stream protocols (tcp://, text://, frame://):
 // every byte the server sends back is compared with what it must send, in
 // order, per connection; each message carries its connection's token.
+import { crc32 } from 'node:zlib';
 import { Conn, StreamExpect } from './conn.mjs';
 import { sendInStyle, writeBulk, endPlainly } from './session.mjs';
 
@@ -12,6 +13,9 @@ function frame(payload) {
   return Buffer.concat([head, payload]);
 }
 
+/** The CRC-32 of a message's body, in its tag: the server checks what it received (server.mjs). */
+export const crc = (body) => crc32(body).toString(16).padStart(8, '0');
+
 /** wire: what the client writes; echo: what must come back. */
 export const codecs = {
   tcp(rng, token, size) {
@@ -19,11 +23,13 @@ export const codecs = {
     return { wire: data, echo: data };
   },
   text(rng, token, size) {
-    const line = `${token}:${rng.text(size)}`;
+    const body = rng.text(size);
+    const line = `${token}#${crc(Buffer.from(body))}:${body}`;
     return { wire: Buffer.from(line + (rng.chance(0.2) ? '\r\n' : '\n')), echo: Buffer.from(`${line}\n`) };
   },
   frame(rng, token, size) {
-    const data = frame(Buffer.concat([Buffer.from(`${token}:`), rng.bytes(size)]));
+    const body = rng.bytes(size);
+    const data = frame(Buffer.concat([Buffer.from(`${token}#${crc(body)}:`), body]));
     return { wire: data, echo: data };
   },
 };

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { Conn, diffSummary } from './conn.mjs';
 import { sendInStyle, writeBulk, endPlainly } from './session.mjs';
-import { MAX_PACKAGE } from './stream.mjs';
+import { MAX_PACKAGE, crc } from './stream.mjs';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const OP = { CONT: 0, TEXT: 1, BINARY: 2, CLOSE: 8, PING: 9, PONG: 10 };
@@ -149,9 +149,10 @@ export async function websocketSession(ctx) {
 
   /** The frames of one message (maybe fragmented, maybe with a ping between fragments). */
   const message = (size) => {
-    const tag = `${token}.${seq++}:`;
     const binary = rng.chance(0.4);
-    const payload = binary ? Buffer.concat([Buffer.from(tag), rng.bytes(size)]) : Buffer.from(tag + rng.text(size));
+    const body = binary ? rng.bytes(size) : Buffer.from(rng.text(size));
+    const tag = `${token}.${seq++}#${crc(body)}:`;
+    const payload = Buffer.concat([Buffer.from(tag), body]);
     const opcode = binary ? OP.BINARY : OP.TEXT;
     expected.push({ opcode, payload });
     if (payload.length < 4 || !rng.chance(0.25)) return clientFrame(opcode, payload);
