@@ -1,7 +1,7 @@
 // Turns each batch of native event descriptors into user callbacks.
 import { setConnectionClosedHook, type TcpConnection } from './connection/TcpConnection';
 import { errnoName } from './errors';
-import { EVENT_STASHED, EVENT_TYPE_MASK, EVENT_WORDS, EventType, startCore } from './native';
+import { EVENT_STASHED, EVENT_TYPE_MASK, EVENT_WORDS, EventType, native, startCore } from './native';
 
 export interface ListenerOwner {
   /** @internal */ _accept(slot: number): TcpConnection | undefined;
@@ -136,4 +136,20 @@ export function startDispatcher(): void {
 export function attachClient(slot: number, connection: ClientConnection): void {
   ensureStarted();
   bySlot[slot] = connection;
+}
+
+let corked = false;
+
+/**
+ * Sends made from now until the current task's microtasks run share one write
+ * per connection, as sends made inside a batch do (cluster messages arrive on
+ * Node streams, outside any batch).
+ */
+export function corkUntilMicrotask(): void {
+  if (corked || !slab || !native.cork()) return;
+  corked = true;
+  queueMicrotask(() => {
+    corked = false;
+    native.uncork();
+  });
 }

@@ -55,6 +55,10 @@ interface Binding {
   endResponse(slot: number, data: string | Uint8Array, stringLength: number): number;
   /** A WebSocket connection's own websocketType; false for other connections. */
   setWebSocketType(slot: number, type: WebSocketType): boolean;
+  /** Sends from now on are corked as in a batch (false: one is running, or the core is not started). */
+  cork(): boolean;
+  /** Flushes what cork() held, one write per connection, and delivers the events it produced. */
+  uncork(): void;
   close(slot: number): boolean;
   destroy(slot: number): void;
   setReceiving(slot: number, receiving: boolean): void;

@@ -7,6 +7,7 @@
 // connection of a worker), n:<node> (one process), u:<uid> (a uid's
 // connections), q:all (questions to every process).
 import type { TcpConnection } from '../connection/TcpConnection';
+import { corkUntilMicrotask } from '../dispatcher';
 import { ENV, registeredWorkers } from '../master/role';
 import type { Worker } from '../Worker';
 import type { Broker } from './Broker';
@@ -217,6 +218,8 @@ export class ClusterNode {
   private received(message: Buffer): void {
     const envelope = decode(message);
     if (!envelope || envelope.origin === this.id) return;
+    // Messages that arrive together leave together: one write per connection.
+    if (envelope.kind <= Kind.SendToUid) corkUntilMicrotask();
     switch (envelope.kind) {
       case Kind.Publish:
         workerByKey(envelope.key)?._publishLocal(envelope.topic, envelope.payload, (envelope.flags & Flags.Binary) !== 0);

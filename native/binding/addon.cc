@@ -491,6 +491,18 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// cork() -> boolean (false: a batch is running, or the core is not started); uncork()
+Napi::Value Cork(const Napi::CallbackInfo& info) {
+  auto* loop = info.Env().GetInstanceData<NodeLoop>();
+  return Napi::Boolean::New(info.Env(), loop != nullptr && loop->cork());
+}
+
+Napi::Value Uncork(const Napi::CallbackInfo& info) {
+  auto* loop = info.Env().GetInstanceData<NodeLoop>();
+  if (loop) loop->uncork();
+  return info.Env().Undefined();
+}
+
 Napi::Value RaiseUncaught(const Napi::CallbackInfo& info) {
   NodeLoop* loop = loopOf(info);
   if (loop) loop->raiseUncaught(info[0]);
@@ -585,6 +597,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("raiseUncaught", Napi::Function::New(env, RaiseUncaught));
+  exports.Set("cork", Napi::Function::New(env, Cork));
+  exports.Set("uncork", Napi::Function::New(env, Uncork));
   exports.Set("setWebSocketLimits", Napi::Function::New(env, SetWebSocketLimits));
   exports.Set("setHttpLimits", Napi::Function::New(env, SetHttpLimits));
   exports.Set("acceptWebSocket", Napi::Function::New(env, AcceptWebSocket));

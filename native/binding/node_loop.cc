@@ -75,6 +75,20 @@ void NodeLoop::updateRef() {
   else uv_unref(h);
 }
 
+bool NodeLoop::cork() {
+  if (closing_ || corked_ || core_->inBatch()) return false;
+  corked_ = true;
+  core_->beginBatch();
+  return true;
+}
+
+void NodeLoop::uncork() {
+  if (!corked_) return;
+  corked_ = false;
+  core_->endBatch();
+  updateRef();
+}
+
 uint64_t NodeLoop::nowMs() { return uv_now(uvLoop_); }
 
 void NodeLoop::onPoll(uv_poll_t* handle, int status, int) {

@@ -29,6 +29,11 @@ class NodeLoop final : public CoreDelegate {
 
   // Keeps the process alive only while sockets are open.
   void updateRef();
+  // Sends made from JS outside a batch (cluster messages arriving on a Node
+  // stream) are corked as in one, until uncork() flushes them: one write per
+  // connection. false, and nothing to undo, when a batch is already running.
+  bool cork();
+  void uncork();
   // Re-raise an exception as Node's uncaught exception.
   void raiseUncaught(napi_value error);
 
@@ -52,6 +57,7 @@ class NodeLoop final : public CoreDelegate {
   uv_timer_t kickTimer_;  // runs a batch on the next loop turn (wake())
   int pendingCloses_ = 0;
   bool closing_ = false;
+  bool corked_ = false;
   Napi::FunctionReference onBatch_;
   Napi::ObjectReference resource_;
   napi_async_context asyncContext_ = nullptr;
