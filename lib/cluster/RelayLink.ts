@@ -18,6 +18,7 @@ export class RelayLink implements Broker {
   private readonly counting = new Map<number, (reached: number) => void>();
   private token = 0;
   private closed = false;
+  private corked = false;
 
   constructor(fd: number) {
     this.socket = new net.Socket({ fd, readable: true, writable: true });
@@ -79,7 +80,17 @@ export class RelayLink implements Broker {
   }
 
   private write(frame: Buffer): void {
-    if (!this.closed) this.socket.write(frame);
+    if (this.closed) return;
+    // Frames written in one task leave in one writev.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
   }
 
   private received(frame: Buffer): void {
