@@ -3,24 +3,13 @@
 // before the old one stops, so both must be able to listen on the inner port
 // at once: Workers that bind inside a worker process use SO_REUSEPORT.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { FIXTURES, Server, ask, isAlive, until } from './fixtures/runall-helpers.mjs';
+import { FIXTURES, Server, ask, freePort, isAlive, until } from './fixtures/runall-helpers.mjs';
 
 const SCRIPT = path.join(FIXTURES, 'inner-worker-server.mjs');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 for (const args of [['reload'], ['reload', '-g']]) {
   test(`${args.join(' ')} replaces a process whose onWorkerStart listens an inner Worker`, { timeout: 40_000 }, async (t) => {

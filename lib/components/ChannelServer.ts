@@ -8,8 +8,7 @@
 // An empty frame is a ping. A message that is not one of these closes that
 // connection (after { type: 'error', message }); the server keeps serving.
 import type { TcpConnection } from '../connection/TcpConnection';
-import { Worker } from '../Worker';
-import { serverSocketName } from './frameClient';
+import { FrameServer } from './FrameServer';
 
 export interface ChannelServerOptions {
   /** Messages waiting in all queues (enqueue without a consumer) at most; over it an enqueue is dropped and counted. Default 100000. */
@@ -43,9 +42,7 @@ class Queue {
   constructor(readonly name: string) {}
 }
 
-export class ChannelServer {
-  /** The Worker behind the server: set its properties (user, maxPackageSize, ...) before it starts. */
-  readonly worker: Worker;
+export class ChannelServer extends FrameServer {
   readonly counters: ChannelServerCounters = { published: 0, delivered: 0, enqueued: 0, consumed: 0, queueDropped: 0, badRequests: 0 };
   private readonly maxQueuedMessages: number;
   private readonly subscribers = new Map<string, Set<TcpConnection>>();
@@ -56,32 +53,12 @@ export class ChannelServer {
 
   /** Workerman's `new Channel\Server($ip = '0.0.0.0', $port = 2206)`; `ip` may be `unix:///path`. */
   constructor(ip = '0.0.0.0', port = 2206, options: ChannelServerOptions = {}) {
-    const { socketName, unix } = serverSocketName(ip, port);
-    this.worker = new Worker(socketName);
-    if (unix) this.worker.protocol = 'frame';
-    this.worker.count = 1;
-    this.worker.name = 'ChannelServer';
+    super(ip, port, 'ChannelServer');
     this.maxQueuedMessages = options.maxQueuedMessages ?? 100_000;
-    this.worker.onMessage = (connection, data) => this.onMessage(connection, data as Buffer);
     this.worker.onClose = (connection) => this.forget(connection);
   }
 
-  /** Without Worker.runAll(): start serving in this process. */
-  listen(): void {
-    this.worker.listen();
-  }
-
-  /** Stops listening and closes every client connection. */
-  stop(): Promise<void> {
-    return this.worker.stop();
-  }
-
-  /** The bound port after listen() (port 0 becomes the real one). */
-  get port(): number | undefined {
-    return this.worker.port;
-  }
-
-  private onMessage(connection: TcpConnection, payload: Buffer | string): void {
+  protected onMessage(connection: TcpConnection, payload: Buffer | string): void {
     if (payload.length === 0) return; // ping
     const message = parseMessage(payload);
     if (!message) return this.reject(connection, 'bad request');

@@ -8,8 +8,7 @@
 // A request that is not one of these is answered with { error } and its
 // connection closed; the server keeps serving. An empty frame is a ping.
 import type { TcpConnection } from '../connection/TcpConnection';
-import { Worker } from '../Worker';
-import { serverSocketName } from './frameClient';
+import { FrameServer } from './FrameServer';
 
 interface Request {
   cmd: string;
@@ -19,33 +18,13 @@ interface Request {
   step?: unknown;
 }
 
-export class GlobalDataServer {
-  /** The Worker behind the server: set its properties (user, maxPackageSize, ...) before it starts. */
-  readonly worker: Worker;
+export class GlobalDataServer extends FrameServer {
   private readonly data = new Map<string, unknown>();
 
   /** Workerman's `new GlobalData\Server($ip = '0.0.0.0', $port = 2207)`; `ip` may be `unix:///path`. */
   constructor(ip = '0.0.0.0', port = 2207) {
-    const { socketName, unix } = serverSocketName(ip, port);
-    this.worker = new Worker(socketName);
-    if (unix) this.worker.protocol = 'frame';
-    this.worker.count = 1;
-    this.worker.name = 'globalDataServer';
+    super(ip, port, 'globalDataServer');
     this.worker.reloadable = false;
-    this.worker.onMessage = (connection, data) => this.onMessage(connection, data as Buffer);
-  }
-
-  /** Without Worker.runAll(): start serving in this process. */
-  listen(): void {
-    this.worker.listen();
-  }
-
-  stop(): Promise<void> {
-    return this.worker.stop();
-  }
-
-  get port(): number | undefined {
-    return this.worker.port;
   }
 
   /** Keys held (for status pages and tests). */
@@ -53,7 +32,7 @@ export class GlobalDataServer {
     return this.data.size;
   }
 
-  private onMessage(connection: TcpConnection, payload: Buffer | string): void {
+  protected onMessage(connection: TcpConnection, payload: Buffer | string): void {
     if (payload.length === 0) return; // ping
     const request = parseRequest(payload);
     if (!request) return refuse(connection, 'bad request');

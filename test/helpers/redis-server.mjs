@@ -5,7 +5,8 @@
 // node --test runs every .mjs under test/ as a test file, this one included:
 // importing it has no side effects beyond loading node modules.
 import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+
+import { freePort } from '../fixtures/runall-helpers.mjs';
 
 export const REDIS_BINARY = process.env.REDIS_SERVER ?? 'redis-server';
 export const hasRedis = spawnSync(REDIS_BINARY, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -17,16 +18,6 @@ export function redisTest(options = {}) {
   return { ...options, skip: `${REDIS_BINARY} is not installed (apt-get install redis-server); NETWRIGHT_REQUIRE_ALL=1 makes this mandatory` };
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts redis-server on `port` (a free one by default); stop() ends it; restart() starts it again on the same port. */
 export async function startRedis(t, port) {
