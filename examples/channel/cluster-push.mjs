@@ -28,9 +28,10 @@ worker.onWorkerStart = async (w) => {
     if (!connection) return console.log(`connection ${data.to_connection_id} not in worker ${w.id}`);
     connection.send(data.content);
   });
-  // push to every connection of this process
+  // push to every connection of this process: the Channel already reached every process, so
+  // { local: true } (netwright's broadcast alone would reach the whole cluster without a Channel)
   ChannelClient.on('broadcast', (data) => {
-    w.broadcast(data.content);
+    w.broadcast(data.content, null, { local: true });
   });
 };
 worker.onWebSocketConnected = (connection) => {
