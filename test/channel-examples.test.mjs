@@ -88,6 +88,8 @@ test('cluster push: broadcast and push to one connection, from the http:// worke
   await probeUntilAll(clients, (content) => httpGet(httpPort, { content }));
   assert.equal(await httpGet(httpPort, { content: 'hello all' }), 'ok');
   await until(() => clients.every((c) => c.messages.includes('hello all')), 'a broadcast to every client');
+  await new Promise((r) => setTimeout(r, 200));
+  for (const c of clients) assert.equal(c.messages.filter((m) => m === 'hello all').length, 1, 'each client gets the broadcast once');
   for (const c of clients) c.messages.length = 0;
 
   const target = clients.find((c) => c.workerId === 1);
