@@ -277,6 +277,19 @@ void Core::setReceiving(Connection* c, bool receiving) {
   updateInterest(c);
 }
 
+void Core::setHeld(Connection* c, bool held) {
+  if (c->held_ == held) return;
+  c->held_ = held;
+  if (held || c->closed_ || !(c->failed_ || c->peerClosed_)) return;
+  // Released: what an ending read deferred (failure answer, close) happens at
+  // the end of this batch, or of one run soon.
+  markDirty(c);
+  if (!inBatch_ && !wakeRequested_) {
+    wakeRequested_ = true;
+    delegate_.wake();
+  }
+}
+
 int32_t Core::admit(Connection* c) {
   if (c->closed_ || c->closing_) return kRefusedClosed;
   if (c->ws_ && (c->ws_->phase != WebSocketSession::kOpen || c->ws_->closeSent)) return kRefusedClosed;
@@ -330,7 +343,7 @@ void Core::flushCorked() {
     for (Connection* c : batch) {
       c->dirty_ = false;
       if (c->closed_) continue;
-      if (c->failed_) finishFailure(c);
+      if (c->failed_ && !c->held_) finishFailure(c);
       flush(c, true);
     }
   }
@@ -365,6 +378,9 @@ bool Core::flush(Connection* c, bool notify) {
 
 void Core::finishIfDone(Connection* c) {
   if (c->closed_ || !c->out_.empty() || c->dirty_) return;
+  // Messages read before the ending read are still to be answered (a close()
+  // of the user's own, or the WebSocket close handshake it answered, does not wait).
+  if (c->held_ && !c->closing_) return;
   if (c->failed_) closeNow(c, kClosedOnError, true);
   else if (c->closing_) closeNow(c, kClosedLocally, true);
   else if (c->peerClosed_) closeNow(c, kClosedByPeer, true);

@@ -95,6 +95,10 @@ class Core {
   bool close(Connection* c);
   void destroy(Connection* c);
   void setReceiving(Connection* c, bool receiving);
+  // JS holds (or no longer holds) messages it has not delivered. While held,
+  // bad input and the peer's FIN do not close (nor send the failure's close
+  // frame or error response): the replies to those messages go out first.
+  void setHeld(Connection* c, bool held);
 
   // Idle timeouts and accept back-off; call every few hundred ms in a batch.
   void sweep();
