@@ -1,7 +1,8 @@
 // Messages read before pauseRecv() took effect wait in JS; an ending read
 // behind them (bad input, the peer's FIN, a WebSocket close frame or protocol
 // error) must not close the connection before they are delivered and their
-// replies sent. Over real sockets: the client stops reading so that
+// replies sent. And the automatic pong to the latest ping is not dropped when
+// the send queue is full. Over real sockets: the client stops reading so that
 // the server's queue fills and onBufferFull pauses the connection.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -146,3 +147,45 @@ for (const [name, tail, closeCode, errors] of wsCases) {
     assert.equal(last.payload.readUInt16BE(0), closeCode);
   });
 }
+
+test('websocket://: the automatic pong to the latest ping is sent once a full queue drains (RFC 6455 5.5.3)', T, async (t) => {
+  const h = harness(t);
+  let conn;
+  let filled = false;
+  const w = await h.serve('websocket://127.0.0.1:0', (w) => {
+    w.maxSendBufferSize = MAX_SEND;
+    w.websocketType = 'binary';
+    w.onError = () => {};
+    w.onWebSocketConnected = (c) => {
+      conn = c;
+      // Fill the queue to its limit: the client does not read.
+      const chunk = Buffer.alloc(64 * 1024, 0x63);
+      for (let i = 0; i < 2000 && c.send(chunk) !== false; i++);
+      filled = c.getSendBufferQueueSize() >= MAX_SEND;
+    };
+  });
+  const key = crypto.randomBytes(16).toString('base64');
+  const chunks = [];
+  const s = net.connect(w.port, '127.0.0.1');
+  s.on('data', (d) => chunks.push(d));
+  s.on('error', () => {});
+  s.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`);
+  s.pause();
+  await until(() => conn !== undefined, 'onWebSocketConnected');
+  assert.ok(filled, 'the queue is at maxSendBufferSize');
+  s.write(Buffer.concat([clientFrame(9, Buffer.from('older')), clientFrame(9, Buffer.from('latest'))]));
+  await sleep(200);
+  s.resume();
+  let pongs = [];
+  await until(() => {
+    const { frames } = serverFrames(Buffer.concat(chunks));
+    pongs = frames.filter((f) => f.op === 10).map((f) => f.payload.toString());
+    return pongs.length > 0 && conn.getSendBufferQueueSize() === 0;
+  }, 'a pong', 8000);
+  await sleep(100);
+  const { frames } = serverFrames(Buffer.concat(chunks));
+  pongs = frames.filter((f) => f.op === 10).map((f) => f.payload.toString());
+  s.destroy();
+  assert.deepEqual(pongs, ['latest']);
+  assert.equal(conn.status, 'established');
+});

@@ -331,6 +331,17 @@ Napi::Value SetHeld(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// answerPing(slot, payload: Buffer): the automatic pong (kept for the drain when the queue is full).
+Napi::Value AnswerPing(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  if (c && info[1].IsTypedArray()) {
+    Napi::Uint8Array payload = info[1].As<Napi::Uint8Array>();
+    loop->core().answerPing(c, payload.Data(), payload.ByteLength());
+  }
+  return info.Env().Undefined();
+}
+
 // setKind(slot, kind): a connection switches between raw, text and frame
 // splitting (connection.protocol set in a callback). Returns false otherwise.
 Napi::Value SetKind(const Napi::CallbackInfo& info) {
@@ -588,6 +599,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("destroy", Napi::Function::New(env, Destroy));
   exports.Set("setReceiving", Napi::Function::New(env, SetReceiving));
   exports.Set("setHeld", Napi::Function::New(env, SetHeld));
+  exports.Set("answerPing", Napi::Function::New(env, AnswerPing));
   exports.Set("setLimits", Napi::Function::New(env, SetLimits));
   exports.Set("setKind", Napi::Function::New(env, SetKind));
   exports.Set("queueSize", Napi::Function::New(env, QueueSize));

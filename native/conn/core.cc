@@ -350,19 +350,29 @@ void Core::flushCorked() {
 }
 
 bool Core::flush(Connection* c, bool notify) {
-  while (!c->out_.empty()) {
-    ssize_t n = c->transport->write(c->fd_, reinterpret_cast<char*>(c->out_.data()), c->out_.size());
-    if (n > 0) {
-      c->out_.consume(size_t(n), pool_);
-      c->bytesWritten += size_t(n);
-      stats_.bytesWritten += size_t(n);
-      continue;
+  for (;;) {
+    bool again = false;
+    while (!c->out_.empty()) {
+      ssize_t n = c->transport->write(c->fd_, reinterpret_cast<char*>(c->out_.data()), c->out_.size());
+      if (n > 0) {
+        c->out_.consume(size_t(n), pool_);
+        c->bytesWritten += size_t(n);
+        stats_.bytesWritten += size_t(n);
+        continue;
+      }
+      if (n == -EAGAIN || n == -EWOULDBLOCK) {
+        again = true;
+        break;
+      }
+      stats_.sendFail++;
+      if (notify) pushEvent(kEventError, c->slot_, kSendFail, 0);
+      closeNow(c, kClosedOnError, notify);
+      return false;
     }
-    if (n == -EAGAIN || n == -EWOULDBLOCK) break;
-    stats_.sendFail++;
-    if (notify) pushEvent(kEventError, c->slot_, kSendFail, 0);
-    closeNow(c, kClosedOnError, notify);
-    return false;
+    // A pong owed to the latest ping goes as soon as the queue is below its limit.
+    if (!c->ws_ || !c->ws_->pongOwed || c->out_.size() >= c->maxSendBufferSize) break;
+    appendOwedPong(c);
+    if (again || c->out_.empty()) break;
   }
   bool wasBacklogged = c->backlogged_;
   c->backlogged_ = !c->out_.empty();
