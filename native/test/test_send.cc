@@ -281,3 +281,27 @@ TEST(send_core_pong_owed_is_dropped_once_a_close_frame_is_queued) {
   CHECK(sawClose);
   CHECK(got.find(std::string("\x8a\x01p", 3)) == std::string::npos);
 }
+
+// Held messages (native setHeld) also defer a WebSocket failure's close frame:
+// replies to them are still accepted, and the 1002 follows the release.
+TEST(send_core_websocket_failure_close_frame_waits_for_held_messages) {
+  Server s(Kind::WebSocket);
+  Client c(s.port);
+  Connection* conn = openWebSocket(s, c);
+  REQUIRE(conn);
+  int32_t slot = conn->slot();
+  s.core->setHeld(conn, true);
+  REQUIRE(c.write(std::string("\x82\x01x", 3)));  // unmasked: a protocol error
+  REQUIRE(s.pumpUntil([&] { return s.d.count(kEventError, slot) == 1; }));
+  uint64_t end = monoMs() + 100;
+  while (monoMs() < end) s.pumpOnce(5);
+  CHECK(s.core->connection(slot) == conn);
+  CHECK(c.nothingToRead());
+  CHECK_EQ(s.core->send(conn, Framing::WsBinary, reinterpret_cast<const uint8_t*>("r"), 1), kSent);
+  s.core->setHeld(conn, false);
+  REQUIRE(s.pumpUntil([&] { return s.d.count(kEventClose, slot) == 1; }));
+  std::string got;
+  end = monoMs() + 2000;
+  while (!c.eof && !c.err && monoMs() < end) got += c.readAvailable();
+  CHECK(got == std::string("\x82\x01r\x88\x02\x03\xea", 7));
+}
