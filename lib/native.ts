@@ -62,6 +62,10 @@ interface Binding {
   close(slot: number): boolean;
   destroy(slot: number): void;
   setReceiving(slot: number, receiving: boolean): void;
+  /** JS holds messages it has not delivered: the core's close after an ending read waits for them. */
+  setHeld(slot: number, held: boolean): void;
+  /** The automatic pong; at the send limit the core answers the latest ping when the queue drains. */
+  answerPing(slot: number, payload: Buffer): void;
   setLimits(slot: number, maxSendBufferSize: number, maxPackageSize: number): void;
   setKind(slot: number, kind: NativeProtocol): boolean;
   queueSize(slot: number): number;

@@ -121,6 +121,8 @@ export class TcpConnection {
   declare private paused: boolean | undefined;
   declare private pending: unknown[] | null | undefined;
   declare private delivering: boolean | undefined;
+  /** The core knows that this connection holds messages not yet delivered (native.setHeld). */
+  declare private held: boolean | undefined;
   declare private closedInfo: ConnectionInfo | undefined;
   /** Runs callbacks in the async context left by onConnect (worker.keepAsyncContext). */
   declare private runInContext: Runner | null | undefined;
@@ -349,10 +351,14 @@ export class TcpConnection {
   resumeRecv(): void {
     if (this._status === 'closed' || !this.paused) return;
     this.paused = false;
-    this.deliverPending();
-    if (this.paused || this.isClosed()) return;
-    if (this.userProtocol && this.received?.length) this.splitUserProtocol();
-    if (!this.paused && !this.isClosed()) native.setReceiving(this._slot, true);
+    try {
+      this.deliverPending();
+      if (this.paused || this.isClosed()) return;
+      if (this.userProtocol && this.received?.length) this.splitUserProtocol();
+      if (!this.paused && !this.isClosed()) native.setReceiving(this._slot, true);
+    } finally {
+      this.syncHeld();
+    }
   }
 
   /** Forwards everything this connection receives to `dest`, with backpressure. */
@@ -404,6 +410,7 @@ export class TcpConnection {
     if (this.userProtocol) {
       (this.received ??= new ReceiveBuffer()).append(data as Buffer);
       if (!this.paused) this.splitUserProtocol();
+      else if (!this.held) this.syncHeld();
       return;
     }
     this.deliver(data);
@@ -437,7 +444,8 @@ export class TcpConnection {
 
   /** @internal detail: the WebSocket close code sent, or for SEND_FAIL 1 = buffer full. */
   _failed(code: number, detail: number): void {
-    if (this.websocket && detail >= 1000) this._closeSent(detail);
+    // The core sends that close frame after the replies to messages still held here.
+    if (this.websocket && detail >= 1000 && !this.holdBack(() => this._closeSent(detail))) this._closeSent(detail);
     if (code === SEND_FAIL) {
       this.emitError(code, detail === 1 ? SEND_BUFFER_FULL_MESSAGE : ERROR_MESSAGES[SEND_FAIL]);
       return;
@@ -488,6 +496,8 @@ export class TcpConnection {
 
   /** @internal The peer's close frame. */
   _peerClose(code: number, reason: string): void {
+    // Messages that came before it and wait for resumeRecv() go first; then the handshake is answered.
+    if (this.holdBack(() => this.websocket?.peerClosed(code, reason))) return;
     this.websocket?.peerClosed(code, reason);
   }
 
@@ -508,6 +518,7 @@ export class TcpConnection {
     this.closedInfo = native.info(this._slot) ?? this.closedInfo;
     this._status = 'closed';
     this.pending = null;
+    this.held = false;
     this.received = null;
     if (this.drainWaiters) this._drained();
     this.http?.closed();
@@ -537,6 +548,7 @@ export class TcpConnection {
   private deliver(data: unknown): void {
     if (this.paused || this.pending) {
       (this.pending ??= []).push(data);
+      if (!this.held) this.syncHeld();
       return;
     }
     const onMessage = this.onMessage ?? this.worker?.onMessage;
@@ -553,6 +565,10 @@ export class TcpConnection {
       const queue = this.pending;
       while (queue && queue.length && !this.paused && this._status !== 'closed') {
         const data = queue.shift();
+        if (data instanceof HeldEvent) {
+          data.run();
+          continue;
+        }
         const onMessage = this.onMessage ?? this.worker?.onMessage;
         if (!onMessage) continue;
         if (packageCounter !== null) packageCounter.received(this, onMessage);
@@ -562,6 +578,25 @@ export class TcpConnection {
     } finally {
       this.delivering = false;
     }
+  }
+
+  /** Queues an event behind messages waiting for resumeRecv(); false when none wait. */
+  private holdBack(run: () => void): boolean {
+    if (!this.pending?.length) return false;
+    this.pending.push(new HeldEvent(run));
+    return true;
+  }
+
+  /**
+   * Tells the core whether messages read before pauseRecv() took effect still
+   * wait here: while they do, bad input or the peer's FIN read after them does
+   * not close the connection, so that their replies still go out.
+   */
+  private syncHeld(): void {
+    const held = this._status !== 'closed' && !!(this.pending?.length || (this.paused && this.received?.length));
+    if (held === !!this.held) return;
+    this.held = held;
+    native.setHeld(this._slot, held);
   }
 
   /** Workerman's framing loop over a JavaScript protocol object. */
@@ -632,6 +667,11 @@ export class TcpConnection {
 }
 
 Object.defineProperty(TcpConnection.prototype, 'closeReason', { value: '', writable: true, enumerable: false });
+
+/** An event that must follow the messages held before it (a WebSocket close). */
+class HeldEvent {
+  constructor(readonly run: () => void) {}
+}
 
 /** A WebSocketType as the core numbers it; anything but 'binary' and 'auto' is text. */
 export function nativeWebSocketType(type: WebSocketType): NativeWebSocketType {

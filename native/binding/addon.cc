@@ -323,6 +323,25 @@ Napi::Value SetReceiving(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setHeld(slot, held): JS holds messages it has not delivered (pauseRecv()).
+Napi::Value SetHeld(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  if (c) loop->core().setHeld(c, info[1].ToBoolean());
+  return info.Env().Undefined();
+}
+
+// answerPing(slot, payload: Buffer): the automatic pong (kept for the drain when the queue is full).
+Napi::Value AnswerPing(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  if (c && info[1].IsTypedArray()) {
+    Napi::Uint8Array payload = info[1].As<Napi::Uint8Array>();
+    loop->core().answerPing(c, payload.Data(), payload.ByteLength());
+  }
+  return info.Env().Undefined();
+}
+
 // setKind(slot, kind): a connection switches between raw, text and frame
 // splitting (connection.protocol set in a callback). Returns false otherwise.
 Napi::Value SetKind(const Napi::CallbackInfo& info) {
@@ -591,6 +610,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("destroy", Napi::Function::New(env, Destroy));
   exports.Set("setReceiving", Napi::Function::New(env, SetReceiving));
+  exports.Set("setHeld", Napi::Function::New(env, SetHeld));
+  exports.Set("answerPing", Napi::Function::New(env, AnswerPing));
   exports.Set("setLimits", Napi::Function::New(env, SetLimits));
   exports.Set("setKind", Napi::Function::New(env, SetKind));
   exports.Set("queueSize", Napi::Function::New(env, QueueSize));

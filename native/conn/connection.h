@@ -97,6 +97,9 @@ class Connection final : public IoHandle {
   bool closing_ = false;     // close() called: flush, then close
   bool peerClosed_ = false;  // FIN received: flush, then close
   bool paused_ = false;
+  // JS holds messages it has not delivered yet (read before pauseRecv() took
+  // effect): an ending read (bad input, the peer's FIN) waits for them.
+  bool held_ = false;
   bool dirty_ = false;       // has corked bytes to flush at the end of the batch
   bool backlogged_ = false;  // the kernel refused bytes; EPOLLOUT is armed
   bool fullSignalled_ = false;  // onBufferFull fired; a drain is owed

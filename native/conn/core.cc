@@ -277,6 +277,19 @@ void Core::setReceiving(Connection* c, bool receiving) {
   updateInterest(c);
 }
 
+void Core::setHeld(Connection* c, bool held) {
+  if (c->held_ == held) return;
+  c->held_ = held;
+  if (held || c->closed_ || !(c->failed_ || c->peerClosed_)) return;
+  // Released: what an ending read deferred (failure answer, close) happens at
+  // the end of this batch, or of one run soon.
+  markDirty(c);
+  if (!inBatch_ && !wakeRequested_) {
+    wakeRequested_ = true;
+    delegate_.wake();
+  }
+}
+
 int32_t Core::admit(Connection* c) {
   if (c->closed_ || c->closing_) return kRefusedClosed;
   if (c->ws_ && (c->ws_->phase != WebSocketSession::kOpen || c->ws_->closeSent)) return kRefusedClosed;
@@ -330,26 +343,36 @@ void Core::flushCorked() {
     for (Connection* c : batch) {
       c->dirty_ = false;
       if (c->closed_) continue;
-      if (c->failed_) finishFailure(c);
+      if (c->failed_ && !c->held_) finishFailure(c);
       flush(c, true);
     }
   }
 }
 
 bool Core::flush(Connection* c, bool notify) {
-  while (!c->out_.empty()) {
-    ssize_t n = c->transport->write(c->fd_, reinterpret_cast<char*>(c->out_.data()), c->out_.size());
-    if (n > 0) {
-      c->out_.consume(size_t(n), pool_);
-      c->bytesWritten += size_t(n);
-      stats_.bytesWritten += size_t(n);
-      continue;
+  for (;;) {
+    bool again = false;
+    while (!c->out_.empty()) {
+      ssize_t n = c->transport->write(c->fd_, reinterpret_cast<char*>(c->out_.data()), c->out_.size());
+      if (n > 0) {
+        c->out_.consume(size_t(n), pool_);
+        c->bytesWritten += size_t(n);
+        stats_.bytesWritten += size_t(n);
+        continue;
+      }
+      if (n == -EAGAIN || n == -EWOULDBLOCK) {
+        again = true;
+        break;
+      }
+      stats_.sendFail++;
+      if (notify) pushEvent(kEventError, c->slot_, kSendFail, 0);
+      closeNow(c, kClosedOnError, notify);
+      return false;
     }
-    if (n == -EAGAIN || n == -EWOULDBLOCK) break;
-    stats_.sendFail++;
-    if (notify) pushEvent(kEventError, c->slot_, kSendFail, 0);
-    closeNow(c, kClosedOnError, notify);
-    return false;
+    // A pong owed to the latest ping goes as soon as the queue is below its limit.
+    if (!c->ws_ || !c->ws_->pongOwed || c->out_.size() >= c->maxSendBufferSize) break;
+    appendOwedPong(c);
+    if (again || c->out_.empty()) break;
   }
   bool wasBacklogged = c->backlogged_;
   c->backlogged_ = !c->out_.empty();
@@ -365,6 +388,9 @@ bool Core::flush(Connection* c, bool notify) {
 
 void Core::finishIfDone(Connection* c) {
   if (c->closed_ || !c->out_.empty() || c->dirty_) return;
+  // Messages read before the ending read are still to be answered (a close()
+  // of the user's own, or the WebSocket close handshake it answered, does not wait).
+  if (c->held_ && !c->closing_) return;
   if (c->failed_) closeNow(c, kClosedOnError, true);
   else if (c->closing_) closeNow(c, kClosedLocally, true);
   else if (c->peerClosed_) closeNow(c, kClosedByPeer, true);

@@ -95,6 +95,10 @@ class Core {
   bool close(Connection* c);
   void destroy(Connection* c);
   void setReceiving(Connection* c, bool receiving);
+  // JS holds (or no longer holds) messages it has not delivered. While held,
+  // bad input and the peer's FIN do not close (nor send the failure's close
+  // frame or error response): the replies to those messages go out first.
+  void setHeld(Connection* c, bool held);
 
   // Idle timeouts and accept back-off; call every few hundred ms in a batch.
   void sweep();
@@ -104,6 +108,10 @@ class Core {
   // WebSocket (core_websocket.cc).
   bool acceptWebSocket(Connection* c, const std::string& extraHeaders);
   void rejectHandshake(Connection* c, int status, const std::string& body);
+  // The automatic pong. At the send limit it waits until the queue is below
+  // it again; a newer ping replaces the payload of one still waiting
+  // (RFC 6455 5.5.3: the most recent ping is answered).
+  void answerPing(Connection* c, const uint8_t* payload, size_t length);
   // Sends a close frame and keeps reading until the peer answers (or 5 s).
   void closeWebSocket(Connection* c, uint32_t code, const uint8_t* reason, size_t reasonLength);
   // Frame written once, queued to every open websocket of the listener (or of
@@ -157,6 +165,8 @@ class Core {
   // A frame of the core's own (close, ping), outside the send limits.
   void queueFrame(Connection* c, uint8_t opcode, const uint8_t* payload, size_t length);
   void closeAfterFlush(Connection* c);
+  // Queues the owed pong (flush() calls it once the queue is below its limit).
+  void appendOwedPong(Connection* c);
   void scheduleFlush(Connection* c);
   void queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written);
   void leaveTopics(Connection* c);

@@ -83,6 +83,35 @@ void Core::queueFrame(Connection* c, uint8_t opcode, const uint8_t* payload, siz
   scheduleFlush(c);
 }
 
+void Core::answerPing(Connection* c, const uint8_t* payload, size_t length) {
+  if (c->closed_ || !c->ws_ || c->ws_->phase != WebSocketSession::kOpen || c->ws_->closeSent) return;
+  WebSocketSession& s = *c->ws_;
+  if (length > ws::kMaxControlPayload) length = ws::kMaxControlPayload;
+  if (c->out_.size() < c->maxSendBufferSize) {
+    s.pongOwed = false;  // an older ping still waiting is answered by this pong
+    s.owedPong.clear();
+    queueFrame(c, ws::kPong, payload, length);
+    return;
+  }
+  s.pongOwed = true;
+  s.owedPong.assign(reinterpret_cast<const char*>(payload), length);
+}
+
+void Core::appendOwedPong(Connection* c) {
+  WebSocketSession& s = *c->ws_;
+  s.pongOwed = false;
+  std::string payload;
+  payload.swap(s.owedPong);
+  if (s.closeSent || c->closed_) return;
+  bool masked = c->isWebSocketClient();
+  uint8_t* dst = c->out_.reserve(ws::headerSize(payload.size(), masked) + payload.size(), pool_);
+  if (!dst) return;
+  uint8_t mask[4];
+  if (masked) net::randomBytes(mask, 4);
+  c->out_.commit(ws::writeFrame(dst, ws::kPong, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(),
+                                masked ? mask : nullptr));
+}
+
 void Core::closeWebSocket(Connection* c, uint32_t code, const uint8_t* reason, size_t reasonLength) {
   if (c->closed_ || !c->ws_ || c->ws_->closeSent) return;
   if (c->ws_->phase != WebSocketSession::kOpen) {

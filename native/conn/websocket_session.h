@@ -22,6 +22,7 @@ struct WebSocketSession {
   bool closeSent = false;
   bool closeReceived = false;
   bool pingOutstanding = false;
+  bool pongOwed = false;  // the latest ping found the queue full: answer it when it drains
   uint8_t messageOpcode = 0;  // text or binary while a fragmented message is open
   uint8_t utf8State = 0;
   bool nonAscii = false;  // the open fragmented text message has a byte >= 0x80
@@ -32,6 +33,7 @@ struct WebSocketSession {
   uint64_t closeSentAtMs = 0;
   uint64_t pingSentAtMs = 0;
   ByteBuffer fragments;          // payload of the open fragmented message
+  std::string owedPong;          // that ping's payload
   std::string acceptKey;         // to send (server) or to expect (client); cleared once open
   std::vector<std::string> topics;
 };

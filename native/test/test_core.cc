@@ -825,3 +825,85 @@ TEST(core_reply_before_bad_input_is_sent_before_the_close) {
   while (!c.eof && !c.err && monoMs() < end) got += c.readAvailable();
   CHECK_EQ(got, std::string("re:ok\n"));
 }
+
+// JS holds messages it has not delivered (pauseRecv() took effect after they
+// were read): bad input or the peer's FIN read behind them waits for the
+// release, and the replies sent meanwhile go out before the close.
+namespace {
+
+void heldCloseWaitsForRelease(bool fin) {
+  Server s(Kind::Text);
+  bool holding = false;
+  s.d.hook = [&](const Ev& e) {
+    if (!isMessage(e.type)) return;
+    Connection* conn = s.core->connectionEvenIfClosed(e.slot);
+    REQUIRE(conn);
+    if (holding) return;  // held in "JS": answered after the release
+    CHECK_EQ(s.send(conn, "re:" + e.data + "\n"), kSent);
+    // Paused, the core would not read the FIN; still reading, it does.
+    if (!fin) s.core->setReceiving(conn, false);
+    s.core->setHeld(conn, true);
+    holding = true;
+  };
+  Client c(s.port);
+  int32_t slot = s.acceptOne();
+  REQUIRE(slot >= 0);
+  Connection* conn = s.core->connection(slot);
+  conn->maxPackageSize = 10;
+  REQUIRE(c.write(fin ? "a\nb\n" : "a\nb\n0123456789abc\n"));
+  if (fin) c.shutdownWrite();
+  REQUIRE(s.pumpUntil([&] { return s.d.messages(slot).size() == 2; }));
+  uint64_t end = monoMs() + 100;
+  while (monoMs() < end) s.pumpOnce(5);
+  CHECK_EQ(s.d.count(kEventClose), 0u);
+  REQUIRE(s.core->connection(slot) == conn);
+  CHECK_EQ(s.d.count(kEventError), fin ? 0u : 1u);
+  // The release, outside a batch (a resumeRecv() from a timer): the reply first.
+  CHECK_EQ(s.send(conn, "re:b\n"), kSent);
+  int wakes = s.d.wakes;
+  s.core->setHeld(conn, false);
+  CHECK_EQ(s.d.wakes, wakes + 1);  // the deferred close needs a batch
+  REQUIRE(s.pumpUntil([&] { return s.d.count(kEventClose) == 1; }));
+  CHECK_EQ(s.d.find(kEventClose)->a, fin ? kClosedByPeer : kClosedOnError);
+  std::string got;
+  end = monoMs() + 2000;
+  while (!c.eof && !c.err && monoMs() < end) got += c.readAvailable();
+  CHECK_EQ(got, std::string("re:a\nre:b\n"));
+  CHECK(c.eof);
+}
+
+}  // namespace
+
+TEST(core_held_messages_defer_the_close_after_bad_input) { heldCloseWaitsForRelease(false); }
+
+TEST(core_held_messages_defer_the_close_after_the_peer_fin) { heldCloseWaitsForRelease(true); }
+
+TEST(core_held_messages_do_not_defer_a_close_of_the_users_own) {
+  Server s(Kind::Text);
+  Client c(s.port);
+  int32_t slot = s.acceptOne();
+  REQUIRE(slot >= 0);
+  Connection* conn = s.core->connection(slot);
+  s.core->setHeld(conn, true);
+  REQUIRE(c.write("a\n"));
+  c.shutdownWrite();
+  REQUIRE(s.pumpUntil([&] { return s.d.messages(slot).size() == 1; }));
+  CHECK(s.core->connection(slot) != nullptr);
+  CHECK(s.core->close(conn));  // close() still closes at once
+  CHECK(s.core->connection(slot) == nullptr);
+}
+
+TEST(core_held_release_with_nothing_ended_changes_nothing) {
+  Server s(Kind::Text);
+  Client c(s.port);
+  int32_t slot = s.acceptOne();
+  REQUIRE(slot >= 0);
+  Connection* conn = s.core->connection(slot);
+  s.core->setHeld(conn, true);
+  int wakes = s.d.wakes;
+  s.core->setHeld(conn, false);
+  CHECK_EQ(s.d.wakes, wakes);
+  REQUIRE(c.write("x\n"));
+  REQUIRE(s.pumpUntil([&] { return s.d.messages(slot).size() == 1; }));
+  CHECK(s.core->connection(slot) == conn);
+}

@@ -211,3 +211,97 @@ TEST(send_core_websocket_lengths_through_the_queue) {
     CHECK(got == payload);
   }
 }
+
+// The automatic pong (Core::answerPing): at once below the send limit; at the
+// limit it waits for the queue to drain below it, and only the latest ping's
+// payload is answered (RFC 6455 5.5.3).
+TEST(send_core_pong_owed_on_a_full_queue_answers_the_latest_ping) {
+  Server s(Kind::WebSocket);
+  Client c(s.port, 4096);
+  Connection* conn = openWebSocket(s, c);
+  REQUIRE(conn);
+  s.core->answerPing(conn, reinterpret_cast<const uint8_t*>("now"), 3);
+  CHECK(readSome(s, c, 5) == "\x8a\x03now");
+  conn->maxSendBufferSize = 16 * 1024;
+  std::string chunk(16 * 1024, 'z');
+  size_t sent = 0;
+  for (int i = 0; i < 4096; i++) {
+    int32_t r = s.core->send(conn, Framing::WsBinary, reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size());
+    if (r == kRefusedFull) break;
+    REQUIRE((r & 7) == kSent || (r & 7) == kQueued);
+    sent++;
+  }
+  REQUIRE(conn->queuedBytes() >= conn->maxSendBufferSize);
+  s.core->answerPing(conn, reinterpret_cast<const uint8_t*>("older"), 5);
+  s.core->answerPing(conn, reinterpret_cast<const uint8_t*>("latest"), 6);
+  size_t frameSize = ws::headerSize(chunk.size(), false) + chunk.size();
+  std::string got = readSome(s, c, sent * frameSize + 8);
+  REQUIRE_EQ(got.size(), sent * frameSize + 8);
+  // The pong goes behind what was queued when the queue fell below its limit.
+  size_t at = 0;
+  int pongs = 0;
+  std::string pong;
+  while (at + 2 <= got.size()) {
+    ws::FrameHeader h;
+    int n = ws::parseHeader(reinterpret_cast<const uint8_t*>(got.data()) + at, got.size() - at, &h);
+    REQUIRE(n > 0);
+    if (h.opcode == ws::kPong) {
+      pongs++;
+      pong = got.substr(at + size_t(n), h.length);
+    }
+    at += size_t(n) + h.length;
+  }
+  CHECK_EQ(at, got.size());
+  CHECK_EQ(pongs, 1);
+  CHECK_EQ(pong, std::string("latest"));
+}
+
+TEST(send_core_pong_owed_is_dropped_once_a_close_frame_is_queued) {
+  Server s(Kind::WebSocket);
+  Client c(s.port, 4096);
+  Connection* conn = openWebSocket(s, c);
+  REQUIRE(conn);
+  conn->maxSendBufferSize = 16 * 1024;
+  std::string chunk(16 * 1024, 'z');
+  for (int i = 0; i < 4096; i++)
+    if (s.core->send(conn, Framing::WsBinary, reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size()) ==
+        kRefusedFull)
+      break;
+  s.core->answerPing(conn, reinterpret_cast<const uint8_t*>("p"), 1);
+  s.core->closeWebSocket(conn, 1000, nullptr, 0);
+  std::string got;
+  uint64_t end = monoMs() + 3000;
+  bool sawClose = false;
+  while (!sawClose && monoMs() < end) {
+    s.pumpOnce(5);
+    got += c.readAvailable();
+    // The close frame (2-byte code 1000) ends what the server sends.
+    sawClose = got.size() >= 4 && got.compare(got.size() - 4, 4, std::string("\x88\x02\x03\xe8", 4)) == 0;
+  }
+  CHECK(sawClose);
+  CHECK(got.find(std::string("\x8a\x01p", 3)) == std::string::npos);
+}
+
+// Held messages (native setHeld) also defer a WebSocket failure's close frame:
+// replies to them are still accepted, and the 1002 follows the release.
+TEST(send_core_websocket_failure_close_frame_waits_for_held_messages) {
+  Server s(Kind::WebSocket);
+  Client c(s.port);
+  Connection* conn = openWebSocket(s, c);
+  REQUIRE(conn);
+  int32_t slot = conn->slot();
+  s.core->setHeld(conn, true);
+  REQUIRE(c.write(std::string("\x82\x01x", 3)));  // unmasked: a protocol error
+  REQUIRE(s.pumpUntil([&] { return s.d.count(kEventError, slot) == 1; }));
+  uint64_t end = monoMs() + 100;
+  while (monoMs() < end) s.pumpOnce(5);
+  CHECK(s.core->connection(slot) == conn);
+  CHECK(c.nothingToRead());
+  CHECK_EQ(s.core->send(conn, Framing::WsBinary, reinterpret_cast<const uint8_t*>("r"), 1), kSent);
+  s.core->setHeld(conn, false);
+  REQUIRE(s.pumpUntil([&] { return s.d.count(kEventClose, slot) == 1; }));
+  std::string got;
+  end = monoMs() + 2000;
+  while (!c.eof && !c.err && monoMs() < end) got += c.readAvailable();
+  CHECK(got == std::string("\x82\x01r\x88\x02\x03\xea", 7));
+}

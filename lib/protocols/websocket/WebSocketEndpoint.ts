@@ -57,7 +57,8 @@ export class WebSocketEndpoint {
     const connection = this.connection;
     const hook = connection.onWebSocketPing ?? connection.worker?.onWebSocketPing;
     if (hook) connection.call(hook, connection, payload);
-    else if (connection.status === 'established') native.sendPong(connection._slot, payload, -1);
+    // The core answers at once, or (queue full) the latest ping when the queue drains.
+    else if (connection.status === 'established') native.answerPing(connection._slot, payload);
   }
 
   ponged(payload: Buffer): void {
