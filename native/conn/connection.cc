@@ -96,7 +96,12 @@ void Connection::consume(uint8_t* data, size_t n) {
       processTail();
       return;
     }
+    // Messages named in place in this read wait for their delivery; one assembled
+    // elsewhere (WebSocket fragments, a chunked HTTP body) is copied into the slab
+    // behind the read, or stashed, never over it (Core::slabSpace).
+    core_.parsingSlab_ = true;
     size_t used = consumeStateful(data, n, true);
+    core_.parsingSlab_ = false;
     if (!closed_ && !failed_ && used < n && !tail_.append(data + used, n - used, core_.pool_))
       core_.failProtocol(this, kPackageTooLarge);
     return;
@@ -211,22 +216,30 @@ void Connection::emitPayload(int32_t type, const uint8_t* bytes, size_t length, 
   }
   // While JS reads the batch the slab cannot be reused: stash instead.
   if (!core_.hasSlabRoomFor(length) || core_.delivering_) {
-    // The embedder numbers stashed buffers per delivery: if the event array is
-    // full, deliver it before stashing, or pushing this event would hand the
-    // stash to the delivery before the one that carries the event.
-    if (core_.eventCount_ == core_.eventCapacity_ && !core_.delivering_) core_.deliver();
-    int32_t index = core_.delegate_.stashLarge(bytes, length);
-    if (index < 0) {
-      core_.failProtocol(this, kPackageTooLarge);
-      return;
-    }
-    core_.pushEvent(type | kEventStashed, slot_, index, int32_t(length));
+    stashPayload(type, bytes, length);
     return;
   }
   uint8_t* dst = core_.slabSpace(length);
+  if (!dst) {
+    stashPayload(type, bytes, length);
+    return;
+  }
   std::memcpy(dst, bytes, length);
   core_.advanceSlab(length);
   core_.pushEvent(type, slot_, int32_t(dst - core_.slab_), int32_t(length));
+}
+
+void Connection::stashPayload(int32_t type, const uint8_t* bytes, size_t length) {
+  // The embedder numbers stashed buffers per delivery: if the event array is
+  // full, deliver it before stashing, or pushing this event would hand the
+  // stash to the delivery before the one that carries the event.
+  if (core_.eventCount_ == core_.eventCapacity_ && !core_.delivering_) core_.deliver();
+  int32_t index = core_.delegate_.stashLarge(bytes, length);
+  if (index < 0) {
+    core_.failProtocol(this, kPackageTooLarge);
+    return;
+  }
+  core_.pushEvent(type | kEventStashed, slot_, index, int32_t(length));
 }
 
 }  // namespace nw

@@ -69,6 +69,8 @@ class Connection final : public IoHandle {
   void emitMessage(const uint8_t* message, size_t length, bool inSlab);
   // Emits a payload event: in place when the bytes are in the slab, else copied.
   void emitPayload(int32_t type, const uint8_t* bytes, size_t length, bool inSlab);
+  // Emits it as a copy the embedder keeps (kEventStashed).
+  void stashPayload(int32_t type, const uint8_t* bytes, size_t length);
   void onPeerFin();
   // Processes what the tail holds (after a WebSocket accept).
   void processTail();

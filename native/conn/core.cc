@@ -95,6 +95,9 @@ void Core::deliver() {
 
 uint8_t* Core::slabSpace(size_t need) {
   if (slabSize_ - slabUsed_ < need) {
+    // The read being parsed is not named by descriptors yet, only in part: the
+    // slab cannot start over under it.
+    if (parsingSlab_) return nullptr;
     // Every descriptor naming the slab goes out before it is reused.
     deliver();
     slabUsed_ = 0;

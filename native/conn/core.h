@@ -139,7 +139,10 @@ class Core {
   void onConnected(Connection* c);
   void pushEvent(int32_t type, int32_t slot, int32_t a, int32_t b);
   void deliver();
-  // Where the next read or message copy goes; may deliver the batch first.
+  // Where the next read or message copy goes; may deliver the batch first and
+  // start the slab over. While a read is being parsed its bytes are still in use
+  // (and named by descriptors not yet delivered): then, without room at the end,
+  // nullptr (copy the message elsewhere).
   uint8_t* slabSpace(size_t need);
   void advanceSlab(size_t n) { slabUsed_ += n; }
   bool hasSlabRoomFor(size_t n) const { return n <= slabSize_ / 2; }
@@ -183,6 +186,7 @@ class Core {
   size_t eventCount_ = 0;
   bool inBatch_ = false;
   bool delivering_ = false;
+  bool parsingSlab_ = false;  // a read is being parsed in place in the slab (Connection::consume)
   std::vector<int32_t> overflow_;  // events pushed while a full array was being delivered
   std::vector<Connection*> slots_;
   std::vector<int32_t> freeSlots_;

@@ -27,13 +27,15 @@
 //    most recent ping goes unanswered (RFC 6455 5.5.3 allows skipping only older ones).
 // By default a slow session writes its ending after the echoes of its bulk arrived.
 //
-// Found and not gated, since it corrupts data: in WebSocket slow sessions, around the
-// moment the server's queue fills and it pauses (message ~500 of the bulk), onMessage is
-// now and then handed bytes the client did not send there — later bytes of the same
-// connection, or invalid UTF-8 in a text message that the native validator accepted.
-// The server's own intake check sees it (SOAK_SEED=187200201 SOAK_ONLY=websocket
-// SOAK_SECONDS=150: 36 of 410,646 messages damaged on arrival); so the damage is on the
-// receive side, between the read and the delivery to JS. Not root-caused yet.
+// Found by this soak and fixed: in WebSocket slow sessions, around the moment the
+// server's queue fills and it pauses (message ~500 of the bulk), onMessage was now and
+// then handed bytes the client did not send there — later bytes of the same connection,
+// or invalid UTF-8 in a text message that the native validator accepted
+// (SOAK_SEED=187200201 SOAK_ONLY=websocket SOAK_SECONDS=150: 36 of 410,646 messages
+// damaged on arrival). A fragmented message, copied into a full receive slab, started
+// the slab over under the read still being parsed, whose later messages were named in
+// place; later reads of the batch overwrote them (Core::slabSpace; regression tests:
+// test/websocket-slab.test.mjs, native/test/test_receive_slab.cc).
 //
 // The last line is "N passed, N failed" (checks: one per session, one per criterion).
 if (process.env.NODE_TEST_CONTEXT) process.exit(0); // not a node:test file
