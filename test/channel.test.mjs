@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ChannelClient, ChannelServer } from 'netwright';
+import { sendUntilClosed } from './helpers/harness.mjs';
 
 async function until(cond, what, timeout = 5000) {
   const end = Date.now() + timeout;
@@ -49,19 +50,6 @@ async function client(t, port, options) {
   t.after(() => c.close());
   await c.connect('127.0.0.1', port);
   return c;
-}
-
-/** A raw socket to the server: resolves with what came back once the server closed it. */
-function rawExchange(port, bytes) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    const chunks = [];
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error('the server did not close the connection')); }, 3000);
-    socket.on('connect', () => socket.write(bytes));
-    socket.on('data', (d) => chunks.push(d));
-    socket.on('error', () => {});
-    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks)); });
-  });
 }
 
 function frame(text) {
@@ -189,11 +177,11 @@ test('garbage to the server closes that connection, the server keeps serving', a
   const seen = [];
   a.on('ok', (d) => seen.push(d));
   const answers = [];
-  answers.push(await rawExchange(server.port, frame('not json')));
-  answers.push(await rawExchange(server.port, frame('{"type":"publish","channels":[1,2]}')));
-  answers.push(await rawExchange(server.port, frame('{"type":"fly","channels":["a"]}')));
-  answers.push(await rawExchange(server.port, frame('[1,2,3]')));
-  await rawExchange(server.port, Buffer.from([0, 0, 0, 1, 0xff, 0xfe])); // a length below 4
+  answers.push(await sendUntilClosed(server.port, frame('not json')));
+  answers.push(await sendUntilClosed(server.port, frame('{"type":"publish","channels":[1,2]}')));
+  answers.push(await sendUntilClosed(server.port, frame('{"type":"fly","channels":["a"]}')));
+  answers.push(await sendUntilClosed(server.port, frame('[1,2,3]')));
+  await sendUntilClosed(server.port, Buffer.from([0, 0, 0, 1, 0xff, 0xfe])); // a length below 4
   for (const answer of answers) assert.match(answer.subarray(4).toString(), /"type":"error"/);
   assert.equal(server.counters.badRequests, 4);
   // an empty frame is a ping: nothing happens

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 
 import { GlobalDataClient, GlobalDataServer } from 'netwright';
+import { sendUntilClosed } from './helpers/harness.mjs';
 
 function startServer(t) {
   const server = new GlobalDataServer('127.0.0.1', 0);
@@ -27,18 +28,6 @@ function frame(text) {
   const header = Buffer.alloc(4);
   header.writeUInt32BE(body.length + 4);
   return Buffer.concat([header, body]);
-}
-
-function rawExchange(port, bytes) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    const chunks = [];
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error('the server did not close the connection')); }, 3000);
-    socket.on('connect', () => socket.write(bytes));
-    socket.on('data', (d) => chunks.push(d));
-    socket.on('error', () => {});
-    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks)); });
-  });
 }
 
 test('defaults are Workerman\'s: 0.0.0.0:2207, count 1, name globalDataServer, not reloadable', () => {
@@ -147,10 +136,10 @@ test('garbage closes the connection (after an error answer); the server keeps se
   const g = newClient(t, `127.0.0.1:${server.port}`);
   await g.set('k', 'v');
   for (const bad of ['nope', '{"cmd":"get"}', '{"cmd":"fly","key":"k"}', '{"cmd":"increment","key":"k","step":"x"}', '"str"']) {
-    const answer = await rawExchange(server.port, frame(bad));
+    const answer = await sendUntilClosed(server.port, frame(bad));
     assert.match(answer.subarray(4).toString(), /"error"/, bad);
   }
-  await rawExchange(server.port, Buffer.from([0, 0, 0, 2, 1, 2, 3]));
+  await sendUntilClosed(server.port, Buffer.from([0, 0, 0, 2, 1, 2, 3]));
   assert.equal(await g.get('k'), 'v');
 });
 

@@ -8,7 +8,7 @@
 // An empty frame is a ping. A message that is not one of these closes that
 // connection (after { type: 'error', message }); the server keeps serving.
 import type { TcpConnection } from '../connection/TcpConnection';
-import { FrameServer } from './FrameServer';
+import { FrameServer, parseJsonObject } from './FrameServer';
 
 export interface ChannelServerOptions {
   /** Messages waiting in all queues (enqueue without a consumer) at most; over it an enqueue is dropped and counted. Default 100000. */
@@ -202,13 +202,8 @@ export class ChannelServer extends FrameServer {
 
 /** A valid message, or undefined. `channels` may be one string (sent as an array by clients). */
 function parseMessage(payload: Buffer | string): ChannelMessage | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const value = parseJsonObject(payload);
+  if (!value) return undefined;
   const { type, channels, data } = value as { type?: unknown; channels?: unknown; data?: unknown };
   if (typeof type !== 'string') return undefined;
   const list = type === 'reserve' && channels === undefined ? [] : typeof channels === 'string' ? [channels] : channels;

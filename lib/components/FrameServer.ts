@@ -34,3 +34,14 @@ export abstract class FrameServer {
 
   protected abstract onMessage(connection: TcpConnection, payload: Buffer | string): void;
 }
+
+/** A frame's payload as a JSON object, or undefined for anything else (not JSON, an array, a scalar). */
+export function parseJsonObject(payload: Buffer | string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

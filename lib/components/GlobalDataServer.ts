@@ -8,7 +8,7 @@
 // A request that is not one of these is answered with { error } and its
 // connection closed; the server keeps serving. An empty frame is a ping.
 import type { TcpConnection } from '../connection/TcpConnection';
-import { FrameServer } from './FrameServer';
+import { FrameServer, parseJsonObject } from './FrameServer';
 
 interface Request {
   cmd: string;
@@ -91,13 +91,8 @@ function refuse(connection: TcpConnection, error: string): void {
 }
 
 function parseRequest(payload: Buffer | string): Request | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const value = parseJsonObject(payload);
+  if (!value) return undefined;
   const request = value as Partial<Request>;
   if (typeof request.cmd !== 'string' || typeof request.key !== 'string') return undefined;
   return request as Request;

@@ -153,6 +153,18 @@ export function connect(target, ms = 5000) {
   return deadline(p, ms, `connect ${JSON.stringify(opts)}`).catch((e) => { socket.destroy(); throw e; });
 }
 
+/** Connects, writes `bytes`, and resolves with everything received once the server closed the connection. */
+export async function sendUntilClosed(target, bytes, ms = 3000) {
+  const c = await connect(target, ms);
+  try {
+    c.write(bytes);
+    await c.waitClose(ms);
+    return c.data;
+  } finally {
+    c.destroy();
+  }
+}
+
 /** Expect a connection attempt to fail; resolves with the error code. */
 export async function connectFails(target, ms = 5000) {
   try {
