@@ -1,6 +1,5 @@
 // Turns each batch of native event descriptors into user callbacks.
 import { setConnectionClosedHook, type TcpConnection } from './connection/TcpConnection';
-import { errnoName } from './errors';
 import { EVENT_STASHED, EVENT_TYPE_MASK, EVENT_WORDS, EventType, native, startCore } from './native';
 
 export interface ListenerOwner {
@@ -10,7 +9,9 @@ export interface ListenerOwner {
 /** A client connection learns the outcome of its connect() from these. */
 export interface ClientConnection extends TcpConnection {
   /** @internal */ _established(): void;
-  /** @internal */ _connectFailed(message: string): void;
+  /** @internal */ _connectFailed(errno: number, message: string): void;
+  /** @internal A ws:// client's 101: its head. */
+  _upgradedWith(head: string): void;
 }
 
 const bySlot: (TcpConnection | undefined)[] = [];
@@ -100,14 +101,13 @@ function onBatch(count: number, large: Buffer[] | undefined): void {
         (connection as ClientConnection)._established();
         break;
       case EventType.ConnectFail:
-        (connection as ClientConnection)._connectFailed(b > 0 ? bytes.utf8Slice(a, a + b) : errnoMessage(a));
+        (connection as ClientConnection)._connectFailed(b > 0 ? 0 : a, b > 0 ? (stashed ? large![a].toString('latin1') : bytes.latin1Slice(a, a + b)) : '');
+        break;
+      case EventType.Upgraded:
+        (connection as ClientConnection)._upgradedWith(stashed ? large![a].toString('latin1') : bytes.latin1Slice(a, a + b));
         break;
     }
   }
-}
-
-function errnoMessage(errno: number): string {
-  return `connect ${errnoName(errno)}`;
 }
 
 function ensureStarted(): void {
@@ -136,6 +136,11 @@ export function startDispatcher(): void {
 export function attachClient(slot: number, connection: ClientConnection): void {
   ensureStarted();
   bySlot[slot] = connection;
+}
+
+/** A client connection gave up this slot (it tries another address): the slot's remaining events are not its. */
+export function detachClient(slot: number, connection: ClientConnection): void {
+  if (bySlot[slot] === connection) bySlot[slot] = undefined;
 }
 
 let corked = false;

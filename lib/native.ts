@@ -21,7 +21,7 @@ export interface ListenRequest {
 }
 
 /** Every counter but the JS-side timer count (documented in statistics.ts). */
-export type NativeStats = Omit<Statistics, 'timers'>;
+export type NativeStats = Omit<Statistics, 'timers' | 'earlySendsDropped'>;
 
 /** [remoteIp, remotePort, localIp, localPort, bytesRead, bytesWritten] */
 export type ConnectionInfo = [string, number, string, number, number, number];
@@ -81,8 +81,8 @@ interface Binding {
   broadcast(listenerId: number, data: string | Uint8Array, binary: boolean, except: Int32Array | null): number;
   publish(listenerId: number, topic: string, data: string | Uint8Array, binary: boolean): number;
   subscribe(slot: number, topic: string, on: boolean): boolean;
-  /** The slot, or -errno. */
-  connect(host: string, port: number, kind: NativeProtocol, upgradeRequest: string, key: string): number;
+  /** The slot, or -errno; a unix socket when unixPath is not empty. */
+  connect(host: string, port: number, unixPath: string, kind: NativeProtocol, upgradeRequest: string, key: string): number;
 }
 
 const packageRoot = path.join(__dirname, '..');
@@ -141,7 +141,7 @@ const group = <N extends string>(name: string, names: readonly N[]) => contractG
 
 export const EventType = group('EventType', [
   'Accept', 'Message', 'AsciiMessage', 'Close', 'Drain', 'Error', 'BinaryMessage', 'BufferFull',
-  'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest',
+  'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest', 'Upgraded',
 ] as const);
 export type EventType = number;
 const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words'] as const);

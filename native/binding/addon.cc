@@ -486,14 +486,18 @@ Napi::Value Subscribe(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), changed);
 }
 
-// connect(host, port, kind, upgradeRequest, key) -> slot, or -errno
+// connect(host, port, unixPath, kind, upgradeRequest, key) -> slot, or -errno (a unix socket when unixPath is not empty)
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NodeLoop* loop = loopOf(info);
   if (!loop) return env.Undefined();
-  int32_t slot = loop->core().connect(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(),
-                                      protocol::Kind(info[2].As<Napi::Number>().Int32Value()),
-                                      info[3].As<Napi::String>().Utf8Value(), info[4].As<Napi::String>().Utf8Value());
+  net::ConnectTarget target;
+  target.host = info[0].As<Napi::String>().Utf8Value();
+  target.port = info[1].As<Napi::Number>().Int32Value();
+  target.path = info[2].As<Napi::String>().Utf8Value();
+  target.unixSocket = !target.path.empty();
+  int32_t slot = loop->core().connect(target, protocol::Kind(info[3].As<Napi::Number>().Int32Value()),
+                                      info[4].As<Napi::String>().Utf8Value(), info[5].As<Napi::String>().Utf8Value());
   loop->updateRef();
   return Napi::Number::New(env, slot);
 }
@@ -554,7 +558,8 @@ Napi::Object Constants(Napi::Env env) {
                                          {"WsCloseSent", kEventWsCloseSent},
                                          {"Connect", kEventConnect},
                                          {"ConnectFail", kEventConnectFail},
-                                         {"HttpRequest", kEventHttpRequest}}));
+                                         {"HttpRequest", kEventHttpRequest},
+                                         {"Upgraded", kEventUpgraded}}));
   c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords}}));
   c.Set("CloseReason", ConstantGroup(env, {{"ByPeer", kClosedByPeer},
                                            {"Locally", kClosedLocally},

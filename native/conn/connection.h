@@ -67,6 +67,7 @@ class Connection final : public IoHandle {
   protocol::Boundary boundary(const uint8_t* data, size_t len, size_t scanned) const;
   bool checkLength(int64_t length, size_t buffered);
   void emitMessage(const uint8_t* message, size_t length, bool inSlab);
+  void countRequest();
   // Emits a payload event: in place when the bytes are in the slab, else copied.
   void emitPayload(int32_t type, const uint8_t* bytes, size_t length, bool inSlab);
   // Emits it as a copy the embedder keeps (kEventStashed).
@@ -84,7 +85,7 @@ class Connection final : public IoHandle {
   // consumed from p; the rest waits in the tail.
   size_t consumeWebSocket(uint8_t* p, size_t n, bool inSlab);
   size_t consumeUpgradeRequest(uint8_t* p, size_t n, bool inSlab);
-  size_t consumeUpgradeResponse(uint8_t* p, size_t n);
+  size_t consumeUpgradeResponse(uint8_t* p, size_t n, bool inSlab);
   size_t consumeFrames(uint8_t* p, size_t n, bool inSlab);
   bool handleDataFrame(uint8_t opcode, bool fin, uint8_t* payload, size_t length, bool inSlab);
   bool handleCloseFrame(uint8_t* payload, size_t length, bool inSlab);

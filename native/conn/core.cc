@@ -185,9 +185,9 @@ void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
   pushEvent(kEventAccept, slot, l->id(), 0);
 }
 
-int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
+int32_t Core::connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
                       const std::string& key) {
-  int fd = net::connectTcp(host, port);
+  int fd = net::connectStream(target);
   if (fd < 0) return fd;
   int32_t slot = allocateSlot();
   if (slot < 0) {
@@ -213,7 +213,7 @@ int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, co
     reactor_.retire(c);
     return rc;
   }
-  stats_.connections++;
+  stats_.outbound++;
   return slot;
 }
 
@@ -227,14 +227,11 @@ void Core::onConnected(Connection* c) {
   c->connecting_ = false;
   c->peer = net::peerAddress(c->fd_);
   c->local = net::localAddress(c->fd_);
-  net::setStreamOptions(c->fd_, true, 0);
+  if (c->peer.family != 0) net::setStreamOptions(c->fd_, true, 0);
   c->lastActivityMs = delegate_.nowMs();
-  if (c->ws_) {
-    flush(c, true);  // the upgrade request; kEventConnect follows the 101
-  } else {
-    pushEvent(kEventConnect, c->slot_, 0, 0);
-    if (!c->out_.empty()) flush(c, true);
-  }
+  // As in Workerman, onConnect is the stream's; a ws:// client's 101 is kEventUpgraded.
+  pushEvent(kEventConnect, c->slot_, 0, 0);
+  if (!c->out_.empty() && !flush(c, true)) return;  // the upgrade request, or sends made while connecting
   updateInterest(c);
 }
 
@@ -416,8 +413,12 @@ void Core::closeNow(Connection* c, int32_t reason, bool notify) {
   if (c->closed_) return;
   c->closed_ = true;
   int fd = c->fd_;
-  stats_.connections--;
-  if (c->listener_) c->listener_->connections--;
+  if (c->listener_) {
+    stats_.connections--;
+    c->listener_->connections--;
+  } else {
+    stats_.outbound--;
+  }
   if (c->ws_ && !c->ws_->topics.empty()) leaveTopics(c);
   if (notify) pushEvent(kEventClose, c->slot_, reason, 0);
   reactor_.retire(c);  // deleted at the end of this batch, or the next one
@@ -460,7 +461,7 @@ void Core::sweep() {
 }
 
 bool Core::hasOpenSockets() const {
-  if (stats_.connections > 0) return true;
+  if (stats_.connections > 0 || stats_.outbound > 0) return true;
   for (Listener* l : listeners_)
     if (!l->closed()) return true;
   return false;

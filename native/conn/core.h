@@ -58,10 +58,10 @@ class Core {
   void unlisten(int32_t id);
   void setAccepting(Listener* l, bool accepting);
 
-  // Client connections. Returns the slot, or -errno. For WebSocket the
-  // upgrade request is sent once TCP connects, and kEventConnect follows the
-  // 101; `key` is the Sec-WebSocket-Key it carries.
-  int32_t connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
+  // Client connections. Returns the slot, or -errno. kEventConnect follows
+  // when the stream connects; for WebSocket the upgrade request is sent then,
+  // and kEventUpgraded follows the 101. `key` is the Sec-WebSocket-Key it carries.
+  int32_t connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
                   const std::string& key);
 
   Connection* connection(int32_t slot) const;  // open connections only

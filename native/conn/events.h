@@ -23,9 +23,10 @@ enum EventType : int32_t {
   kEventPong = 13,
   kEventWsClose = 14,        // a peer's close frame: reason bytes; the code is type >> 8
   kEventWsCloseSent = 15,    // the core sent a close frame itself: a = code
-  kEventConnect = 16,        // a client connection is established (after the 101 for ws://)
+  kEventConnect = 16,        // a client connection's stream is established
   kEventConnectFail = 17,    // a = errno, or 0 with the reason as payload
   kEventHttpRequest = 18,    // head + body; type >> 8: bit 0 keep-alive, bit 1 HEAD, bits 2.. head length
+  kEventUpgraded = 19,       // a ws:// client's valid 101: the response head
 };
 constexpr int32_t kEventTypeMask = 0x7F;
 constexpr int32_t kEventStashed = 0x80;

@@ -7,7 +7,9 @@ namespace nw {
 // binding's stats() object and lib/statistics.ts (checked by
 // test/contract.test.mjs) all follow it.
 #define NW_STATS(X)                                                                        \
-  X(connections)            /* open now */                                                 \
+  X(connections)            /* accepted connections open now */                            \
+  X(outbound)               /* client connections (AsyncTcpConnection) open or connecting */ \
+  X(outboundRequest)        /* messages delivered on client connections */                 \
   X(accepted)                                                                              \
   X(totalRequest)           /* messages delivered */                                       \
   X(sendFail)                                                                              \

@@ -17,7 +17,7 @@ size_t Connection::consumeWebSocket(uint8_t* p, size_t n, bool inSlab) {
     case WebSocketSession::kAwaitHead:
       return consumeUpgradeRequest(p, n, inSlab);
     case WebSocketSession::kAwaitResponse:
-      return consumeUpgradeResponse(p, n);
+      return consumeUpgradeResponse(p, n, inSlab);
     case WebSocketSession::kAwaitAccept:
       return 0;
     case WebSocketSession::kOpen:
@@ -48,7 +48,7 @@ size_t Connection::consumeUpgradeRequest(uint8_t* p, size_t n, bool inSlab) {
   return request.headLength;
 }
 
-size_t Connection::consumeUpgradeResponse(uint8_t* p, size_t n) {
+size_t Connection::consumeUpgradeResponse(uint8_t* p, size_t n, bool inSlab) {
   ws::UpgradeResponse response;
   if (!ws::parseUpgradeResponse(p, n, ws_->acceptKey, &response)) return 0;
   if (!response.problem.empty()) {
@@ -58,7 +58,7 @@ size_t Connection::consumeUpgradeResponse(uint8_t* p, size_t n) {
   ws_->acceptKey.clear();
   ws_->acceptKey.shrink_to_fit();
   ws_->phase = WebSocketSession::kOpen;
-  core_.pushEvent(kEventConnect, slot_, 0, 0);
+  emitPayload(kEventUpgraded, p, response.headLength, inSlab);
   return response.headLength;
 }
 
@@ -127,7 +127,7 @@ bool Connection::handleDataFrame(uint8_t opcode, bool fin, uint8_t* payload, siz
     }
   }
   if (fin && opcode != ws::kContinuation) {
-    core_.stats_.totalRequest++;
+    countRequest();
     int32_t type = opcode == ws::kBinary ? kEventBinaryMessage : nonAscii ? kEventMessage : kEventAsciiMessage;
     emitPayload(type, payload, length, inSlab);
     return true;
@@ -139,7 +139,7 @@ bool Connection::handleDataFrame(uint8_t opcode, bool fin, uint8_t* payload, siz
     return false;
   }
   if (!fin) return true;
-  core_.stats_.totalRequest++;
+  countRequest();
   int32_t type = messageOpcode == ws::kBinary ? kEventBinaryMessage : nonAscii ? kEventMessage : kEventAsciiMessage;
   emitPayload(type, s.fragments.data(), s.fragments.size(), false);
   s.fragments.release(core_.pool_);
