@@ -371,3 +371,59 @@ test('a text:// client has no WebSocket side: ping() and subscribe() are false, 
   assert.equal(st.c.status, 'closed');
   assert.equal(st.c.closeCode, undefined);
 });
+
+test('ws:// client: connection.headers and connection.websocketProtocols set before connect() are sent', opts(T), async (t) => {
+  const s = await wsServer(t, { handleProtocols: (protocols) => (protocols.has('v2') ? 'v2' : false) });
+  const c = new AsyncTcpConnection(`ws://127.0.0.1:${s.port}/p`);
+  t.after(() => c.destroy());
+  c.headers = { Origin: 'https://example.test', 'X-Multi': ['a', 'b'] };
+  c.websocketProtocols = ['v1', 'v2'];
+  const responses = [];
+  c.onWebSocketConnect = (conn, response) => responses.push(response);
+  c.connect();
+  await until(() => responses.length === 1, 'onWebSocketConnect');
+  const req = s.requests[0];
+  assert.equal(req.headers.origin, 'https://example.test');
+  assert.equal(req.headers['x-multi'], 'a, b');
+  assert.equal(req.headers['sec-websocket-protocol'], 'v1, v2');
+  assert.equal(responses[0].protocol, 'v2');
+  assert.equal(c.websocketProtocol, 'v2');
+});
+
+test('ws:// client: sends made in onConnect (before the 101) go out after it, in order', opts(T), async (t) => {
+  const s = await wsServer(t, {}, () => {});
+  const c = new AsyncTcpConnection(`ws://127.0.0.1:${s.port}/`);
+  t.after(() => c.destroy());
+  const results = [];
+  c.onConnect = (conn) => { results.push(conn.send('first'), conn.send('second')); };
+  c.connect();
+  await until(() => s.received.length === 2, 'both messages at the server');
+  assert.deepEqual(results, [null, null]);
+  assert.deepEqual(s.received.map((r) => r.data.toString()), ['first', 'second']);
+});
+
+test('ws:// client: a refusal reaches onError with its status; onClose follows, onWebSocketConnect never', opts(T), async (t) => {
+  const s = await wsServer(t, { verifyClient: (info, cb) => cb(false, 401, 'Unauthorized') });
+  const st = client(t, `ws://127.0.0.1:${s.port}/`);
+  st.c.send('lost');
+  await until(() => st.closed === 1, 'onClose');
+  assert.equal(st.errors.length, 1);
+  assert.equal(st.errors[0].code, CONNECT_FAIL);
+  assert.match(st.errors[0].msg, /401 Unauthorized/);
+  assert.equal(st.upgraded, 0);
+  assert.deepEqual(st.order, ['connect', 'error', 'close']);
+});
+
+test('ws:// client: websocketPingInterval sends pings to a ws server; stops with the connection', opts(T), async (t) => {
+  const s = await wsServer(t);
+  const st = client(t, `ws://127.0.0.1:${s.port}/`, { websocketPingInterval: 0.1 });
+  await until(() => st.upgraded === 1, 'onWebSocketConnect');
+  await until(() => s.pings.length >= 3, 'three pings at the server', 5000);
+  st.c.close();
+  await until(() => st.closed === 1, 'onClose');
+  const pings = s.pings.length;
+  await sleep(350);
+  assert.ok(s.pings.length <= pings + 1, 'no pings after the close');
+  const timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  assert.ok(timers < 10, `timers left: ${timers}`);
+});

@@ -66,7 +66,7 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
   constructor(remoteAddress: string, options: AsyncTcpConnectionOptions = {}) {
     const target = parseTarget(remoteAddress);
     const registered = lookupProtocol(target.scheme);
-    const kind = registered ? NativeProtocol.Raw : CLIENT_SCHEMES[target.scheme].kind;
+    const kind = registered ? NativeProtocol.Raw : (CLIENT_SCHEMES[target.scheme]?.kind ?? NativeProtocol.Raw);
     const setup: ConnectionSetup = { userProtocol: registered ?? null, websocket: kind === NativeProtocol.WebSocket, http: false };
     super(null, -1, setup);
     this.remoteAddress = remoteAddress;
