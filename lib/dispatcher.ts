@@ -1,6 +1,7 @@
 // Turns each batch of native event descriptors into user callbacks.
 import { setConnectionClosedHook, type TcpConnection } from './connection/TcpConnection';
-import { EVENT_STASHED, EVENT_TYPE_MASK, EVENT_WORDS, EventType, native, startCore } from './native';
+import { DATAGRAM_HEADER, EVENT_STASHED, EVENT_TYPE_MASK, EVENT_WORDS, EventType, native, startCore } from './native';
+import type { DatagramSocket } from './udp/DatagramSocket';
 
 export interface ListenerOwner {
   /** @internal */ _accept(slot: number): TcpConnection | undefined;
@@ -16,6 +17,7 @@ export interface ClientConnection extends TcpConnection {
 
 const bySlot: (TcpConnection | undefined)[] = [];
 const listeners: (ListenerOwner | undefined)[] = [];
+const datagramSockets: (DatagramSocket | undefined)[] = [];
 
 let slab: Buffer;
 let events: Int32Array;
@@ -45,6 +47,15 @@ function onBatch(count: number, large: Buffer[] | undefined): void {
     if (type === EventType.Accept) {
       const connection = listeners[a]?._accept(slot);
       if (connection) bySlot[slot] = connection;
+      continue;
+    }
+    // UDP events name a socket id, not a connection slot.
+    if (type === EventType.Datagram) {
+      datagramSockets[slot]?._datagram(word >>> 8, bytes, a, a + DATAGRAM_HEADER, b);
+      continue;
+    }
+    if (type === EventType.DatagramError) {
+      datagramSockets[slot]?._error(a);
       continue;
     }
     const connection = bySlot[slot];
@@ -125,6 +136,15 @@ export function registerListener(id: number, owner: ListenerOwner): void {
 
 export function unregisterListener(id: number): void {
   listeners[id] = undefined;
+}
+
+export function registerDatagramSocket(id: number, socket: DatagramSocket): void {
+  ensureStarted();
+  datagramSockets[id] = socket;
+}
+
+export function unregisterDatagramSocket(id: number, socket: DatagramSocket): void {
+  if (datagramSockets[id] === socket) datagramSockets[id] = undefined;
 }
 
 /** Starts the native core (once). */

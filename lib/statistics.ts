@@ -53,6 +53,8 @@ export interface Statistics {
   headersTimeouts: number;
   /** Idle HTTP keep-alive connections closed after keepAliveTimeout. */
   keepAliveTimeouts: number;
+  /** UDP datagrams dropped: over maxPackageSize, not one message of the protocol, or a JavaScript protocol refused them. */
+  udpDropped: number;
   /** Active Timer.add() timers. */
   timers: number;
   /** Cluster messages (publish, broadcast, sendTo, ...) this process could not hand on to other processes. */
@@ -67,6 +69,7 @@ export function getStatistics(): Statistics {
     totalRequest: s.totalRequest + jsCounters.totalRequest,
     outboundRequest: s.outboundRequest + jsCounters.outboundRequest,
     earlySendsDropped: jsCounters.earlySendsDropped,
+    udpDropped: s.udpDropped + jsCounters.udpDropped,
     packageTooLarge: s.packageTooLarge + jsCounters.packageTooLarge,
     protocolErrors: s.protocolErrors + jsCounters.protocolErrors,
     timers: Timer.count(),

@@ -74,7 +74,7 @@ export class TcpConnection {
   declare private ownProtocol: ProtocolObject | string | null | undefined;
   /** 'tcp' or 'unix', the worker's (client connections: 'tcp'). */
   get transport(): 'tcp' | 'unix' {
-    return this.worker ? this.worker.transport : 'tcp';
+    return this.worker?.transport === 'unix' ? 'unix' : 'tcp';
   }
 
   // Rarely set members are declared, not initialised: an idle connection's

@@ -7,4 +7,6 @@ export const jsCounters = {
   protocolErrors: 0,
   /** Sends made before a connection could carry them, dropped when it never could. */
   earlySendsDropped: 0,
+  /** Datagrams a JavaScript protocol could not decode as one message. */
+  udpDropped: 0,
 };

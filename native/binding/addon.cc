@@ -15,6 +15,7 @@
 #include "../protocol/outgoing.h"
 #include "../protocol/websocket/frame.h"
 #include "node_loop.h"
+#include "udp_binding.h"
 
 namespace nw {
 namespace {
@@ -559,8 +560,11 @@ Napi::Object Constants(Napi::Env env) {
                                          {"Connect", kEventConnect},
                                          {"ConnectFail", kEventConnectFail},
                                          {"HttpRequest", kEventHttpRequest},
-                                         {"Upgraded", kEventUpgraded}}));
-  c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords}}));
+                                         {"Upgraded", kEventUpgraded},
+                                         {"Datagram", kEventDatagram},
+                                         {"DatagramError", kEventDatagramError}}));
+  c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords},
+                                           {"DatagramHeader", kDatagramHeader}}));
   c.Set("CloseReason", ConstantGroup(env, {{"ByPeer", kClosedByPeer},
                                            {"Locally", kClosedLocally},
                                            {"OnError", kClosedOnError},
@@ -634,6 +638,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("publish", Napi::Function::New(env, Publish));
   exports.Set("subscribe", Napi::Function::New(env, Subscribe));
   exports.Set("connect", Napi::Function::New(env, Connect));
+  registerUdp(env, exports);
   return exports;
 }
 

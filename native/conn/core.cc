@@ -46,6 +46,7 @@ void Core::endBatch() {
       continue;
     }
     flushCorked();
+    flushAllDatagrams();
     if (eventCount_ == 0 && pendingInput_.empty()) break;
   }
   slabUsed_ = 0;
@@ -461,7 +462,7 @@ void Core::sweep() {
 }
 
 bool Core::hasOpenSockets() const {
-  if (stats_.connections > 0 || stats_.outbound > 0) return true;
+  if (stats_.connections > 0 || stats_.outbound > 0 || openUdp_ > 0) return true;
   for (Listener* l : listeners_)
     if (!l->closed()) return true;
   return false;
@@ -471,6 +472,8 @@ void Core::shutdown() {
   for (Connection* c : slots_)
     if (c && !c->closed_) closeNow(c, kClosedShutdown, false);
   for (size_t i = 0; i < listeners_.size(); i++) unlisten(int32_t(i));
+  for (UdpSocket* s : udpSockets_)
+    if (s && !s->closed_) closeUdp(s);
 }
 
 }  // namespace nw

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "listener.h"
 #include "stats.h"
+#include "udp_socket.h"
 
 namespace nw {
 
@@ -123,6 +124,19 @@ class Core {
   // The user finished a response (the HTTP keep-alive clock restarts).
   void httpResponded(Connection* c);
   bool unsubscribe(Connection* c, const std::string& topic);
+  // UDP (core_udp.cc): each returns the socket's id, or -errno.
+  int32_t bindUdp(const net::DatagramOptions& options, protocol::Kind kind);
+  int32_t adoptUdp(int fd, protocol::Kind kind);
+  int32_t connectUdp(const std::string& host, int port, protocol::Kind kind);
+  UdpSocket* udpSocket(int32_t id) const;  // open sockets only
+  // One datagram framed as `framing` to `to` (family 0: a connected socket's
+  // peer). In a batch it is corked and leaves with the batch's other replies
+  // (sendmmsg); kSent, or kRefusedClosed / kRefusedFull (too large, or the
+  // kernel refused it: counted in sendFail).
+  int32_t sendDatagram(UdpSocket* s, protocol::Framing framing, const uint8_t* data, size_t length,
+                       const net::RawAddress& to);
+  void closeUdp(UdpSocket* s);
+
   // Closes every connection and listener (process or worker teardown).
   void shutdown();
 
@@ -133,6 +147,13 @@ class Core {
  private:
   friend class Connection;
   friend class Listener;
+  friend class UdpSocket;
+
+  int32_t openUdp(int fd, protocol::Kind kind, bool connected);
+  void readDatagrams(UdpSocket* s);
+  void emitDatagram(UdpSocket* s, const net::RawAddress& from, const uint8_t* payload, size_t length);
+  void flushDatagrams(UdpSocket* s);
+  void flushAllDatagrams();
 
   void adopt(Listener* l, int fd, const net::RawAddress& peer);
   int32_t allocateSlot();
@@ -198,6 +219,10 @@ class Core {
   bool wakeRequested_ = false;
   std::vector<Connection*> pendingInput_;
   std::unordered_map<std::string, std::vector<Connection*>> topics_;
+  std::vector<UdpSocket*> udpSockets_;  // by id; ids are not reused
+  std::vector<UdpSocket*> udpDirty_;    // sockets with replies corked in this batch
+  size_t openUdp_ = 0;
+  std::vector<uint8_t> datagramScratch_;
 };
 
 }  // namespace nw
