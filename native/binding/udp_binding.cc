@@ -44,7 +44,11 @@ Napi::Value UdpBind(const Napi::CallbackInfo& info) {
 
 // udpBindFd({ host, port, reusePort, ipv6Only }) -> a bound descriptor this process does not serve, or -errno
 Napi::Value UdpBindFd(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), net::bindDatagram(optionsOf(info[0].As<Napi::Object>())));
+  int fd = net::bindDatagram(optionsOf(info[0].As<Napi::Object>()));
+  // As bindSocket()'s: worker processes inherit it through spawn's stdio, and
+  // close the copy that leaks in at the master's number (child.ts).
+  if (fd >= 0) net::keepAcrossExec(fd);
+  return Napi::Number::New(info.Env(), fd);
 }
 
 // udpAdopt(fd, kind) -> socket id, or -errno: serves an inherited bound descriptor
