@@ -120,6 +120,8 @@ test('oversize and undecodable datagrams are dropped and counted, never thrown; 
     ['two\nlines\n', text.port, 'text with two lines'],
     [Buffer.from([0, 0, 0, 9, 1]), framed.port, 'frame length larger than the datagram'],
     [Buffer.from([0, 0, 0, 2]), framed.port, 'frame length below 4'],
+    [Buffer.alloc(0), framed.port, 'an empty datagram (frame)'],
+    [Buffer.alloc(0), text.port, 'an empty datagram (text)'],
     [Buffer.concat([frame('a'), Buffer.from('x')]), framed.port, 'bytes after the frame'],
     [Buffer.from([0, 50, 1]), ulp.port, 'input() longer than the datagram'],
     [Buffer.from([0, 1, 0xff]), ulp.port, 'input() throws'],

@@ -25,7 +25,8 @@ inline bool decode(Kind kind, const uint8_t* data, size_t length, Payload* out) 
     }
     case Kind::Frame: {
       Boundary b = frame::boundary(data, length);
-      if (b.length != int64_t(length)) return false;
+      // 0: fewer than 4 bytes (an empty datagram too), never a frame.
+      if (b.length <= 0 || b.length != int64_t(length)) return false;
       *out = frame::payload(data, length);
       return true;
     }
