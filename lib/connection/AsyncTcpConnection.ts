@@ -23,6 +23,14 @@ export interface AsyncTcpConnectionOptions {
 
 export type ClientWebSocketConnectCallback = (connection: AsyncTcpConnection, response: WebSocketResponse) => unknown;
 
+/** Client connections of this process that are connecting or open (for `connections`). */
+const openClients = new Set<AsyncTcpConnection>();
+
+/** @internal */
+export function openClientConnections(): IterableIterator<AsyncTcpConnection> {
+  return openClients.values();
+}
+
 /** Where a client connects: a host (name or address) and port, or a unix socket path. */
 interface Target {
   scheme: string;
@@ -108,6 +116,7 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
     this.cancelReconnect();
     if (this._status === 'closed') this._startOver();
     this._status = 'connecting';
+    openClients.add(this);
     const attempt = ++this.attempt;
     this.failures = [];
     startDispatcher();
@@ -205,6 +214,7 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
   }
 
   override _closed(): void {
+    openClients.delete(this);
     this.clearConnectTimer();
     this.stopPinging();
     super._closed();
