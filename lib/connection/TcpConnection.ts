@@ -13,8 +13,10 @@ import { WebSocketEndpoint, WebSocketPhase } from '../protocols/websocket/WebSoc
 import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
 import { httpExchangeOver } from '../protocols/http/ConnectionTransport';
 import type { HttpExchange } from '../protocols/http/HttpExchange';
-import type { Chunk, Response } from '../protocols/http/Response';
-import type { ServerSentEvents } from '../protocols/http/ServerSentEvents';
+import { Chunk, Response } from '../protocols/http/Response';
+import { ServerSentEvents } from '../protocols/http/ServerSentEvents';
+import { checkSize, describeValue } from '../optionChecks';
+import { asWireData, assertBytes, isBytes } from './sendable';
 
 export type ConnectionStatus = 'connecting' | 'established' | 'closing' | 'closed';
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -22,6 +24,8 @@ export type MessageCallback = (connection: TcpConnection, data: any) => unknown;
 export type ConnectionCallback = (connection: TcpConnection) => unknown;
 export type ErrorCallback = (connection: TcpConnection, code: number, message: string) => unknown;
 export type WebSocketType = 'text' | 'binary' | 'auto';
+/** Workerman's constants: "\x81" (Websocket::BINARY_TYPE_BLOB, text frames) and "\x82" (BINARY_TYPE_ARRAYBUFFER, binary). */
+export type WorkermanWebSocketType = '\x81' | '\x82';
 export type WebSocketConnectCallback = (connection: TcpConnection, request: WebSocketRequest) => unknown;
 export type WebSocketDataCallback = (connection: TcpConnection, data: Buffer) => unknown;
 export type WebSocketCloseCallback = (connection: TcpConnection, code: number, reason: string) => unknown;
@@ -85,13 +89,14 @@ export class TcpConnection {
 
   /**
    * WebSocket: the frame type send() uses: 'text', 'binary', or 'auto' (strings
-   * text, bytes binary). Until set, the worker's websocketType ('text' by default).
+   * text, bytes binary). Until set, the worker's websocketType ('auto' by default).
+   * Workerman's "\x81" (BINARY_TYPE_BLOB) means 'text', "\x82" (BINARY_TYPE_ARRAYBUFFER) 'binary'.
    */
   get websocketType(): WebSocketType {
-    return this.ownWebsocketType ?? this.worker?.websocketType ?? 'text';
+    return this.ownWebsocketType ?? this.worker?.websocketType ?? 'auto';
   }
-  set websocketType(type: WebSocketType) {
-    this.ownWebsocketType = type;
+  set websocketType(type: WebSocketType | WorkermanWebSocketType) {
+    this.ownWebsocketType = checkWebSocketType('websocketType', type);
     this.pushWebSocketType();
   }
   declare private ownWebsocketType: WebSocketType | undefined;
@@ -226,19 +231,24 @@ export class TcpConnection {
    * bytes the kernel has not taken; false: refused (closing/closed, or the
    * queue is at or over maxSendBufferSize).
    */
-  send(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents, raw = false): true | null | false {
+  send(data: string | Buffer | Uint8Array | ArrayBuffer | Response | Chunk | ServerSentEvents, raw = false): true | null | false {
+    const encoded = !raw && (this.http !== undefined || this.userProtocol !== null);
+    if (!encoded) assertBytes('send()', data);
+    else if (this.http && !isBytes(data) && !(data instanceof Response || data instanceof Chunk || data instanceof ServerSentEvents)) {
+      assertBytes('send() on an HTTP connection', data, ', Response, Chunk or ServerSentEvents');
+    }
     if (packageCounter !== null) packageCounter.sent(this);
     if (this._status !== 'established') return false;
-    if (!raw && (this.http || this.userProtocol)) return this.sendEncoded(data);
+    if (encoded) return this.sendEncoded(data);
     // The core frames it the connection's way (text line, frame, WebSocket by websocketType).
-    const bytes = typeof data === 'string' || data instanceof Uint8Array ? data : toBytes(data);
+    const bytes = asWireData(data as string | Uint8Array | ArrayBuffer);
     const length = stringLength(bytes);
     return this.interpret(raw ? native.sendRaw(this._slot, bytes, length) : native.send(this._slot, bytes, length));
   }
 
   /** HTTP responses, or what a user protocol's encode() makes: sent as they are. */
-  private sendEncoded(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents): true | null | false {
-    if (this.http) return this.http.send(data);
+  private sendEncoded(data: unknown): true | null | false {
+    if (this.http) return this.http.send(data as Parameters<HttpExchange['send']>[0]);
     let payload: unknown;
     try {
       payload = this.userProtocol!.encode(data, this);
@@ -247,7 +257,8 @@ export class TcpConnection {
       return false;
     }
     if (payload === '') return null;
-    const bytes = toBytes(payload);
+    if (!isBytes(payload)) throw new TypeError(`the protocol's encode() must return a string, Buffer or Uint8Array, got ${describeValue(payload)}`);
+    const bytes = asWireData(payload);
     return this.interpret(native.sendRaw(this._slot, bytes, stringLength(bytes)));
   }
 
@@ -678,14 +689,12 @@ export function nativeWebSocketType(type: WebSocketType): NativeWebSocketType {
   return type === 'binary' ? NativeWebSocketType.Binary : type === 'auto' ? NativeWebSocketType.Auto : NativeWebSocketType.Text;
 }
 
-/** What send() accepts besides strings and bytes: ArrayBuffers, and anything else as its String(). */
-function toBytes(payload: unknown): string | Uint8Array {
-  if (typeof payload === 'string' || payload instanceof Uint8Array) return payload;
-  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
-  return String(payload);
+/** A websocketType as set, Workerman's constants mapped; anything else throws naming the setting. */
+export function checkWebSocketType(name: string, type: unknown): WebSocketType {
+  if (type === 'text' || type === 'binary' || type === 'auto') return type;
+  if (type === '\x81') return 'text';
+  if (type === '\x82') return 'binary';
+  throw new TypeError(`${name} must be 'text', 'binary' or 'auto' (or Workerman's "\\x81" / "\\x82"), got ${describeValue(type)}`);
 }
 
-export function checkSize(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);
-  return Math.floor(value);
-}
+export { checkSize };

@@ -13,7 +13,7 @@ import { startFileMonitors } from '../components/FileMonitor';
 import { controlSocketPath, isAlive, runningMaster, scriptName } from './files';
 import { configureLog, log } from './log';
 import { Master } from './Master';
-import { ENV, registeredWorkers } from './role';
+import { ENV, daemonRequested, registeredWorkers } from './role';
 import { formatConnections, formatStatus, type ConnectionsReport, type StatusReport } from './status';
 
 /** What runAll() needs of the Worker class (its static settings). */
@@ -110,7 +110,7 @@ export async function runAll(statics: WorkerStatics): Promise<void> {
       say(`${name} already running (master pid ${pid})`);
       return exit(EXIT.failure);
     }
-    return start(statics, modes.has('-d'));
+    return start(statics, daemonRequested([...modes]));
   }
   if (pid === undefined && command !== 'restart') {
     say(`${name} not running`);
@@ -123,7 +123,7 @@ export async function runAll(statics: WorkerStatics): Promise<void> {
         return exit(await stopMaster(pid!, socket, modes.has('-g')));
       case 'restart':
         if (pid !== undefined && (await stopMaster(pid, socket, modes.has('-g'))) !== EXIT.ok) return exit(EXIT.failure);
-        return start(statics, modes.has('-d'));
+        return start(statics, daemonRequested([...modes]));
       case 'reload': {
         await controlRequest(socket, { cmd: 'reload', graceful: modes.has('-g') });
         say(`${name} ${modes.has('-g') ? 'gracefully reloading' : 'reloading'}`);

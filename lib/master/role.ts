@@ -30,6 +30,16 @@ export type ProcessRole = 'master' | 'worker' | 'cli';
 
 const COMMANDS = new Set(['start', 'stop', 'restart', 'reload', 'status', 'connections']);
 
+let daemonize = false;
+/** Worker.daemonize (Workerman's Worker::$daemonize): `start` and `restart` run as with -d. */
+export function setDaemonize(value: boolean): void {
+  daemonize = value;
+}
+/** `-d` given, or Worker.daemonize set. */
+export function daemonRequested(args: readonly string[]): boolean {
+  return daemonize || args.includes('-d');
+}
+
 /**
  * What this process is under Worker.runAll(), known before runAll() is called:
  * 'worker' in a worker process; 'master' in the process that will supervise
@@ -43,7 +53,7 @@ export function processRole(): ProcessRole {
   if (role === 'daemon') return 'master';
   const args = process.argv.slice(2);
   const command = args.find((a) => COMMANDS.has(a));
-  if ((command === 'start' || command === 'restart') && !args.includes('-d')) return 'master';
+  if ((command === 'start' || command === 'restart') && !daemonRequested(args)) return 'master';
   return 'cli';
 }
 
