@@ -82,9 +82,9 @@ export class Worker {
   }
 
   // ---- Worker.runAll(): worker processes, the CLI, supervision (lib/master/) ----
-  /** The master's pid file; default `<script dir>/netwright.<script name>.pid`. The control socket is beside it. */
+  /** The master's pid file; default `<project root>/netwright.<script name>.pid` (the nearest package.json's directory, else the script's). The control socket is beside it. */
   static pidFile = defaultPidFile();
-  /** Timestamped master lines; default `<script dir>/netwright.log`. */
+  /** Timestamped master lines; default `<project root>/netwright.log`. */
   static logFile = defaultLogFile();
   /** Where a daemon's (`start -d`) stdout and stderr go. */
   static stdoutFile = '/dev/null';
