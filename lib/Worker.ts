@@ -27,6 +27,7 @@ import { bindsWithReusePort, inheritedSocket, registerWorker, setDaemonize } fro
 import { checkBoolean, checkSize, integerAtLeast, nonNegative } from './optionChecks';
 import { assertBytes } from './connection/sendable';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './workerOptions';
+import type { DefaultContext, ProtocolSpec, SocketNameOf } from './protocols/protocolTypes';
 import { markRunAll, watchForUnstartedWorkers } from './unstartedWarning';
 import { checkListenHost, schemeHint } from './listenHints';
 
@@ -34,7 +35,17 @@ export type { WorkerOptions };
 
 let daemonizeSetting = false;
 
-export class Worker {
+/** A Worker of any protocol and context: what code that handles every Worker takes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWorker = Worker<any, any>;
+
+/**
+ * P, the protocol, comes from the socket name: `new Worker('text://0.0.0.0:9000')`
+ * gives onMessage a string. For a protocol object: `new Worker<typeof myProtocol>(…)`.
+ * C is the type of each connection's `context` (the `context` option makes it).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   static registerProtocol(scheme: string, protocol: ProtocolObject): void {
     registerProtocol(scheme, protocol);
   }
@@ -129,9 +140,9 @@ export class Worker {
   }
   private _gracefulStopTimeout = 0;
   /** In the worker process, before it accepts; a returned Promise is awaited. */
-  onWorkerStart: ((worker: Worker) => unknown) | undefined = undefined;
-  onWorkerStop: ((worker: Worker) => unknown) | undefined = undefined;
-  onWorkerReload: ((worker: Worker) => unknown) | undefined = undefined;
+  onWorkerStart: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
+  onWorkerStop: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
+  onWorkerReload: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
   /** @internal listen() or runAll() was called (see unstartedWarning.ts) */
   _started = false;
   /** @internal creation order: a worker process finds its Worker by it */
@@ -151,16 +162,16 @@ export class Worker {
   transport: 'tcp' | 'unix';
   /** Carry the async context (AsyncLocalStorage stores) from onConnect into the connection's later callbacks. */
   keepAsyncContext = false;
-  readonly connections = new Map<number, TcpConnection>();
+  readonly connections = new Map<number, TcpConnection<P, C>>();
   /** @internal A graceful stop or reload is under way: HTTP responses end their connection. */
   _draining = false;
 
-  onConnect: ConnectionCallback | undefined = undefined;
-  onMessage: MessageCallback | undefined = undefined;
-  onClose: ConnectionCallback | undefined = undefined;
-  onBufferFull: ConnectionCallback | undefined = undefined;
-  onBufferDrain: ConnectionCallback | undefined = undefined;
-  onError: ErrorCallback | undefined = undefined;
+  onConnect: ConnectionCallback<P, C> | undefined = undefined;
+  onMessage: MessageCallback<P, C> | undefined = undefined;
+  onClose: ConnectionCallback<P, C> | undefined = undefined;
+  onBufferFull: ConnectionCallback<P, C> | undefined = undefined;
+  onBufferDrain: ConnectionCallback<P, C> | undefined = undefined;
+  onError: ErrorCallback<P, C> | undefined = undefined;
 
   /** WebSocket and HTTP: bytes of a request head; over it the answer is 431. */
   get maxHeadSize(): number {
@@ -221,11 +232,11 @@ export class Worker {
     this.pushListenerLimits();
   }
   private _websocketType: WebSocketType = 'auto';
-  onWebSocketConnect: WebSocketConnectCallback | undefined = undefined;
-  onWebSocketConnected: WebSocketConnectCallback | undefined = undefined;
-  onWebSocketPing: WebSocketDataCallback | undefined = undefined;
-  onWebSocketPong: WebSocketDataCallback | undefined = undefined;
-  onWebSocketClose: WebSocketCloseCallback | undefined = undefined;
+  onWebSocketConnect: WebSocketConnectCallback<C> | undefined = undefined;
+  onWebSocketConnected: WebSocketConnectCallback<C> | undefined = undefined;
+  onWebSocketPing: WebSocketDataCallback<C> | undefined = undefined;
+  onWebSocketPong: WebSocketDataCallback<C> | undefined = undefined;
+  onWebSocketClose: WebSocketCloseCallback<C> | undefined = undefined;
 
   /** HTTP: seconds to receive a complete request head; slower clients get 408 and are closed. */
   get headersTimeout(): number {
@@ -251,6 +262,7 @@ export class Worker {
   private readonly socketName: string | undefined;
   private readonly address: SocketAddress | undefined;
   private readonly options: ResolvedWorkerOptions;
+  private readonly contextFactory: (() => C) | undefined;
   private listenerId = -1;
   private lastListenerId = -1;  // broadcast still reaches connections after unlisten()
   private boundPort: number | undefined;
@@ -261,12 +273,13 @@ export class Worker {
   private stopping: Promise<void> | null = null;
   private resolveStopped: (() => void) | null = null;
 
-  constructor(socketName?: string, options: WorkerOptions = {}) {
+  constructor(socketName?: SocketNameOf<P>, options: WorkerOptions<C> = {}) {
     if (socketName !== undefined && typeof socketName !== 'string') {
       throw new TypeError(`new Worker() takes a socket name such as 'websocket://0.0.0.0:8080', got ${typeof socketName}`);
     }
     this.socketName = socketName;
     this.options = resolveWorkerOptions(options);
+    this.contextFactory = options.context;
     this.reusePort = this.options.reusePort;
     watchForUnstartedWorkers();
     if (socketName === undefined) {
@@ -389,9 +402,14 @@ export class Worker {
     return stopping;
   }
 
+  /** @internal A connection's context on first use: the `context` option's, else {}. */
+  _newContext(): C {
+    return this.contextFactory ? this.contextFactory() : ({} as C);
+  }
+
   /** @internal */
-  _accept(slot: number): TcpConnection | undefined {
-    const connection = new TcpConnection(this, slot, this.setup);
+  _accept(slot: number): TcpConnection<P, C> | undefined {
+    const connection = new TcpConnection<P, C>(this, slot, this.setup);
     this.connections.set(connection.id, connection);
     connection._connected();
     return connection;
@@ -407,7 +425,7 @@ export class Worker {
   }
 
   /** @internal */
-  _connectionClosed(connection: TcpConnection): void {
+  _connectionClosed(connection: TcpConnection<any, any>): void {
     this.connections.delete(connection.id);
     if (this.resolveStopped) this.checkStopped();
   }
@@ -444,7 +462,7 @@ export class Worker {
    * binary. Returns the number of connections written to in this process; the
    * other processes are reached asynchronously.
    */
-  broadcast(data: string | Buffer | Uint8Array, except?: TcpConnection | TcpConnection[] | null, options?: { local?: boolean }): number {
+  broadcast(data: string | Buffer | Uint8Array, except?: TcpConnection<any, any> | TcpConnection<any, any>[] | null, options?: { local?: boolean }): number {
     assertBytes('broadcast()', data);
     if (!options?.local) clusterNode().broadcast(this, data);
     if (this.listenerId < 0 && this.connections.size === 0) return 0;

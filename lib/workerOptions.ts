@@ -2,7 +2,7 @@
 // context array ({ socket: { backlog, so_reuseport, ... } }) mapped to them.
 import { checkBoolean, describeValue, integerAtLeast } from './optionChecks';
 
-export interface WorkerOptions {
+export interface WorkerOptions<C = unknown> {
   /** listen() backlog; default 511. */
   backlog?: number;
   /** SO_REUSEPORT; default false. Same as the property. */
@@ -15,6 +15,8 @@ export interface WorkerOptions {
   keepAlive?: number;
   /** Workerman's context `socket` options, mapped to the ones above. */
   socket?: WorkermanSocketContext;
+  /** Makes each connection's `connection.context` on first use (its return type types it). */
+  context?: () => C;
 }
 
 /** The keys of Workerman's `['socket' => [...]]` context that have a netwright equivalent. */
@@ -25,9 +27,9 @@ export interface WorkermanSocketContext {
   tcp_nodelay?: boolean | 0 | 1;
 }
 
-export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket'>>;
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context'>>;
 
-const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket'];
+const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context'];
 const SOCKET_CONTEXT: Record<string, keyof ResolvedWorkerOptions> = {
   backlog: 'backlog',
   so_reuseport: 'reusePort',
@@ -35,7 +37,7 @@ const SOCKET_CONTEXT: Record<string, keyof ResolvedWorkerOptions> = {
   tcp_nodelay: 'noDelay',
 };
 
-export function resolveWorkerOptions(options: WorkerOptions | undefined): ResolvedWorkerOptions {
+export function resolveWorkerOptions(options: WorkerOptions<unknown> | undefined): ResolvedWorkerOptions {
   if (options === undefined) options = {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`new Worker()'s second argument is an options object, got ${describeValue(options)}`);
@@ -47,6 +49,9 @@ export function resolveWorkerOptions(options: WorkerOptions | undefined): Resolv
       throw new Error("new Worker(): the 'ssl' context is not supported by this build; a TLS listener cannot be served (it would be plaintext)");
     }
     throw new TypeError(`new Worker(): unknown option "${key}" (known: ${OPTION_NAMES.join(', ')})`);
+  }
+  if (given.context !== undefined && typeof given.context !== 'function') {
+    throw new TypeError(`new Worker(): the context option is a function that makes a connection's context, got ${describeValue(given.context)}`);
   }
   if (given.socket !== undefined) Object.assign(given, fromSocketContext(given.socket));
   return {

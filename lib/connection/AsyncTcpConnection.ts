@@ -6,7 +6,9 @@ import { CONNECT_FAIL, errnoName } from '../errors';
 import { native, NativeProtocol } from '../native';
 import { CLIENT_SCHEMES } from '../protocols/protocol';
 import { parseAddress } from '../socketName';
+import { asWireData, assertBytes } from './sendable';
 import { TcpConnection, type ConnectionCallback, type ConnectionSetup } from './TcpConnection';
+import type { Bytes, DefaultContext, ProtocolSpec, SendOf, SocketNameOf } from '../protocols/protocolTypes';
 
 export interface AsyncTcpConnectionOptions {
   /** ws://: extra request headers. */
@@ -20,8 +22,9 @@ export interface AsyncTcpConnectionOptions {
  * callbacks, then connect(). onConnect fires once connected (for ws:// after
  * the 101); a failure fires onError(CONNECT_FAIL, message) and then onClose.
  */
-export class AsyncTcpConnection extends TcpConnection implements ClientConnection {
-  onConnect: ConnectionCallback | undefined = undefined;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext> extends TcpConnection<P, C> implements ClientConnection {
+  onConnect: ConnectionCallback<P, C> | undefined = undefined;
   readonly remoteAddress: string;
 
   private readonly target: { scheme: string; host: string; port: number; path: string };
@@ -29,7 +32,8 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
   private readonly kind: NativeProtocol;
   private queued: Array<[string | Buffer | Uint8Array, boolean]> = [];
 
-  constructor(remoteAddress: string, options: AsyncTcpConnectionOptions = {}) {
+  /** The scheme types messages: 'ws://…' → string | Buffer, 'text://…' → string, 'tcp://…' and 'frame://…' → Buffer. */
+  constructor(remoteAddress: SocketNameOf<P>, options: AsyncTcpConnectionOptions = {}) {
     const url = parseTarget(remoteAddress);
     const spec = CLIENT_SCHEMES[url.scheme];
     const setup: ConnectionSetup = {
@@ -62,12 +66,15 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
     });
   }
 
-  override send(data: string | Buffer | Uint8Array, raw = false): true | null | false {
+  override send(data: SendOf<P>, raw?: false): true | null | false;
+  override send(data: Bytes, raw: boolean): true | null | false;
+  override send(data: unknown, raw = false): true | null | false {
     if (this._status === 'connecting') {
-      this.queued.push([data, raw]);
+      assertBytes('send()', data);
+      this.queued.push([asWireData(data), raw]);
       return null;
     }
-    return super.send(data, raw);
+    return super.send(data as Bytes, raw);
   }
 
   /** @internal */

@@ -3,7 +3,7 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { PACKAGE_TOO_LARGE, PROTOCOL_ERROR, SEND_FAIL, ERROR_MESSAGES, SEND_BUFFER_FULL_MESSAGE } from '../errors';
 import { native, SendResult, stringLength, WebSocketType as NativeWebSocketType, type ConnectionInfo } from '../native';
 import { resolveProtocol, type ProtocolObject } from '../protocols/protocol';
-import type { Worker } from '../Worker';
+import type { AnyWorker, Worker } from '../Worker';
 import { clientIdOf, clusterNode } from '../cluster/ClusterNode';
 import { invoke, invokeMessage } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
@@ -17,18 +17,20 @@ import { Chunk, Response } from '../protocols/http/Response';
 import { ServerSentEvents } from '../protocols/http/ServerSentEvents';
 import { checkSize, describeValue } from '../optionChecks';
 import { asWireData, assertBytes, isBytes } from './sendable';
+import type { Bytes, MessageOf, ProtocolSpec, SendOf } from '../protocols/protocolTypes';
 
 export type ConnectionStatus = 'connecting' | 'established' | 'closing' | 'closed';
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export type MessageCallback = (connection: TcpConnection, data: any) => unknown;
-export type ConnectionCallback = (connection: TcpConnection) => unknown;
-export type ErrorCallback = (connection: TcpConnection, code: number, message: string) => unknown;
+/** P: the protocol (a scheme such as 'text', or a protocol object's type); C: the type of connection.context. */
+export type MessageCallback<P extends ProtocolSpec = any, C = any> = (connection: TcpConnection<P, C>, data: MessageOf<P>) => unknown;
+export type ConnectionCallback<P extends ProtocolSpec = any, C = any> = (connection: TcpConnection<P, C>) => unknown;
+export type ErrorCallback<P extends ProtocolSpec = any, C = any> = (connection: TcpConnection<P, C>, code: number, message: string) => unknown;
 export type WebSocketType = 'text' | 'binary' | 'auto';
 /** Workerman's constants: "\x81" (Websocket::BINARY_TYPE_BLOB, text frames) and "\x82" (BINARY_TYPE_ARRAYBUFFER, binary). */
 export type WorkermanWebSocketType = '\x81' | '\x82';
-export type WebSocketConnectCallback = (connection: TcpConnection, request: WebSocketRequest) => unknown;
-export type WebSocketDataCallback = (connection: TcpConnection, data: Buffer) => unknown;
-export type WebSocketCloseCallback = (connection: TcpConnection, code: number, reason: string) => unknown;
+export type WebSocketConnectCallback<C = any> = (connection: TcpConnection<'websocket', C>, request: WebSocketRequest) => unknown;
+export type WebSocketDataCallback<C = any> = (connection: TcpConnection<'websocket', C>, data: Buffer) => unknown;
+export type WebSocketCloseCallback<C = any> = (connection: TcpConnection<'websocket', C>, code: number, reason: string) => unknown;
 
 /** How a connection frames what it sends and gets what it receives. */
 export interface ConnectionSetup {
@@ -67,12 +69,12 @@ let lastId = 0;
  * in its module and the members Workerman puts here delegate to it: WebSocket in
  * lib/protocols/websocket/WebSocketEndpoint, HTTP in lib/protocols/http/HttpExchange.
  */
-export class TcpConnection {
+export class TcpConnection<P extends ProtocolSpec = any, C = any> {
   static defaultMaxSendBufferSize = 1048576;
   static defaultMaxPackageSize = 10485760;
 
   readonly id: number;
-  readonly worker: Worker | null;
+  readonly worker: AnyWorker | null;
   declare private ownProtocol: ProtocolObject | string | null | undefined;
   /** 'tcp' or 'unix', the worker's (client connections: 'tcp'). */
   get transport(): 'tcp' | 'unix' {
@@ -81,11 +83,25 @@ export class TcpConnection {
 
   // Rarely set members are declared, not initialised: an idle connection's
   // object then holds only what every connection needs (see bench idle memory).
-  declare onMessage: MessageCallback | undefined;
-  declare onClose: ConnectionCallback | undefined;
-  declare onBufferFull: ConnectionCallback | undefined;
-  declare onBufferDrain: ConnectionCallback | undefined;
-  declare onError: ErrorCallback | undefined;
+  declare onMessage: MessageCallback<P, C> | undefined;
+  declare onClose: ConnectionCallback<P, C> | undefined;
+  declare onBufferFull: ConnectionCallback<P, C> | undefined;
+  declare onBufferDrain: ConnectionCallback<P, C> | undefined;
+  declare onError: ErrorCallback<P, C> | undefined;
+
+  /**
+   * This connection's own state, for your code: made on first use by the
+   * Worker's `context` option (`new Worker(name, { context: () => ({ user: null }) })`),
+   * else `{}`. Typed by that option, so no WeakMap or casts are needed.
+   */
+  get context(): C {
+    if (this.ownContext === undefined) this.ownContext = (this.worker ? this.worker._newContext() : {}) as C;
+    return this.ownContext;
+  }
+  set context(value: C) {
+    this.ownContext = value;
+  }
+  declare private ownContext: C | undefined;
 
   /**
    * WebSocket: the frame type send() uses: 'text', 'binary', or 'auto' (strings
@@ -108,11 +124,11 @@ export class TcpConnection {
   declare closeCode: number | undefined;
   /** WebSocket: the close reason received or sent ('' by default). */
   declare closeReason: string;
-  declare onWebSocketConnect: WebSocketConnectCallback | undefined;
-  declare onWebSocketConnected: WebSocketConnectCallback | undefined;
-  declare onWebSocketPing: WebSocketDataCallback | undefined;
-  declare onWebSocketPong: WebSocketDataCallback | undefined;
-  declare onWebSocketClose: WebSocketCloseCallback | undefined;
+  declare onWebSocketConnect: WebSocketConnectCallback<C> | undefined;
+  declare onWebSocketConnected: WebSocketConnectCallback<C> | undefined;
+  declare onWebSocketPing: WebSocketDataCallback<C> | undefined;
+  declare onWebSocketPong: WebSocketDataCallback<C> | undefined;
+  declare onWebSocketClose: WebSocketCloseCallback<C> | undefined;
 
   /** @internal */ _slot: number;
   /** WebSocket connections: their endpoint (upgrade, close frames, pings, topics). */
@@ -136,7 +152,7 @@ export class TcpConnection {
   declare private boundUid: string | undefined;
 
   /** @internal */
-  constructor(worker: Worker | null, slot: number, setup: ConnectionSetup) {
+  constructor(worker: AnyWorker | null, slot: number, setup: ConnectionSetup) {
     this.id = ++lastId;
     this.worker = worker;
     this._slot = slot;
@@ -229,9 +245,14 @@ export class TcpConnection {
   /**
    * true: nothing is left queued beyond this loop turn; null: queued behind
    * bytes the kernel has not taken; false: refused (closing/closed, or the
-   * queue is at or over maxSendBufferSize).
+   * queue is at or over maxSendBufferSize). What `data` may be follows the
+   * protocol: bytes and strings; on HTTP also Response, Chunk, ServerSentEvents;
+   * with a protocol object what its encode() takes. `raw`: bytes as they are.
+   * Anything else throws a TypeError.
    */
-  send(data: string | Buffer | Uint8Array | ArrayBuffer | Response | Chunk | ServerSentEvents, raw = false): true | null | false {
+  send(data: SendOf<P>, raw?: false): true | null | false;
+  send(data: Bytes, raw: boolean): true | null | false;
+  send(data: unknown, raw = false): true | null | false {
     const encoded = !raw && (this.http !== undefined || this.userProtocol !== null);
     if (!encoded) assertBytes('send()', data);
     else if (this.http && !isBytes(data) && !(data instanceof Response || data instanceof Chunk || data instanceof ServerSentEvents)) {
@@ -283,11 +304,13 @@ export class TcpConnection {
   }
 
   /** Sends `data` if given, flushes what is queued, then closes. */
-  close(data?: string | Buffer | Uint8Array, raw = false): void {
+  close(data?: SendOf<P>, raw?: false): void;
+  close(data: Bytes, raw: boolean): void;
+  close(data?: unknown, raw = false): void {
     if (this._status !== 'established') return;
     // Still deciding the upgrade: close() there means "reject" (403).
     if (this.websocket?.deferClose()) return;
-    if (data !== undefined) this.send(data, raw);
+    if (data !== undefined) this.send(data as Bytes, raw);
     if (this.websocket?.open) return this.closeWebSocket(1000);
     this._status = 'closing';
     if (native.close(this._slot)) this._closed();
@@ -373,7 +396,7 @@ export class TcpConnection {
   }
 
   /** Forwards everything this connection receives to `dest`, with backpressure. */
-  pipe(dest: TcpConnection): void {
+  pipe(dest: TcpConnection<any, any>): void {
     const previousClose = this.onClose;
     this.onMessage = (_source, data) => dest.send(data);
     this.onClose = (source) => {

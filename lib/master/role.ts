@@ -2,7 +2,7 @@
 // a worker process: the environment marks the role; the Workers of the script
 // are registered in creation order so a worker process finds its own one by
 // index (the script runs again there and creates the same Workers).
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 
 export const ENV = {
   /** 'worker' in a worker process, 'daemon' in a detached master; unset otherwise. */
