@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 
 import {
   TcpConnection,
-  checkSize,
+  checkWebSocketType,
   nativeWebSocketType,
+  type WorkermanWebSocketType,
   type ConnectionCallback,
   type ConnectionSetup,
   type ErrorCallback,
@@ -23,23 +24,29 @@ import { clusterNode } from './cluster/ClusterNode';
 import { clusterSettings, type ClusterSettings } from './cluster/settings';
 import { runAll, stopAll } from './master/cli';
 import { defaultLogFile, defaultPidFile } from './master/files';
-import { bindsWithReusePort, inheritedSocket, registerWorker } from './master/role';
+import { bindsWithReusePort, inheritedSocket, registerWorker, setDaemonize } from './master/role';
+import { checkBoolean, checkSize, integerAtLeast, nonNegative } from './optionChecks';
+import { assertBytes } from './connection/sendable';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './workerOptions';
+import type { DefaultContext, ProtocolSpec, SocketNameOf } from './protocols/protocolTypes';
+import { markRunAll, watchForUnstartedWorkers } from './unstartedWarning';
+import { checkListenHost, schemeHint } from './listenHints';
 
-export interface WorkerOptions {
-  /** listen() backlog; default 511. */
-  backlog?: number;
-  /** SO_REUSEPORT; default false. Same as the property. */
-  reusePort?: boolean;
-  /** For [::] addresses: accept IPv6 only; default false (IPv4 too). */
-  ipv6Only?: boolean;
-  /** TCP_NODELAY on accepted sockets; default true. */
-  noDelay?: boolean;
-  /** TCP keepalive idle seconds; default 55; 0 turns it off. */
-  keepAlive?: number;
-}
+export type { WorkerOptions };
 
+let daemonizeSetting = false;
 
-export class Worker {
+/** A Worker of any protocol and context: what code that handles every Worker takes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWorker = Worker<any, any>;
+
+/**
+ * P, the protocol, comes from the socket name: `new Worker('text://0.0.0.0:9000')`
+ * gives onMessage a string. For a protocol object: `new Worker<typeof myProtocol>(…)`.
+ * C is the type of each connection's `context` (the `context` option makes it).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   static registerProtocol(scheme: string, protocol: ProtocolObject): void {
     registerProtocol(scheme, protocol);
   }
@@ -87,14 +94,23 @@ export class Worker {
   }
 
   // ---- Worker.runAll(): worker processes, the CLI, supervision (lib/master/) ----
-  /** The master's pid file; default `<script dir>/netwright.<script name>.pid`. The control socket is beside it. */
+  /** The master's pid file; default `<project root>/netwright.<script name>.pid` (the nearest package.json's directory, else the script's). The control socket is beside it. */
   static pidFile = defaultPidFile();
-  /** Timestamped master lines; default `<script dir>/netwright.log`. */
+  /** Timestamped master lines; default `<project root>/netwright.log`. */
   static logFile = defaultLogFile();
   /** Where a daemon's (`start -d`) stdout and stderr go. */
   static stdoutFile = '/dev/null';
+  /** Workerman's Worker::$daemonize: true makes `start` and `restart` behave as with -d. */
+  static get daemonize(): boolean {
+    return daemonizeSetting;
+  }
+  static set daemonize(value: boolean) {
+    daemonizeSetting = checkBoolean('Worker.daemonize', value);
+    setDaemonize(daemonizeSetting);
+  }
   /** Runs the command in argv (start, stop, reload, status, ...): the master, or in a worker process its Worker. */
   static runAll(): Promise<void> {
+    markRunAll();
     return runAll(Worker);
   }
   /** In a worker process: ends it (the master starts another); in the master: stops everything. */
@@ -109,37 +125,65 @@ export class Worker {
   /** false: a reload runs onWorkerReload and keeps the process. */
   reloadable = true;
   /** Seconds a stopping worker process gets before it is killed. */
-  stopTimeout = 2;
+  get stopTimeout(): number {
+    return this._stopTimeout;
+  }
+  set stopTimeout(seconds: number) {
+    this._stopTimeout = nonNegative('stopTimeout', seconds);
+  }
+  private _stopTimeout = 2;
   /** Seconds a graceful stop waits for connections to finish; 0 = as long as it takes. */
-  gracefulStopTimeout = 0;
+  get gracefulStopTimeout(): number {
+    return this._gracefulStopTimeout;
+  }
+  set gracefulStopTimeout(seconds: number) {
+    this._gracefulStopTimeout = nonNegative('gracefulStopTimeout', seconds);
+  }
+  private _gracefulStopTimeout = 0;
   /** In the worker process, before it accepts; a returned Promise is awaited. */
-  onWorkerStart: ((worker: Worker) => unknown) | undefined = undefined;
-  onWorkerStop: ((worker: Worker) => unknown) | undefined = undefined;
-  onWorkerReload: ((worker: Worker) => unknown) | undefined = undefined;
+  onWorkerStart: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
+  onWorkerStop: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
+  onWorkerReload: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
+  /** @internal listen() or runAll() was called (see unstartedWarning.ts) */
+  _started = false;
   /** @internal creation order: a worker process finds its Worker by it */
   readonly _index = registerWorker(this);
 
   name = 'none';
-  count = 1;
+  /** Worker processes under runAll(): an integer >= 1. */
+  get count(): number {
+    return this._count;
+  }
+  set count(value: number) {
+    this._count = integerAtLeast('count', value, 1);
+  }
+  private _count = 1;
   reusePort: boolean;
   protocol: ProtocolObject | string | null;
   /** 'udp' serves datagrams (udp://, or text/frame/a registered protocol over UDP); set before listen(). */
   transport: 'tcp' | 'unix' | 'udp';
   /** Carry the async context (AsyncLocalStorage stores) from onConnect into the connection's later callbacks. */
   keepAsyncContext = false;
-  readonly connections = new Map<number, TcpConnection>();
+  readonly connections = new Map<number, TcpConnection<P, C>>();
   /** @internal A graceful stop or reload is under way: HTTP responses end their connection. */
   _draining = false;
 
-  onConnect: ConnectionCallback | undefined = undefined;
-  onMessage: MessageCallback | undefined = undefined;
-  onClose: ConnectionCallback | undefined = undefined;
-  onBufferFull: ConnectionCallback | undefined = undefined;
-  onBufferDrain: ConnectionCallback | undefined = undefined;
-  onError: ErrorCallback | undefined = undefined;
+  onConnect: ConnectionCallback<P, C> | undefined = undefined;
+  onMessage: MessageCallback<P, C> | undefined = undefined;
+  onClose: ConnectionCallback<P, C> | undefined = undefined;
+  onBufferFull: ConnectionCallback<P, C> | undefined = undefined;
+  onBufferDrain: ConnectionCallback<P, C> | undefined = undefined;
+  onError: ErrorCallback<P, C> | undefined = undefined;
 
   /** WebSocket and HTTP: bytes of a request head; over it the answer is 431. */
-  maxHeadSize = 16384;
+  get maxHeadSize(): number {
+    return this._maxHeadSize;
+  }
+  set maxHeadSize(bytes: number) {
+    this._maxHeadSize = integerAtLeast('maxHeadSize', bytes, 1);
+    this.pushListenerLimits();
+  }
+  private _maxHeadSize = 16384;
 
   /**
    * The largest message (HTTP: request body, answered with 413) a connection of this
@@ -162,34 +206,66 @@ export class Worker {
   private ownMaxPackageSize: number | undefined;
   private ownMaxSendBufferSize: number | undefined;
   /** WebSocket: seconds to receive the whole upgrade request head. */
-  handshakeTimeout = 10;
+  get handshakeTimeout(): number {
+    return this._handshakeTimeout;
+  }
+  set handshakeTimeout(seconds: number) {
+    this._handshakeTimeout = nonNegative('handshakeTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _handshakeTimeout = 10;
   /** WebSocket: seconds of silence before a ping; a connection that stays silent another interval is closed with 1001. 0 = off. */
-  pingInterval = 0;
-  /** WebSocket: the default websocketType of this worker's connections. */
+  get pingInterval(): number {
+    return this._pingInterval;
+  }
+  set pingInterval(seconds: number) {
+    this._pingInterval = nonNegative('pingInterval', seconds);
+    this.pushListenerLimits();
+  }
+  private _pingInterval = 0;
+  /**
+   * WebSocket: the default websocketType of this worker's connections: 'auto'
+   * (strings as text frames, bytes as binary) until set.
+   */
   get websocketType(): WebSocketType {
     return this._websocketType;
   }
-  set websocketType(type: WebSocketType) {
-    this._websocketType = type;
+  set websocketType(type: WebSocketType | WorkermanWebSocketType) {
+    this._websocketType = checkWebSocketType('websocketType', type);
     this.pushListenerLimits();
   }
-  private _websocketType: WebSocketType = 'text';
-  onWebSocketConnect: WebSocketConnectCallback | undefined = undefined;
-  onWebSocketConnected: WebSocketConnectCallback | undefined = undefined;
-  onWebSocketPing: WebSocketDataCallback | undefined = undefined;
-  onWebSocketPong: WebSocketDataCallback | undefined = undefined;
-  onWebSocketClose: WebSocketCloseCallback | undefined = undefined;
+  private _websocketType: WebSocketType = 'auto';
+  onWebSocketConnect: WebSocketConnectCallback<C> | undefined = undefined;
+  onWebSocketConnected: WebSocketConnectCallback<C> | undefined = undefined;
+  onWebSocketPing: WebSocketDataCallback<C> | undefined = undefined;
+  onWebSocketPong: WebSocketDataCallback<C> | undefined = undefined;
+  onWebSocketClose: WebSocketCloseCallback<C> | undefined = undefined;
 
   /** HTTP: seconds to receive a complete request head; slower clients get 408 and are closed. */
-  headersTimeout = 30;
+  get headersTimeout(): number {
+    return this._headersTimeout;
+  }
+  set headersTimeout(seconds: number) {
+    this._headersTimeout = nonNegative('headersTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _headersTimeout = 30;
   /** HTTP: seconds an idle keep-alive connection stays open. */
-  keepAliveTimeout = 5;
+  get keepAliveTimeout(): number {
+    return this._keepAliveTimeout;
+  }
+  set keepAliveTimeout(seconds: number) {
+    this._keepAliveTimeout = nonNegative('keepAliveTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _keepAliveTimeout = 5;
   /** HTTP: the Server header of responses; null leaves it out. */
   serverHeader: string | null = 'netwright';
 
   private readonly socketName: string | undefined;
   private readonly address: SocketAddress | undefined;
-  private readonly options: Required<WorkerOptions>;
+  private readonly options: ResolvedWorkerOptions;
+  private readonly contextFactory: (() => C) | undefined;
   private listenerId = -1;
   private lastListenerId = -1;  // broadcast still reaches connections after unlisten()
   private boundPort: number | undefined;
@@ -202,16 +278,15 @@ export class Worker {
   private datagrams: WorkerDatagrams | undefined;
   private resolveStopped: (() => void) | null = null;
 
-  constructor(socketName?: string, options: WorkerOptions = {}) {
+  constructor(socketName?: SocketNameOf<P>, options: WorkerOptions<C> = {}) {
+    if (socketName !== undefined && typeof socketName !== 'string') {
+      throw new TypeError(`new Worker() takes a socket name such as 'websocket://0.0.0.0:8080', got ${typeof socketName}`);
+    }
     this.socketName = socketName;
-    this.options = {
-      backlog: options.backlog ?? 511,
-      reusePort: options.reusePort ?? false,
-      ipv6Only: options.ipv6Only ?? false,
-      noDelay: options.noDelay ?? true,
-      keepAlive: options.keepAlive ?? 55,
-    };
+    this.options = resolveWorkerOptions(options);
+    this.contextFactory = options.context;
     this.reusePort = this.options.reusePort;
+    watchForUnstartedWorkers();
     if (socketName === undefined) {
       this.protocol = null;
       this.transport = 'tcp';
@@ -224,7 +299,8 @@ export class Worker {
     if (scheme === 'tcp' || scheme === 'unix' || scheme === 'udp') this.protocol = null;
     else if (NATIVE_KINDS[scheme]) this.protocol = scheme;
     else if (lookupProtocol(scheme)) this.protocol = scheme;
-    else throw new Error(`unknown protocol "${scheme}" in "${socketName}": register it with Worker.registerProtocol()`);
+    else throw new Error(`unknown protocol "${scheme}" in "${socketName}": ${schemeHint(scheme, socketName)}`);
+    if (this.address.transport === 'tcp') checkListenHost(socketName, this.address.host);
   }
 
   /** The socket name given to the constructor (Workerman's getSocketName()). */
@@ -247,7 +323,7 @@ export class Worker {
     return this._maxConnections;
   }
   set maxConnections(value: number) {
-    this._maxConnections = nonNegative('maxConnections', value);
+    this._maxConnections = integerAtLeast('maxConnections', value, 0);
     this.pushListenerLimits();
   }
   /** Seconds without received data before a connection is closed; 0 = off. */
@@ -262,6 +338,7 @@ export class Worker {
   /** Starts accepting in this process. Throws an Error with .code (EADDRINUSE, EACCES, ...) on failure. */
   listen(): void {
     if (!this.address || this.listenerId >= 0 || this.datagrams) return;
+    this._started = true;
     if (this.transport === 'udp') return this.listenDatagrams(this.address);
     const { kind, userProtocol } = resolveProtocol(this.protocol);
     startDispatcher();
@@ -295,7 +372,7 @@ export class Worker {
 
   private listenDatagrams(address: SocketAddress): void {
     const inherited = inheritedSocket(this);
-    this.datagrams = new WorkerDatagrams(this, {
+    this.datagrams = new WorkerDatagrams(this as Worker, {
       address,
       reusePort: bindsWithReusePort(this),
       ipv6Only: this.options.ipv6Only,
@@ -347,9 +424,14 @@ export class Worker {
     return stopping;
   }
 
+  /** @internal A connection's context on first use: the `context` option's, else {}. */
+  _newContext(): C {
+    return this.contextFactory ? this.contextFactory() : ({} as C);
+  }
+
   /** @internal */
-  _accept(slot: number): TcpConnection | undefined {
-    const connection = new TcpConnection(this, slot, this.setup);
+  _accept(slot: number): TcpConnection<P, C> | undefined {
+    const connection = new TcpConnection<P, C>(this, slot, this.setup);
     this.connections.set(connection.id, connection);
     connection._connected();
     return connection;
@@ -365,7 +447,7 @@ export class Worker {
   }
 
   /** @internal */
-  _connectionClosed(connection: TcpConnection): void {
+  _connectionClosed(connection: TcpConnection<any, any>): void {
     this.connections.delete(connection.id);
     if (this.resolveStopped) this.checkStopped();
   }
@@ -383,15 +465,15 @@ export class Worker {
     native.setListenerLimits(this.listenerId, this._maxConnections, Math.round(this._idleTimeout * 1000));
     native.setWebSocketLimits(
       this.listenerId,
-      Math.max(0, Math.floor(this.maxHeadSize)),
-      Math.round(Math.max(0, this.handshakeTimeout) * 1000),
-      Math.round(Math.max(0, this.pingInterval) * 1000),
+      this._maxHeadSize,
+      Math.round(this._handshakeTimeout * 1000),
+      Math.round(this._pingInterval * 1000),
       nativeWebSocketType(this._websocketType),
     );
     native.setHttpLimits(
       this.listenerId,
-      Math.round(Math.max(0, this.headersTimeout) * 1000),
-      Math.round(Math.max(0, this.keepAliveTimeout) * 1000),
+      Math.round(this._headersTimeout * 1000),
+      Math.round(this._keepAliveTimeout * 1000),
     );
   }
 
@@ -402,7 +484,8 @@ export class Worker {
    * binary. Returns the number of connections written to in this process; the
    * other processes are reached asynchronously.
    */
-  broadcast(data: string | Buffer | Uint8Array, except?: TcpConnection | TcpConnection[] | null, options?: { local?: boolean }): number {
+  broadcast(data: string | Buffer | Uint8Array, except?: TcpConnection<any, any> | TcpConnection<any, any>[] | null, options?: { local?: boolean }): number {
+    assertBytes('broadcast()', data);
     if (!options?.local) clusterNode().broadcast(this, data);
     if (this.listenerId < 0 && this.connections.size === 0) return 0;
     const excluded = except === undefined || except === null ? null : Int32Array.from((Array.isArray(except) ? except : [except]).map((c) => c._slot));
@@ -416,6 +499,7 @@ export class Worker {
    */
   publish(topic: string, data: string | Buffer | Uint8Array, options?: { local?: boolean }): number {
     topic = String(topic);
+    assertBytes('publish()', data);
     if (!options?.local) clusterNode().publish(this, topic, data);
     return this._publishLocal(topic, data, typeof data !== 'string');
   }
@@ -445,10 +529,5 @@ export class Worker {
   private listenerIdForBroadcast(): number {
     return this.listenerId >= 0 ? this.listenerId : this.lastListenerId;
   }
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);
-  return value;
 }
 

@@ -91,22 +91,26 @@ test('ws:// client: text ↔ string, binary ↔ Buffer; websocketType "binary" a
   const s = await wsServer(t);
   const st = client(t, `ws://127.0.0.1:${s.port}/`);
   await until(() => st.upgraded === 1, 'onWebSocketConnect');
-  assert.equal(st.c.websocketType, 'text');
+  assert.equal(st.c.websocketType, 'auto');
   st.c.send('hello');
   await until(() => st.messages.length === 1, 'echo');
   assert.equal(st.messages[0], 'hello');
   assert.equal(s.received[0].isBinary, false);
+  st.c.send(Buffer.from([0xff, 0xfe])); // by default bytes go as a binary frame
+  await until(() => s.received.length === 2, 'bytes from the client');
+  assert.deepEqual([s.received[1].isBinary, [...s.received[1].data]], [true, [0xff, 0xfe]]);
+  await until(() => st.messages.length === 2, 'bytes echoed');
   s.conns[0].send(Buffer.from([9, 8, 7]), { binary: true });
-  await until(() => st.messages.length === 2, 'binary from server');
-  assert.ok(Buffer.isBuffer(st.messages[1]));
-  assert.deepEqual([...st.messages[1]], [9, 8, 7]);
+  await until(() => st.messages.length === 3, 'binary from server');
+  assert.ok(Buffer.isBuffer(st.messages[2]));
+  assert.deepEqual([...st.messages[2]], [9, 8, 7]);
   st.c.websocketType = 'binary';
   st.c.send('as binary');
   st.c.websocketType = 'auto';
   st.c.send('as text');
   st.c.send(Buffer.from('as binary too'));
-  await until(() => s.received.length === 4, 'server got 4');
-  assert.deepEqual(s.received.slice(1).map((r) => [r.isBinary, r.data.toString()]), [[true, 'as binary'], [false, 'as text'], [true, 'as binary too']]);
+  await until(() => s.received.length === 5, 'server got 5');
+  assert.deepEqual(s.received.slice(2).map((r) => [r.isBinary, r.data.toString()]), [[true, 'as binary'], [false, 'as text'], [true, 'as binary too']]);
 });
 
 test('ws:// client: fragmented messages from the server are reassembled', opts(T), async (t) => {

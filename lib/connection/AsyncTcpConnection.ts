@@ -8,7 +8,9 @@ import { native, NativeProtocol } from '../native';
 import { CLIENT_SCHEMES, lookupProtocol } from '../protocols/protocol';
 import { WebSocketResponse } from '../protocols/websocket/WebSocketResponse';
 import { parseAddress } from '../socketName';
+import { asWireData, assertBytes } from './sendable';
 import { TcpConnection, type ConnectionCallback, type ConnectionSetup } from './TcpConnection';
+import type { Bytes, DefaultContext, ProtocolSpec, SendOf, SocketNameOf } from '../protocols/protocolTypes';
 
 export interface AsyncTcpConnectionOptions {
   /** ws://: extra request headers (also `connection.headers`). */
@@ -49,8 +51,9 @@ interface Target {
  * onError(CONNECT_FAIL, message) and then onClose. reconnect() starts over
  * with the same callbacks, protocol, options and state.
  */
-export class AsyncTcpConnection extends TcpConnection implements ClientConnection {
-  onConnect: ConnectionCallback | undefined = undefined;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext> extends TcpConnection<P, C> implements ClientConnection {
+  onConnect: ConnectionCallback<P, C> | undefined = undefined;
   declare onWebSocketConnect: ClientWebSocketConnectCallback | undefined;
   readonly remoteAddress: string;
   /** Seconds each address may take to connect. */
@@ -71,7 +74,8 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
   /** Bumped by every attempt: a lookup that answers late for an older one is ignored. */
   private attempt = 0;
 
-  constructor(remoteAddress: string, options: AsyncTcpConnectionOptions = {}) {
+  /** The scheme types messages: 'ws://…' → string | Buffer, 'text://…' → string, 'tcp://…' and 'frame://…' → Buffer. */
+  constructor(remoteAddress: SocketNameOf<P>, options: AsyncTcpConnectionOptions = {}) {
     const target = parseTarget(remoteAddress);
     const registered = lookupProtocol(target.scheme);
     const kind = registered ? NativeProtocol.Raw : (CLIENT_SCHEMES[target.scheme]?.kind ?? NativeProtocol.Raw);
@@ -116,7 +120,7 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
     this.cancelReconnect();
     if (this._status === 'closed') this._startOver();
     this._status = 'connecting';
-    openClients.add(this);
+    openClients.add(this as AsyncTcpConnection);
     const attempt = ++this.attempt;
     this.failures = [];
     startDispatcher();
@@ -164,13 +168,15 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
     super.destroy();
   }
 
-  override close(data?: string | Buffer | Uint8Array, raw = false): void {
+  override close(data?: SendOf<P>, raw?: false): void;
+  override close(data: Bytes, raw: boolean): void;
+  override close(data?: unknown, raw = false): void {
     if (this._status === 'connecting') {
-      if (data !== undefined) this.send(data, raw);
+      if (data !== undefined) this.send(data as Bytes, raw);
       // Nothing is on the wire yet: the queued sends would have nowhere to go.
       return this.destroy();
     }
-    super.close(data, raw);
+    super.close(data as Bytes, raw);
   }
 
   protected override canCarry(): boolean {
@@ -214,7 +220,7 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
   }
 
   override _closed(): void {
-    openClients.delete(this);
+    openClients.delete(this as AsyncTcpConnection);
     this.clearConnectTimer();
     this.stopPinging();
     super._closed();

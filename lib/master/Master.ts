@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 
 import { Relay } from '../cluster/Relay';
 import type { Statistics } from '../statistics';
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import { serveControl, type ControlRequest } from './control';
 import { claimPidFile, controlSocketPath, readPid, removeQuietly, scriptName, scriptPath } from './files';
 import { log } from './log';

@@ -6,7 +6,7 @@
 import type { TcpConnection } from '../connection/TcpConnection';
 import { clusterState } from '../cluster/ClusterNode';
 import { native } from '../native';
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import { countPackages, packagesOf } from './packages';
 import { switchIdentity } from './identity';
 import { configureLog, log } from './log';

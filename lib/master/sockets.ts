@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { errnoName } from '../errors';
 import { native } from '../native';
 import { parseSocketName, type SocketAddress } from '../socketName';
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import { removeQuietly } from './files';
 
 export interface MasterSocket {

@@ -169,14 +169,13 @@ export function formatStatus(report: StatusReport): string {
   const hours = Math.floor((uptime % 86400) / 3600);
   const minutes = Math.floor((uptime % 3600) / 60);
   const lines: string[] = [];
-  lines.push(`Start worker in ${m.daemon ? 'DAEMON' : 'DEBUG'} mode.`);
   lines.push(banner('GLOBAL STATUS', width));
   lines.push(pad(`netwright/${m.netwright}`, 24) + pad(`Node/${m.node}`, 30) + `${os.type()}/${os.release()}`);
   lines.push(
     `start time:${formatTime(m.startTime)}   run ${days} days ${hours} hours ${minutes} minutes   ` +
       `load average: ${m.loadAverage.map((n) => n.toFixed(2)).join(', ')}`,
   );
-  lines.push(`${report.workers.length} workers       ${report.processes.length} processes`);
+  lines.push(`${report.workers.length} workers       ${report.processes.length} processes       mode: ${m.daemon ? 'daemon' : 'foreground'}`);
   lines.push(`cluster: ${clusterStates(report.processes)}   cluster_dropped: ${report.summary.clusterDropped}`);
   lines.push(`outbound: ${report.summary.outbound} connections   ${report.summary.outboundRequest} messages`);
   lines.push(pad('name', nameWidth) + pad('exit_status', 16) + 'exit_count');

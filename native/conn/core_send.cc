@@ -15,7 +15,7 @@ Framing Connection::framingFor(bool text) const {
     case Kind::Text: return Framing::Line;
     case Kind::Frame: return Framing::Length;
     case Kind::WebSocket: {
-      protocol::WebSocketType type = protocol::WebSocketType::Text;
+      protocol::WebSocketType type = protocol::WebSocketType::Auto;  // a client sets none: strings text, bytes binary
       if (ws_ && ws_->ownSendType) type = ws_->sendType;
       else if (listener_) type = listener_->websocketType;
       return protocol::websocketFraming(type, text);
