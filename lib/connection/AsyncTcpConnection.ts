@@ -219,6 +219,7 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
     // The core's close event follows and fires onClose.
   }
 
+  /** @internal */
   override _closed(): void {
     openClients.delete(this as AsyncTcpConnection);
     this.clearConnectTimer();

@@ -13,9 +13,9 @@ import { UdpConnection } from './UdpConnection';
 export interface DatagramOwner {
   readonly worker: Worker | null;
   readonly protocol: ProtocolObject | string | null;
-  /** onMessage(connection, data) for one decoded message. */
+  /** @internal onMessage(connection, data) for one decoded message. */
   _message(connection: UdpConnection, data: unknown): void;
-  /** An error on the socket (a connected socket's ICMP error): errno. */
+  /** @internal An error on the socket (a connected socket's ICMP error): errno. */
   _socketError(errno: number): void;
 }
 
