@@ -1,7 +1,7 @@
 #include "datagram.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -100,9 +100,9 @@ int adoptDatagramSocket(int fd) {
   socklen_t len = sizeof(type);
   if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return -errno;
   if (type != SOCK_DGRAM) return -EPROTOTYPE;
-  int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return -errno;
-  if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return -errno;
+  // ioctl rather than fcntl: glibc >= 2.28 binds fcntl to fcntl64, above our floor.
+  int on = 1;
+  if (::ioctl(fd, FIONBIO, &on) != 0 || ::ioctl(fd, FIOCLEX) != 0) return -errno;
   return 0;
 }
 
