@@ -331,6 +331,13 @@ int32_t Core::commit(Connection* c, size_t bytes) {
   return result;
 }
 
+void Core::signalIfFilled(Connection* c, size_t before) {
+  if (c->closed_ || c->fullSignalled_) return;
+  if (before >= c->maxSendBufferSize || c->out_.size() < c->maxSendBufferSize) return;
+  c->fullSignalled_ = true;
+  pushEvent(kEventBufferFull, c->slot_, 0, 0);
+}
+
 void Core::markDirty(Connection* c) {
   if (c->dirty_) return;
   c->dirty_ = true;
@@ -373,7 +380,7 @@ bool Core::flush(Connection* c, bool notify) {
       return false;
     }
     // A pong owed to the latest ping goes as soon as the queue is below its limit.
-    if (!c->ws_ || !c->ws_->pongOwed || c->out_.size() >= c->maxSendBufferSize) break;
+    if (!c->ws_ || !c->ws_->pongOwed || !pongFits(c, c->ws_->owedPong.size())) break;
     appendOwedPong(c);
     if (again || c->out_.empty()) break;
   }

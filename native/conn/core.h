@@ -108,8 +108,8 @@ class Core {
   // WebSocket (core_websocket.cc).
   bool acceptWebSocket(Connection* c, const std::string& extraHeaders);
   void rejectHandshake(Connection* c, int status, const std::string& body);
-  // The automatic pong. At the send limit it waits until the queue is below
-  // it again; a newer ping replaces the payload of one still waiting
+  // The automatic pong. When it would take the queue to the send limit it waits
+  // until there is room below the limit; a newer ping replaces the payload of one still waiting
   // (RFC 6455 5.5.3: the most recent ping is answered).
   void answerPing(Connection* c, const uint8_t* payload, size_t length);
   // Sends a close frame and keeps reading until the peer answers (or 5 s).
@@ -147,6 +147,10 @@ class Core {
   void advanceSlab(size_t n) { slabUsed_ += n; }
   bool hasSlabRoomFor(size_t n) const { return n <= slabSize_ / 2; }
   void markDirty(Connection* c);
+  // Bytes of the core's own (a keep-alive ping, 100 Continue) took the queue to
+  // the send limit: onBufferFull, as a send would have, so that the user pauses
+  // before their next send is refused.
+  void signalIfFilled(Connection* c, size_t before);
   void flushCorked();
   // False when the write failed and the connection was closed.
   bool flush(Connection* c, bool notify);
@@ -168,7 +172,9 @@ class Core {
   // A frame of the core's own (close, ping), outside the send limits.
   void queueFrame(Connection* c, uint8_t opcode, const uint8_t* payload, size_t length);
   void closeAfterFlush(Connection* c);
-  // Queues the owed pong (flush() calls it once the queue is below its limit).
+  // Whether a pong with this payload can be queued without reaching the send limit.
+  bool pongFits(const Connection* c, size_t payloadLength) const;
+  // Queues the owed pong (flush() calls it once pongFits()).
   void appendOwedPong(Connection* c);
   void scheduleFlush(Connection* c);
   void queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written);

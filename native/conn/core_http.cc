@@ -9,8 +9,10 @@
 namespace nw {
 
 void Core::queueRaw(Connection* c, const char* text) {
+  size_t before = c->out_.size();
   c->out_.append(text, std::strlen(text), pool_);
   scheduleFlush(c);
+  signalIfFilled(c, before);
 }
 
 void Core::failHttp(Connection* c, int status, const char* error) {

@@ -87,7 +87,7 @@ void Core::answerPing(Connection* c, const uint8_t* payload, size_t length) {
   if (c->closed_ || !c->ws_ || c->ws_->phase != WebSocketSession::kOpen || c->ws_->closeSent) return;
   WebSocketSession& s = *c->ws_;
   if (length > ws::kMaxControlPayload) length = ws::kMaxControlPayload;
-  if (c->out_.size() < c->maxSendBufferSize) {
+  if (pongFits(c, length)) {
     s.pongOwed = false;  // an older ping still waiting is answered by this pong
     s.owedPong.clear();
     queueFrame(c, ws::kPong, payload, length);
@@ -95,6 +95,13 @@ void Core::answerPing(Connection* c, const uint8_t* payload, size_t length) {
   }
   s.pongOwed = true;
   s.owedPong.assign(reinterpret_cast<const char*>(payload), length);
+}
+
+bool Core::pongFits(const Connection* c, size_t payloadLength) const {
+  // The pong must not be what fills the queue: the user's next send would be
+  // refused with no onBufferFull before it to pause on.
+  size_t frame = ws::headerSize(payloadLength, c->isWebSocketClient()) + payloadLength;
+  return c->out_.empty() || c->out_.size() + frame < c->maxSendBufferSize;
 }
 
 void Core::appendOwedPong(Connection* c) {
@@ -194,7 +201,9 @@ void Core::sweepWebSocket(Connection* c, uint64_t now) {
   } else if (now - c->lastActivityMs >= l->pingIntervalMs) {
     s.pingOutstanding = true;
     s.pingSentAtMs = now;
+    size_t before = c->out_.size();
     queueFrame(c, ws::kPing, nullptr, 0);
+    signalIfFilled(c, before);
   }
 }
 
