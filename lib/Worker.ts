@@ -18,6 +18,7 @@ import { native, NativeProtocol } from './native';
 import { lookupProtocol, NATIVE_KINDS, registerProtocol, resolveProtocol, type ProtocolObject } from './protocols/protocol';
 import { parseSocketName, type SocketAddress } from './socketName';
 import { getStatistics, type Statistics } from './statistics';
+import { WorkerDatagrams } from './udp/WorkerDatagrams';
 import { clusterNode } from './cluster/ClusterNode';
 import { clusterSettings, type ClusterSettings } from './cluster/settings';
 import { runAll, stopAll } from './master/cli';
@@ -122,7 +123,8 @@ export class Worker {
   count = 1;
   reusePort: boolean;
   protocol: ProtocolObject | string | null;
-  transport: 'tcp' | 'unix';
+  /** 'udp' serves datagrams (udp://, or text/frame/a registered protocol over UDP); set before listen(). */
+  transport: 'tcp' | 'unix' | 'udp';
   /** Carry the async context (AsyncLocalStorage stores) from onConnect into the connection's later callbacks. */
   keepAsyncContext = false;
   readonly connections = new Map<number, TcpConnection>();
@@ -148,6 +150,7 @@ export class Worker {
   }
   set maxPackageSize(value: number) {
     this.ownMaxPackageSize = checkSize('maxPackageSize', value);
+    this.datagrams?.setMaxPackageSize(this.ownMaxPackageSize);
   }
   /** The send buffer each connection of this worker starts with. Until set, TcpConnection.defaultMaxSendBufferSize. */
   get maxSendBufferSize(): number {
@@ -195,6 +198,8 @@ export class Worker {
   private acceptPaused = false;
   private setup: ConnectionSetup = { userProtocol: null, websocket: false, http: false };
   private stopping: Promise<void> | null = null;
+  /** transport 'udp': the socket datagrams arrive on. */
+  private datagrams: WorkerDatagrams | undefined;
   private resolveStopped: (() => void) | null = null;
 
   constructor(socketName?: string, options: WorkerOptions = {}) {
@@ -215,7 +220,8 @@ export class Worker {
     this.address = parseSocketName(socketName);
     this.transport = this.address.transport;
     const scheme = this.address.scheme;
-    if (scheme === 'tcp' || scheme === 'unix') this.protocol = null;
+    if (scheme === 'udp') this.transport = 'udp';
+    if (scheme === 'tcp' || scheme === 'unix' || scheme === 'udp') this.protocol = null;
     else if (NATIVE_KINDS[scheme]) this.protocol = scheme;
     else if (lookupProtocol(scheme)) this.protocol = scheme;
     else throw new Error(`unknown protocol "${scheme}" in "${socketName}": register it with Worker.registerProtocol()`);
@@ -234,7 +240,7 @@ export class Worker {
 
   /** From the socket name; after listen() the bound port (port 0 becomes the real one); undefined for unix. */
   get port(): number | undefined {
-    return this.boundPort ?? this.address?.port;
+    return this.datagrams?.port ?? this.boundPort ?? this.address?.port;
   }
 
   get maxConnections(): number {
@@ -255,7 +261,8 @@ export class Worker {
 
   /** Starts accepting in this process. Throws an Error with .code (EADDRINUSE, EACCES, ...) on failure. */
   listen(): void {
-    if (!this.address || this.listenerId >= 0) return;
+    if (!this.address || this.listenerId >= 0 || this.datagrams) return;
+    if (this.transport === 'udp') return this.listenDatagrams(this.address);
     const { kind, userProtocol } = resolveProtocol(this.protocol);
     startDispatcher();
     const address = this.address;
@@ -286,8 +293,23 @@ export class Worker {
     if (this.acceptPaused) native.setAccepting(id, false);
   }
 
+  private listenDatagrams(address: SocketAddress): void {
+    const inherited = inheritedSocket(this);
+    this.datagrams = new WorkerDatagrams(this, {
+      address,
+      reusePort: bindsWithReusePort(this),
+      ipv6Only: this.options.ipv6Only,
+      inheritedFd: inherited?.fd,
+      port: inherited?.port,
+    });
+  }
+
   /** Stops accepting and closes the listening socket; open connections stay. */
   unlisten(): void {
+    if (this.datagrams) {
+      this.datagrams.close();
+      this.datagrams = undefined;
+    }
     if (this.listenerId < 0) return;
     native.unlisten(this.listenerId);
     unregisterListener(this.listenerId);

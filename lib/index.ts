@@ -6,7 +6,10 @@ export {
   type ConnectionCallback,
   type ErrorCallback,
 } from './connection/TcpConnection';
-export { AsyncTcpConnection, type AsyncTcpConnectionOptions } from './connection/AsyncTcpConnection';
+export { AsyncTcpConnection, type AsyncTcpConnectionOptions, type ClientWebSocketConnectCallback } from './connection/AsyncTcpConnection';
+export { WebSocketResponse } from './protocols/websocket/WebSocketResponse';
+export { UdpConnection } from './udp/UdpConnection';
+export { AsyncUdpConnection } from './udp/AsyncUdpConnection';
 export { WebSocketRequest } from './protocols/websocket/WebSocketRequest';
 export type { WebSocketType, WebSocketConnectCallback, WebSocketDataCallback, WebSocketCloseCallback } from './connection/TcpConnection';
 export { Request, type SessionSettings } from './protocols/http/Request';

@@ -229,3 +229,26 @@ test('stop exits 1 ("stop fail") when the master does not go away in time', T, a
   process.kill(s.pid, 'SIGCONT');
   assert.deepEqual(await s.exited, { code: 0, signal: null }, 'the stop it missed is carried out once it runs again');
 });
+
+test('status and connections count client connections (AsyncTcpConnection) apart from accepted ones', T, async (t) => {
+  const s = new Server(t, { COUNT: '1' });
+  await s.start();
+  const c = await lineClient(s.port);
+  t.after(() => c.close());
+  assert.equal(await c.request(`dial ${s.port}`), 'dialed'); // the worker dials itself: one outbound, two accepted
+
+  const status = await s.json('status');
+  assert.equal(status.summary.outbound, 1);
+  assert.equal(status.summary.connections, 2, 'accepted connections only');
+  assert.equal(status.processes[0].outbound, 1);
+  assert.equal(status.processes[0].statistics.outbound, 1);
+  assert.match((await s.run(['status'])).stdout, /^outbound: 1 connections\s+0 messages$/m);
+
+  const connections = await s.json('connections');
+  const outbound = connections.connections.filter((row) => row.direction === 'outbound');
+  assert.equal(outbound.length, 1);
+  assert.equal(outbound[0].protocol, 'text');
+  assert.equal(outbound[0].remoteAddress, `127.0.0.1:${s.port}`);
+  assert.equal(connections.connections.filter((row) => row.direction === 'inbound').length, 2);
+  assert.match((await s.run(['connections'])).stdout, /^2 connection\(s\), 1 outbound$/m);
+});

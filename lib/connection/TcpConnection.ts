@@ -8,6 +8,7 @@ import { clientIdOf, clusterNode } from '../cluster/ClusterNode';
 import { invoke, invokeMessage } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
 import { jsCounters } from './counters';
+import { EarlyQueue } from './EarlyQueue';
 import { startHandshake } from '../protocols/websocket/handshake';
 import { WebSocketEndpoint, WebSocketPhase } from '../protocols/websocket/WebSocketEndpoint';
 import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
@@ -16,7 +17,8 @@ import type { HttpExchange } from '../protocols/http/HttpExchange';
 import type { Chunk, Response } from '../protocols/http/Response';
 import type { ServerSentEvents } from '../protocols/http/ServerSentEvents';
 
-export type ConnectionStatus = 'connecting' | 'established' | 'closing' | 'closed';
+/** 'initial': a client connection before connect(). */
+export type ConnectionStatus = 'initial' | 'connecting' | 'established' | 'closing' | 'closed';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type MessageCallback = (connection: TcpConnection, data: any) => unknown;
 export type ConnectionCallback = (connection: TcpConnection) => unknown;
@@ -72,7 +74,7 @@ export class TcpConnection {
   declare private ownProtocol: ProtocolObject | string | null | undefined;
   /** 'tcp' or 'unix', the worker's (client connections: 'tcp'). */
   get transport(): 'tcp' | 'unix' {
-    return this.worker ? this.worker.transport : 'tcp';
+    return this.worker?.transport === 'unix' ? 'unix' : 'tcp';
   }
 
   // Rarely set members are declared, not initialised: an idle connection's
@@ -103,7 +105,11 @@ export class TcpConnection {
   declare closeCode: number | undefined;
   /** WebSocket: the close reason received or sent ('' by default). */
   declare closeReason: string;
-  declare onWebSocketConnect: WebSocketConnectCallback | undefined;
+  /**
+   * Server: (connection, request: WebSocketRequest) decides the upgrade. ws://
+   * client (AsyncTcpConnection): (connection, response: WebSocketResponse) after the 101.
+   */
+  declare onWebSocketConnect: ((connection: any, handshake: any) => unknown) | undefined;
   declare onWebSocketConnected: WebSocketConnectCallback | undefined;
   declare onWebSocketPing: WebSocketDataCallback | undefined;
   declare onWebSocketPong: WebSocketDataCallback | undefined;
@@ -129,6 +135,8 @@ export class TcpConnection {
   declare private http: HttpExchange | undefined;
   declare private drainWaiters: Array<() => void> | undefined;
   declare private boundUid: string | undefined;
+  /** Sends made before the connection can carry them (connecting, before the WebSocket 101). */
+  declare private early: EarlyQueue | undefined;
 
   /** @internal */
   constructor(worker: Worker | null, slot: number, setup: ConnectionSetup) {
@@ -228,6 +236,16 @@ export class TcpConnection {
    */
   send(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents, raw = false): true | null | false {
     if (packageCounter !== null) packageCounter.sent(this);
+    if (this.early || !this.canCarry()) return this.queueEarly(data, raw);
+    return this.sendNow(data, raw);
+  }
+
+  /** False while sends must wait: a client connecting, a WebSocket not yet past its 101. */
+  protected canCarry(): boolean {
+    return this._status !== 'established' || !this.websocket || this.websocket.open;
+  }
+
+  private sendNow(data: unknown, raw: boolean): true | null | false {
     if (this._status !== 'established') return false;
     if (!raw && (this.http || this.userProtocol)) return this.sendEncoded(data);
     // The core frames it the connection's way (text line, frame, WebSocket by websocketType).
@@ -236,9 +254,43 @@ export class TcpConnection {
     return this.interpret(raw ? native.sendRaw(this._slot, bytes, length) : native.send(this._slot, bytes, length));
   }
 
+  /** Keeps a send for later: null, or false (onError SEND_FAIL) once maxSendBufferSize bytes wait. */
+  private queueEarly(data: unknown, raw: boolean): null | false {
+    if (this._status === 'closing' || this._status === 'closed') return false;
+    const queue = (this.early ??= new EarlyQueue());
+    if (queue.bytes >= this._maxSendBufferSize) {
+      this.emitError(SEND_FAIL, SEND_BUFFER_FULL_MESSAGE);
+      return false;
+    }
+    queue.push(data, raw);
+    if (queue.bytes >= this._maxSendBufferSize && !queue.signalledFull) {
+      queue.signalledFull = true;
+      this._bufferFull();
+    }
+    return null;
+  }
+
+  /** @internal The connection can carry sends now: what waited goes out first, in order. */
+  _sendEarly(): void {
+    const queue = this.early;
+    if (!queue) return;
+    this.early = undefined;
+    for (const [data, raw] of queue.messages) if (this.sendNow(data, raw) === false) break;
+    // The core owes a drain if these filled its queue; otherwise the wait is over now.
+    if (queue.signalledFull && this._status === 'established' && this.getSendBufferQueueSize() < this._maxSendBufferSize) this._drained();
+  }
+
+  /** @internal What waited will never go (a refused handshake, a failed connect, a close): counted. */
+  _dropEarly(): void {
+    const queue = this.early;
+    if (!queue) return;
+    this.early = undefined;
+    jsCounters.earlySendsDropped += queue.messages.length;
+  }
+
   /** HTTP responses, or what a user protocol's encode() makes: sent as they are. */
-  private sendEncoded(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents): true | null | false {
-    if (this.http) return this.http.send(data);
+  private sendEncoded(data: unknown): true | null | false {
+    if (this.http) return this.http.send(data as Response);
     let payload: unknown;
     try {
       payload = this.userProtocol!.encode(data, this);
@@ -520,6 +572,7 @@ export class TcpConnection {
     this.pending = null;
     this.held = false;
     this.received = null;
+    this._dropEarly();
     if (this.drainWaiters) this._drained();
     this.http?.closed();
     this.websocket?.closed();
@@ -527,6 +580,33 @@ export class TcpConnection {
     onConnectionClosed(this);
     const onClose = this.onClose ?? this.worker?.onClose;
     if (onClose) this.call(onClose, this);
+  }
+
+  /** @internal A client connection starts over on a new socket (reconnect): per-socket state is reset, the rest kept. */
+  _startOver(): void {
+    this._slot = -1;
+    this.closedInfo = undefined;
+    this.received = null;
+    this.packageLength = 0;
+    this.pending = null;
+    this.held = false;
+    this.early = undefined;
+    this.closeCode = undefined;
+    this.closeReason = '';
+    if (this.websocket) this.websocket.phase = WebSocketPhase.Opening;
+  }
+
+  /** @internal A client connection's new socket: limits and settings the core starts without. */
+  _bindSlot(slot: number): void {
+    this._slot = slot;
+    if (this._maxSendBufferSize !== 1048576 || this._maxPackageSize !== 10485760) this.pushLimits();
+    this.pushWebSocketType();
+    if (this.paused) native.setReceiving(slot, false);
+  }
+
+  /** @internal Whether this is a WebSocket connection (server or ws:// client). */
+  get _isWebSocket(): boolean {
+    return this.websocket !== undefined;
   }
 
   // ---- internals -------------------------------------------------------------
@@ -624,7 +704,9 @@ export class TcpConnection {
       if (buffer.length < this.packageLength) return;
       const packet = buffer.take(this.packageLength);
       this.packageLength = 0;
-      jsCounters.totalRequest++;
+      // A client connection's messages are not its process's requests (status, qps).
+      if (this.worker) jsCounters.totalRequest++;
+      else jsCounters.outboundRequest++;
       let message: unknown;
       try {
         message = protocol.decode(packet, this);

@@ -88,7 +88,7 @@ void Connection::onPeerFin() {
 void Connection::consume(uint8_t* data, size_t n) {
   if (kind_ == Kind::Raw) {
     emitPayload(kEventBinaryMessage, data, n, true);
-    core_.stats_.totalRequest++;
+    countRequest();
     return;
   }
   if (session_) {
@@ -194,8 +194,14 @@ bool Connection::deliverFromTail() {
   return true;
 }
 
+void Connection::countRequest() {
+  // A client connection's messages are not its process's requests (status, qps).
+  if (listener_) core_.stats_.totalRequest++;
+  else core_.stats_.outboundRequest++;
+}
+
 void Connection::emitMessage(const uint8_t* message, size_t length, bool inSlab) {
-  core_.stats_.totalRequest++;
+  countRequest();
   if (kind_ == Kind::Frame) {
     protocol::Payload p = protocol::frame::payload(message, length);
     emitPayload(kEventBinaryMessage, message + p.offset, p.length, inSlab);

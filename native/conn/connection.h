@@ -63,6 +63,8 @@ class Connection final : public IoHandle, public ConnectionState {
   void emitPayload(int32_t type, const uint8_t* bytes, size_t length, bool inSlab);
   // Processes what the tail holds (after a WebSocket accept).
   void processTail();
+  // A message read: the process's requests, or a client connection's (outboundRequest).
+  void countRequest();
 
  private:
   void readAvailable();

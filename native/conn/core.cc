@@ -42,6 +42,7 @@ void Core::endBatch() {
       continue;
     }
     flushCorked();
+    flushAllDatagrams();
     if (batch_.count() == 0 && pendingInput_.empty()) break;
   }
   batch_.end();
@@ -123,9 +124,9 @@ void CoreState::adopt(Listener* l, int fd, const net::RawAddress& peer) {
   pushEvent(kEventAccept, slot, l->id(), 0);
 }
 
-int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
+int32_t Core::connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
                       const std::string& key) {
-  int fd = net::connectTcp(host, port);
+  int fd = net::connectStream(target);
   if (fd < 0) return fd;
   int32_t slot = allocateSlot();
   if (slot < 0) {
@@ -148,7 +149,7 @@ int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, co
     reactor_.retire(c);
     return rc;
   }
-  stats_.connections++;
+  stats_.outbound++;
   return slot;
 }
 
@@ -162,11 +163,11 @@ void CoreState::onConnected(Connection* c) {
   c->connecting_ = false;
   c->peer = net::peerAddress(c->fd());
   c->local = net::localAddress(c->fd());
-  net::setStreamOptions(c->fd(), true, 0);
+  if (c->peer.family != 0) net::setStreamOptions(c->fd(), true, 0);
   c->lastActivityMs = delegate_.nowMs();
-  // A ws:// client sends its upgrade request here; kEventConnect follows the 101.
-  if (!c->session_ || c->session_->announcesConnect()) pushEvent(kEventConnect, c->slot_, 0, 0);
-  if (!c->out_.empty()) flush(c, true);
+  // As in Workerman, onConnect is the stream's; a ws:// client's 101 is kEventUpgraded.
+  pushEvent(kEventConnect, c->slot_, 0, 0);
+  if (!c->out_.empty() && !flush(c, true)) return;  // the upgrade request, or sends made while connecting
   updateInterest(c);
 }
 
@@ -350,8 +351,12 @@ void CoreState::closeNow(Connection* c, int32_t reason, bool notify) {
   if (c->closed_) return;
   c->closed_ = true;
   int fd = c->fd();
-  stats_.connections--;
-  if (c->listener_) c->listener_->connections--;
+  if (c->listener_) {
+    stats_.connections--;
+    c->listener_->connections--;
+  } else {
+    stats_.outbound--;
+  }
   if (c->session_) c->session_->closed(*c);
   if (notify) pushEvent(kEventClose, c->slot_, reason, 0);
   reactor_.retire(c);  // deleted at the end of this batch, or the next one
@@ -429,7 +434,7 @@ void Core::sweep() {
 }
 
 bool Core::hasOpenSockets() const {
-  if (stats_.connections > 0) return true;
+  if (stats_.connections > 0 || stats_.outbound > 0 || openUdp_ > 0) return true;
   for (Listener* l : listeners_)
     if (!l->closed()) return true;
   return false;
@@ -439,6 +444,8 @@ void Core::shutdown() {
   for (Connection* c : slots_)
     if (c && !c->closed_) closeNow(c, kClosedShutdown, false);
   for (size_t i = 0; i < listeners_.size(); i++) unlisten(int32_t(i));
+  for (UdpSocket* s : udpSockets_)
+    if (s && !s->closed_) closeUdp(s);
 }
 
 }  // namespace nw

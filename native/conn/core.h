@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "listener.h"
 #include "stats.h"
+#include "udp_socket.h"
 
 namespace nw {
 
@@ -40,10 +41,10 @@ class Core : public CoreState {
   Listener* listener(int32_t id) const;
   void unlisten(int32_t id);
 
-  // Client connections. Returns the slot, or -errno. For WebSocket the
-  // upgrade request is sent once TCP connects, and kEventConnect follows the
-  // 101; `key` is the Sec-WebSocket-Key it carries.
-  int32_t connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
+  // Client connections. Returns the slot, or -errno. kEventConnect follows
+  // when the stream connects; for WebSocket the upgrade request is sent then,
+  // and kEventUpgraded follows the 101. `key` is the Sec-WebSocket-Key it carries.
+  int32_t connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
                   const std::string& key);
 
   Connection* connection(int32_t slot) const;  // open connections only
@@ -100,6 +101,21 @@ class Core : public CoreState {
   bool unsubscribe(Connection* c, const std::string& topic);
   // The user finished a response (the HTTP keep-alive clock restarts).
   void httpResponded(Connection* c);
+  // UDP (core_udp.cc): each returns the socket's id, or -errno.
+  int32_t bindUdp(const net::DatagramOptions& options, protocol::Kind kind);
+  int32_t adoptUdp(int fd, protocol::Kind kind);
+  int32_t connectUdp(const std::string& host, int port, protocol::Kind kind);
+  UdpSocket* udpSocket(int32_t id) const;  // open sockets only
+  // One datagram framed as `framing` to `to` (family 0: a connected socket's
+  // peer). In a batch it is corked and leaves with the batch's other replies
+  // (sendmmsg); kSent, or kRefusedClosed / kRefusedFull (too large, or the
+  // kernel refused it: counted in sendFail).
+  int32_t sendDatagram(UdpSocket* s, protocol::Framing framing, const uint8_t* data, size_t length,
+                       const net::RawAddress& to);
+  void closeUdp(UdpSocket* s);
+  // The socket is readable (UdpSocket::onReady).
+  void readDatagrams(UdpSocket* s);
+
   // Closes every connection and listener (process or worker teardown).
   void shutdown();
 
@@ -109,6 +125,15 @@ class Core : public CoreState {
 
  private:
   void queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written);
+  int32_t openUdp(int fd, protocol::Kind kind, bool connected);
+  void emitDatagram(UdpSocket* s, const net::RawAddress& from, const uint8_t* payload, size_t length);
+  void flushDatagrams(UdpSocket* s);
+  void flushAllDatagrams();
+
+  std::vector<UdpSocket*> udpSockets_;  // by id; ids are not reused
+  std::vector<UdpSocket*> udpDirty_;    // sockets with replies corked in this batch
+  size_t openUdp_ = 0;
+  std::vector<uint8_t> datagramScratch_;
 };
 
 }  // namespace nw

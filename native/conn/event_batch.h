@@ -56,6 +56,8 @@ class EventBatch {
   // are still in use: then, without room at the end, nullptr.
   uint8_t* space(size_t need);
   void advance(size_t n) { used_ += n; }
+  // An event's offset for bytes written at space().
+  int32_t offsetOf(const uint8_t* p) const { return int32_t(p - slab_); }
   size_t room() const { return slabSize_ - used_; }
   void beginParse() { parsing_ = true; }
   void endParse() { parsing_ = false; }

@@ -38,9 +38,6 @@ class Session {
   virtual protocol::Framing framingFor(const Connection& c, bool text) const { return protocol::Framing::None; }
   // A WebSocket client: every frame this end sends is masked.
   virtual bool masksSends() const { return false; }
-  // A client connection's TCP connect finished: false when the protocol
-  // announces the connection itself later (a ws:// client after the 101).
-  virtual bool announcesConnect() const { return true; }
   // Timers (handshake, keep-alive, close answer, HTTP head and idle); from Core::sweep().
   virtual void sweep(Connection& c, uint64_t now) {}
   // Bad input was found: queue the protocol's answer (close frame, error

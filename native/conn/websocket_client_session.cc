@@ -1,5 +1,5 @@
 // A WebSocket client connection: its upgrade request went out when TCP
-// connected; here the 101 is checked, and the connection announced.
+// connected; here the 101 is checked and handed on (kEventUpgraded).
 #include "../protocol/websocket/handshake.h"
 #include "../protocol/websocket/sha1.h"
 #include "connection.h"
@@ -23,7 +23,7 @@ size_t WebSocketClientSession::consumeHandshake(Connection& c, uint8_t* p, size_
   acceptKey.clear();
   acceptKey.shrink_to_fit();
   phase = kOpen;
-  c.core_.pushEvent(kEventConnect, c.slot_, 0, 0);
+  c.emitPayload(kEventUpgraded, p, response.headLength, inSlab);
   return response.headLength;
 }
 

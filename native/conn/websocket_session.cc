@@ -103,7 +103,7 @@ bool WebSocketSession::handleDataFrame(Connection& c, uint8_t opcode, bool fin, 
     }
   }
   if (fin && opcode != ws::kContinuation) {
-    c.core_.stats_.totalRequest++;
+    c.countRequest();
     int32_t type = opcode == ws::kBinary ? kEventBinaryMessage : nonAscii ? kEventMessage : kEventAsciiMessage;
     c.emitPayload(type, payload, length, inSlab);
     return true;
@@ -115,7 +115,7 @@ bool WebSocketSession::handleDataFrame(Connection& c, uint8_t opcode, bool fin, 
     return false;
   }
   if (!fin) return true;
-  c.core_.stats_.totalRequest++;
+  c.countRequest();
   int32_t type = messageOpcode == ws::kBinary ? kEventBinaryMessage : nonAscii ? kEventMessage : kEventAsciiMessage;
   c.emitPayload(type, s.fragments.data(), s.fragments.size(), false);
   s.fragments.release(c.core_.pool_);

@@ -93,7 +93,6 @@ class WebSocketServerSession final : public WebSocketSession {
 class WebSocketClientSession final : public WebSocketSession {
  public:
   explicit WebSocketClientSession(const std::string& key);
-  bool announcesConnect() const override { return false; }
   bool masksSends() const override { return true; }
 
  protected:
