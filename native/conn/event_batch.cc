@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "core.h"
+#include "events.h"
 
 namespace nw {
 
