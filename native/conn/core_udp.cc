@@ -98,15 +98,15 @@ void Core::readDatagrams(UdpSocket* s) {
 }
 
 void Core::emitDatagram(UdpSocket* s, const net::RawAddress& from, const uint8_t* payload, size_t length) {
-  uint8_t* at = slabSpace(size_t(kDatagramHeader) + length);
+  uint8_t* at = batch_.space(size_t(kDatagramHeader) + length);
   at[0] = from.family == AF_INET6 ? 6 : 4;
   at[1] = 0;
   at[2] = uint8_t(from.port >> 8);
   at[3] = uint8_t(from.port);
   std::memcpy(at + 4, from.bytes, 16);
   std::memcpy(at + kDatagramHeader, payload, length);
-  int32_t offset = int32_t(at - slab_);
-  advanceSlab(size_t(kDatagramHeader) + length);
+  int32_t offset = batch_.offsetOf(at);
+  batch_.advance(size_t(kDatagramHeader) + length);
   int32_t extras = 0;
   if (s->kind_ == protocol::Kind::Text) extras = protocol::isAscii(payload, length) ? 2 : 1;
   if (s->connected_) stats_.outboundRequest++;
@@ -123,13 +123,13 @@ int32_t Core::sendDatagram(UdpSocket* s, Framing framing, const uint8_t* data, s
     stats_.sendFail++;
     return kRefusedFull;
   }
-  std::vector<uint8_t>& bytes = inBatch_ ? s->outBytes_ : datagramScratch_;
-  size_t offset = inBatch_ ? bytes.size() : 0;
+  std::vector<uint8_t>& bytes = batch_.inBatch() ? s->outBytes_ : datagramScratch_;
+  size_t offset = batch_.inBatch() ? bytes.size() : 0;
   bytes.resize(offset + total);
   uint8_t* out = bytes.data() + offset;
   if (length) std::memcpy(out + header, data, length);
   protocol::frameInPlace(out, header, framing, length, nullptr);
-  if (inBatch_) {
+  if (batch_.inBatch()) {
     s->out_.push_back({offset, total, to});
     if (!s->dirty_) {
       s->dirty_ = true;
