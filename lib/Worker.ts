@@ -35,6 +35,8 @@ export interface WorkerOptions {
   noDelay?: boolean;
   /** TCP keepalive idle seconds; default 55; 0 turns it off. */
   keepAlive?: number;
+  /** TLS: not implemented yet; setting it throws rather than serve plaintext. */
+  ssl?: unknown;
 }
 
 
@@ -122,7 +124,8 @@ export class Worker {
   count = 1;
   reusePort: boolean;
   protocol: ProtocolObject | string | null;
-  transport: 'tcp' | 'unix';
+  /** 'tcp', 'unix', or 'ssl' (TLS over TCP, Workerman's spelling): not implemented yet, listen() throws. */
+  transport: 'tcp' | 'unix' | 'ssl';
   /** Carry the async context (AsyncLocalStorage stores) from onConnect into the connection's later callbacks. */
   keepAsyncContext = false;
   readonly connections = new Map<number, TcpConnection>();
@@ -186,7 +189,7 @@ export class Worker {
 
   private readonly socketName: string | undefined;
   private readonly address: SocketAddress | undefined;
-  private readonly options: Required<WorkerOptions>;
+  private readonly options: Required<Omit<WorkerOptions, 'ssl'>>;
   private listenerId = -1;
   private lastListenerId = -1;  // broadcast still reaches connections after unlisten()
   private boundPort: number | undefined;
@@ -207,6 +210,7 @@ export class Worker {
       keepAlive: options.keepAlive ?? 55,
     };
     this.reusePort = this.options.reusePort;
+    if (options.ssl !== undefined) throw new Error(TLS_NOT_IMPLEMENTED);
     if (socketName === undefined) {
       this.protocol = null;
       this.transport = 'tcp';
@@ -215,6 +219,7 @@ export class Worker {
     this.address = parseSocketName(socketName);
     this.transport = this.address.transport;
     const scheme = this.address.scheme;
+    if (scheme === 'wss' || scheme === 'https') throw new Error(`${scheme}:// needs TLS: ${TLS_NOT_IMPLEMENTED}`);
     if (scheme === 'tcp' || scheme === 'unix') this.protocol = null;
     else if (NATIVE_KINDS[scheme]) this.protocol = scheme;
     else if (lookupProtocol(scheme)) this.protocol = scheme;
@@ -256,6 +261,7 @@ export class Worker {
   /** Starts accepting in this process. Throws an Error with .code (EADDRINUSE, EACCES, ...) on failure. */
   listen(): void {
     if (!this.address || this.listenerId >= 0) return;
+    if (this.transport === 'ssl') throw new Error(`worker.transport = 'ssl': ${TLS_NOT_IMPLEMENTED}`);
     const { kind, userProtocol } = resolveProtocol(this.protocol);
     startDispatcher();
     const address = this.address;
@@ -424,6 +430,8 @@ export class Worker {
     return this.listenerId >= 0 ? this.listenerId : this.lastListenerId;
   }
 }
+
+const TLS_NOT_IMPLEMENTED = 'TLS is not implemented yet; netwright never serves plaintext in its place';
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);

@@ -13,7 +13,11 @@ export interface AsyncTcpConnectionOptions {
   headers?: Record<string, string>;
   /** ws://: subprotocols to offer (Sec-WebSocket-Protocol). */
   protocols?: string | string[];
+  /** TLS: not implemented yet; setting it throws rather than connect in plaintext. */
+  ssl?: unknown;
 }
+
+const TLS_NOT_IMPLEMENTED = 'TLS is not implemented yet; netwright never connects in plaintext in its place';
 
 /**
  * A client connection: `new AsyncTcpConnection('ws://host:port/path')`, set
@@ -30,6 +34,7 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
   private queued: Array<[string | Buffer | Uint8Array, boolean]> = [];
 
   constructor(remoteAddress: string, options: AsyncTcpConnectionOptions = {}) {
+    if (options.ssl !== undefined) throw new Error(TLS_NOT_IMPLEMENTED);
     const url = parseTarget(remoteAddress);
     const spec = CLIENT_SCHEMES[url.scheme];
     const setup: ConnectionSetup = {
@@ -43,6 +48,15 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
     this.options = options;
     this.kind = spec.kind;
     this._status = 'connecting';
+  }
+
+  override get transport(): 'tcp' | 'unix' {
+    return 'tcp';
+  }
+  /** Workerman's `transport = 'ssl'`: not implemented yet, so it throws. */
+  override set transport(value: 'tcp' | 'unix' | 'ssl') {
+    if (value === 'ssl') throw new Error(`transport = 'ssl': ${TLS_NOT_IMPLEMENTED}`);
+    if (value !== 'tcp') throw new TypeError(`an AsyncTcpConnection's transport is 'tcp' (got ${String(value)})`);
   }
 
   /** Starts connecting; host names resolve with dns.lookup. */
@@ -112,6 +126,7 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
 function parseTarget(address: string): { scheme: string; host: string; port: number; path: string } {
   const parsed = parseAddress(address);
   if (!parsed) throw new TypeError(`invalid remote address "${address}"`);
+  if (parsed.scheme === 'wss' || parsed.scheme === 'https') throw new Error(`${parsed.scheme}:// needs TLS: ${TLS_NOT_IMPLEMENTED}`);
   const spec = CLIENT_SCHEMES[parsed.scheme];
   if (!spec) throw new TypeError(`unsupported scheme "${parsed.scheme}" (${Object.keys(CLIENT_SCHEMES).join(', ')})`);
   const port = parsed.port ?? spec.defaultPort;

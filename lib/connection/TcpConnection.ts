@@ -71,7 +71,7 @@ export class TcpConnection {
   readonly worker: Worker | null;
   declare private ownProtocol: ProtocolObject | string | null | undefined;
   /** 'tcp' or 'unix', the worker's (client connections: 'tcp'). */
-  get transport(): 'tcp' | 'unix' {
+  get transport(): 'tcp' | 'unix' | 'ssl' {
     return this.worker ? this.worker.transport : 'tcp';
   }
 
