@@ -20,8 +20,12 @@
         "native/conn/websocket_receive.cc",
         "native/conn/core_http.cc",
         "native/conn/http_receive.cc",
+        "native/tls/bio.cc",
+        "native/tls/context.cc",
+        "native/tls/session.cc",
         "native/binding/node_loop.cc",
         "native/binding/addon.cc",
+        "native/binding/tls_binding.cc",
         "native/binding/runtime_shims.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api"],

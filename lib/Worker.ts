@@ -18,6 +18,8 @@ import { native, NativeProtocol } from './native';
 import { lookupProtocol, NATIVE_KINDS, registerProtocol, resolveProtocol, type ProtocolObject } from './protocols/protocol';
 import { parseSocketName, type SocketAddress } from './socketName';
 import { getStatistics, type Statistics } from './statistics';
+import { createServerContext, type ServerSecureContextOptions } from './tls/secureContext';
+import type { SecureContextHandle } from './native';
 import { clusterNode } from './cluster/ClusterNode';
 import { clusterSettings, type ClusterSettings } from './cluster/settings';
 import { runAll, stopAll } from './master/cli';
@@ -35,8 +37,8 @@ export interface WorkerOptions {
   noDelay?: boolean;
   /** TCP keepalive idle seconds; default 55; 0 turns it off. */
   keepAlive?: number;
-  /** TLS: not implemented yet; setting it throws rather than serve plaintext. */
-  ssl?: unknown;
+  /** TLS (Workerman's `ssl` context): certificate, key and the rest; makes transport 'ssl'. */
+  ssl?: ServerSecureContextOptions;
 }
 
 
@@ -124,7 +126,7 @@ export class Worker {
   count = 1;
   reusePort: boolean;
   protocol: ProtocolObject | string | null;
-  /** 'tcp', 'unix', or 'ssl' (TLS over TCP, Workerman's spelling): not implemented yet, listen() throws. */
+  /** 'tcp', 'unix', or 'ssl' (TLS over TCP, Workerman's spelling; needs the ssl option). The ssl option, wss:// and https:// make it 'ssl'. */
   transport: 'tcp' | 'unix' | 'ssl';
   /** Carry the async context (AsyncLocalStorage stores) from onConnect into the connection's later callbacks. */
   keepAsyncContext = false;
@@ -187,6 +189,8 @@ export class Worker {
   /** HTTP: the Server header of responses; null leaves it out. */
   serverHeader: string | null = 'netwright';
 
+  private ssl: ServerSecureContextOptions | undefined;
+  private secureContext: SecureContextHandle | undefined;
   private readonly socketName: string | undefined;
   private readonly address: SocketAddress | undefined;
   private readonly options: Required<Omit<WorkerOptions, 'ssl'>>;
@@ -210,7 +214,7 @@ export class Worker {
       keepAlive: options.keepAlive ?? 55,
     };
     this.reusePort = this.options.reusePort;
-    if (options.ssl !== undefined) throw new Error(TLS_NOT_IMPLEMENTED);
+    this.ssl = options.ssl;
     if (socketName === undefined) {
       this.protocol = null;
       this.transport = 'tcp';
@@ -218,8 +222,10 @@ export class Worker {
     }
     this.address = parseSocketName(socketName);
     this.transport = this.address.transport;
-    const scheme = this.address.scheme;
-    if (scheme === 'wss' || scheme === 'https') throw new Error(`${scheme}:// needs TLS: ${TLS_NOT_IMPLEMENTED}`);
+    let scheme = this.address.scheme;
+    const plainScheme = TLS_SHORTHANDS[scheme];
+    if (plainScheme) scheme = plainScheme;
+    if (plainScheme || (this.ssl !== undefined && this.transport === 'tcp')) this.transport = 'ssl';
     if (scheme === 'tcp' || scheme === 'unix') this.protocol = null;
     else if (NATIVE_KINDS[scheme]) this.protocol = scheme;
     else if (lookupProtocol(scheme)) this.protocol = scheme;
@@ -261,12 +267,12 @@ export class Worker {
   /** Starts accepting in this process. Throws an Error with .code (EADDRINUSE, EACCES, ...) on failure. */
   listen(): void {
     if (!this.address || this.listenerId >= 0) return;
-    if (this.transport === 'ssl') throw new Error(`worker.transport = 'ssl': ${TLS_NOT_IMPLEMENTED}`);
+    const tls = this._secureContext();
     const { kind, userProtocol } = resolveProtocol(this.protocol);
     startDispatcher();
     const address = this.address;
     const inherited = inheritedSocket(this); // runAll(): the socket the master bound, or the port it resolved
-    const id = inherited?.fd !== undefined ? native.listenFd(inherited.fd, { kind }) : native.listen({
+    const id = inherited?.fd !== undefined ? native.listenFd(inherited.fd, { kind, tls }) : native.listen({
       unix: address.transport === 'unix',
       host: address.host,
       port: inherited?.port ?? address.port ?? 0,
@@ -277,6 +283,7 @@ export class Worker {
       noDelay: this.options.noDelay,
       keepAlive: this.options.keepAlive,
       kind,
+      tls,
     });
     this.listenerId = id;
     this.lastListenerId = id;
@@ -290,6 +297,34 @@ export class Worker {
     clusterNode().listening(this);
     this.pushListenerLimits();
     if (this.acceptPaused) native.setAccepting(id, false);
+  }
+
+  /**
+   * TLS: replaces the certificates (and the other ssl options) for connections
+   * accepted from now on; open connections keep theirs. Throws, changing
+   * nothing, when the options are unusable.
+   */
+  setSecureContext(options: ServerSecureContextOptions): void {
+    if (this.transport !== 'ssl') throw new Error("setSecureContext() is for a worker whose transport is 'ssl'");
+    const context = createServerContext(options);
+    this.ssl = options;
+    this.secureContext = context;
+    if (this.listenerId >= 0) native.setSecureContext(this.listenerId, context);
+  }
+
+  /**
+   * @internal The TLS context listen() serves with, built once (it also checks
+   * the options: runAll()'s master calls it before starting worker processes).
+   */
+  _secureContext(): SecureContextHandle | undefined {
+    if (this.transport !== 'ssl') {
+      if (this.ssl !== undefined) throw new Error(`worker ${this.name}: the ssl option needs transport 'ssl' (it is '${this.transport}'); netwright never serves plaintext in its place`);
+      return undefined;
+    }
+    if (this.address?.transport === 'unix') throw new Error("transport 'ssl' is for TCP addresses, not unix sockets");
+    if (this.ssl === undefined) throw new Error("worker.transport = 'ssl' needs the ssl option: new Worker(address, { ssl: { cert, key } })");
+    this.secureContext ??= createServerContext(this.ssl);
+    return this.secureContext;
   }
 
   /** Stops accepting and closes the listening socket; open connections stay. */
@@ -431,7 +466,8 @@ export class Worker {
   }
 }
 
-const TLS_NOT_IMPLEMENTED = 'TLS is not implemented yet; netwright never serves plaintext in its place';
+/** Socket names that mean a protocol over TLS. */
+const TLS_SHORTHANDS: Readonly<Record<string, string>> = { wss: 'websocket', https: 'http' };
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);

@@ -47,6 +47,12 @@ export interface Statistics {
   headersTimeouts: number;
   /** Idle HTTP keep-alive connections closed after keepAliveTimeout. */
   keepAliveTimeouts: number;
+  /** TLS handshakes completed. */
+  tlsHandshakes: number;
+  /** TLS handshakes that failed: plaintext or garbage, a wrong version, a refused certificate, a peer that left mid-way. */
+  tlsHandshakeErrors: number;
+  /** TLS handshakes not complete within handshakeTimeout. */
+  tlsHandshakeTimeouts: number;
   /** Active Timer.add() timers. */
   timers: number;
   /** Cluster messages (publish, broadcast, sendTo, ...) this process could not hand on to other processes. */

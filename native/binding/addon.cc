@@ -15,6 +15,7 @@
 #include "../protocol/outgoing.h"
 #include "../protocol/websocket/frame.h"
 #include "node_loop.h"
+#include "tls_binding.h"
 
 namespace nw {
 namespace {
@@ -139,6 +140,8 @@ Napi::Value ListenFd(const Napi::CallbackInfo& info) {
     Napi::Error(env, ErrnoError(env, -id, "listen", "fd " + std::to_string(fd))).ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  // Set before this call returns, so before the first accept.
+  loop->core().listener(id)->secureContext = secureContextOf(env, info[1].As<Napi::Object>().Get("tls"));
   loop->updateRef();
   return Napi::Number::New(env, id);
 }
@@ -162,6 +165,7 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
     Napi::Error(env, ErrnoError(env, -id, "listen", addressOf(options))).ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  loop->core().listener(id)->secureContext = secureContextOf(env, o.Get("tls"));
   loop->updateRef();
   return Napi::Number::New(env, id);
 }
@@ -629,6 +633,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("publish", Napi::Function::New(env, Publish));
   exports.Set("subscribe", Napi::Function::New(env, Subscribe));
   exports.Set("connect", Napi::Function::New(env, Connect));
+  registerTls(env, exports);
   return exports;
 }
 

@@ -56,6 +56,7 @@ class Connection final : public IoHandle {
   net::RawAddress peer;
   net::RawAddress local;
   net::Transport* transport = &net::PlainTransport::instance();
+  std::unique_ptr<net::Transport> ownTransport;  // a TLS session; `transport` points at it
 
  private:
   friend class Core;

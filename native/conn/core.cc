@@ -1,6 +1,7 @@
 #include "core.h"
 
 #include "../protocol/websocket/sha1.h"
+#include "../tls/session.h"
 
 #include <cerrno>
 #include <climits>
@@ -161,7 +162,21 @@ void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
     net::closeFd(fd);
     return;
   }
+  std::unique_ptr<tls::Session> session;
+  if (l->secureContext) {
+    session = tls::Session::create(l->secureContext, &stats_, delegate_.nowMs());
+    if (!session) {
+      stats_.tlsHandshakeErrors++;
+      releaseSlot(slot);
+      net::closeFd(fd);
+      return;
+    }
+  }
   auto* c = new Connection(*this, l, fd, slot, l->config().kind);
+  if (session) {
+    c->ownTransport = std::move(session);
+    c->transport = c->ownTransport.get();
+  }
   c->peer = peer;
   c->local = net::localAddress(fd);
   c->lastActivityMs = delegate_.nowMs();
@@ -353,16 +368,21 @@ void Core::flushCorked() {
 }
 
 bool Core::flush(Connection* c, bool notify) {
+  // During a TLS handshake only its own records go; the read that completes
+  // it marks the connection dirty for the rest.
+  bool handshaking = c->transport->handshaking();
   for (;;) {
     bool again = false;
-    while (!c->out_.empty()) {
-      ssize_t n = c->transport->write(c->fd_, reinterpret_cast<char*>(c->out_.data()), c->out_.size());
+    while ((!handshaking && !c->out_.empty()) || c->transport->hasPendingOutput()) {
+      size_t size = handshaking ? 0 : c->out_.size();
+      ssize_t n = c->transport->write(c->fd_, reinterpret_cast<char*>(c->out_.data()), size);
       if (n > 0) {
         c->out_.consume(size_t(n), pool_);
         c->bytesWritten += size_t(n);
         stats_.bytesWritten += size_t(n);
         continue;
       }
+      if (n == 0 && size == 0) continue;  // the transport's own output went
       if (n == -EAGAIN || n == -EWOULDBLOCK) {
         again = true;
         break;
@@ -378,7 +398,7 @@ bool Core::flush(Connection* c, bool notify) {
     if (again || c->out_.empty()) break;
   }
   bool wasBacklogged = c->backlogged_;
-  c->backlogged_ = !c->out_.empty();
+  c->backlogged_ = (!handshaking && !c->out_.empty()) || c->transport->hasPendingOutput();
   if (wasBacklogged != c->backlogged_) updateInterest(c);
   // Drain follows a backlog, and every onBufferFull (so pipe() always resumes).
   if (c->out_.empty() && (wasBacklogged || c->fullSignalled_)) {
@@ -390,7 +410,7 @@ bool Core::flush(Connection* c, bool notify) {
 }
 
 void Core::finishIfDone(Connection* c) {
-  if (c->closed_ || !c->out_.empty() || c->dirty_) return;
+  if (c->closed_ || !c->out_.empty() || c->dirty_ || c->transport->hasPendingOutput()) return;
   // Messages read before the ending read are still to be answered (a close()
   // of the user's own, or the WebSocket close handshake it answered, does not wait).
   if (c->held_ && !c->closing_) return;
@@ -403,7 +423,7 @@ bool Core::close(Connection* c) {
   if (c->closed_) return true;
   c->closing_ = true;
   updateInterest(c);
-  if (c->out_.empty() && !c->dirty_) {
+  if (c->out_.empty() && !c->dirty_ && !c->transport->hasPendingOutput()) {
     closeNow(c, kClosedLocally, false);
     return true;
   }
@@ -423,6 +443,7 @@ void Core::closeNow(Connection* c, int32_t reason, bool notify) {
   reactor_.retire(c);  // deleted at the end of this batch, or the next one
   // Unread input would make close() send RST and cut off what is still in flight to the
   // peer; after the peer's FIN was read there is none.
+  if (reason == kClosedLocally) c->transport->shutdown(fd);
   if ((reason == kClosedLocally || reason == kClosedByPeer) && !c->peerClosed_) net::discardPending(fd);
   net::closeFd(fd);
 }
@@ -448,7 +469,13 @@ void Core::sweep() {
   }
   for (Connection* c : slots_) {
     if (!c || c->closed_ || !c->listener_) continue;
-    uint64_t idle = c->listener_->idleTimeoutMs;  // listeners outlive connections
+    uint64_t handshakeLimit = c->listener_->handshakeTimeoutMs;  // listeners outlive connections
+    if (handshakeLimit && c->transport->handshaking() && now - c->transport->handshakeStartedMs() >= handshakeLimit) {
+      stats_.tlsHandshakeTimeouts++;
+      closeNow(c, kClosedOnError, true);
+      continue;
+    }
+    uint64_t idle = c->listener_->idleTimeoutMs;
     if (idle && now - c->lastActivityMs >= idle) {
       stats_.idleTimeouts++;
       closeNow(c, kClosedIdle, true);
