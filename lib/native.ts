@@ -113,7 +113,7 @@ interface Binding {
   publish(listenerId: number, topic: string, data: string | Uint8Array, binary: boolean): number;
   subscribe(slot: number, topic: string, on: boolean): boolean;
   /** The slot, or -errno. */
-  connect(host: string, port: number, kind: NativeProtocol, upgradeRequest: string, key: string): number;
+  connect(host: string, port: number, kind: NativeProtocol, upgradeRequest: string, key: string, secureContext?: SecureContextHandle, servername?: string): number;
 }
 
 const packageRoot = path.join(__dirname, '..');

@@ -6,6 +6,7 @@ import { CONNECT_FAIL, errnoName } from '../errors';
 import { native, NativeProtocol } from '../native';
 import { CLIENT_SCHEMES } from '../protocols/protocol';
 import { parseAddress } from '../socketName';
+import { createClientContext, type ClientSecureContextOptions } from '../tls/secureContext';
 import { TcpConnection, type ConnectionCallback, type ConnectionSetup } from './TcpConnection';
 
 export interface AsyncTcpConnectionOptions {
@@ -13,11 +14,13 @@ export interface AsyncTcpConnectionOptions {
   headers?: Record<string, string>;
   /** ws://: subprotocols to offer (Sec-WebSocket-Protocol). */
   protocols?: string | string[];
-  /** TLS: not implemented yet; setting it throws rather than connect in plaintext. */
-  ssl?: unknown;
+  /**
+   * TLS (makes transport 'ssl'): the server's certificate is verified against
+   * `ca` (default: Node's root CAs, tls.rootCertificates) and the host name,
+   * unless rejectUnauthorized is false; cert/key: a client certificate.
+   */
+  ssl?: ClientSecureContextOptions;
 }
-
-const TLS_NOT_IMPLEMENTED = 'TLS is not implemented yet; netwright never connects in plaintext in its place';
 
 /**
  * A client connection: `new AsyncTcpConnection('ws://host:port/path')`, set
@@ -28,13 +31,13 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
   onConnect: ConnectionCallback | undefined = undefined;
   readonly remoteAddress: string;
 
-  private readonly target: { scheme: string; host: string; port: number; path: string };
+  private readonly target: Target;
+  private secure: boolean;
   private readonly options: AsyncTcpConnectionOptions;
   private readonly kind: NativeProtocol;
   private queued: Array<[string | Buffer | Uint8Array, boolean]> = [];
 
   constructor(remoteAddress: string, options: AsyncTcpConnectionOptions = {}) {
-    if (options.ssl !== undefined) throw new Error(TLS_NOT_IMPLEMENTED);
     const url = parseTarget(remoteAddress);
     const spec = CLIENT_SCHEMES[url.scheme];
     const setup: ConnectionSetup = {
@@ -47,27 +50,35 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
     this.target = url;
     this.options = options;
     this.kind = spec.kind;
+    this.secure = url.secure || options.ssl !== undefined;
     this._status = 'connecting';
   }
 
-  override get transport(): 'tcp' | 'unix' {
-    return 'tcp';
+  /** 'ssl' for TLS (wss://, the ssl option, or set before connect()), else 'tcp'. */
+  override get transport(): 'tcp' | 'unix' | 'ssl' {
+    return this.secure ? 'ssl' : 'tcp';
   }
-  /** Workerman's `transport = 'ssl'`: not implemented yet, so it throws. */
   override set transport(value: 'tcp' | 'unix' | 'ssl') {
-    if (value === 'ssl') throw new Error(`transport = 'ssl': ${TLS_NOT_IMPLEMENTED}`);
-    if (value !== 'tcp') throw new TypeError(`an AsyncTcpConnection's transport is 'tcp' (got ${String(value)})`);
+    if (value !== 'tcp' && value !== 'ssl') throw new TypeError(`an AsyncTcpConnection's transport is 'tcp' or 'ssl' (got ${String(value)})`);
+    if (this._slot >= 0) throw new Error('set transport before connect()');
+    if (value === 'tcp' && (this.target.secure || this.options.ssl !== undefined)) {
+      throw new Error(`transport 'tcp' would connect ${this.remoteAddress} without the TLS it asks for`);
+    }
+    this.secure = value === 'ssl';
   }
 
   /** Starts connecting; host names resolve with dns.lookup. */
   connect(): void {
     if (this._slot >= 0) return;
+    // Built before the lookup: bad ssl options throw here, to the caller.
+    const secureContext = this.secure ? createClientContext(this.options.ssl ?? {}) : undefined;
     dns.lookup(this.target.host, (error, address) => {
       if (error) return this.failEarly(`getaddrinfo ${(error as NodeJS.ErrnoException).code ?? error.message} ${this.target.host}`);
       startDispatcher();
       const key = randomBytes(16).toString('base64');
       const request = this.kind === NativeProtocol.WebSocket ? this.upgradeRequest(key) : '';
-      const slot = native.connect(address, this.target.port, this.kind, request, key);
+      const servername = this.options.ssl?.servername ?? this.target.host;
+      const slot = native.connect(address, this.target.port, this.kind, request, key, secureContext, servername);
       if (slot < 0) return this.failEarly(`connect ${errnoName(slot)} ${address}:${this.target.port}`);
       this._slot = slot;
       attachClient(slot, this);
@@ -123,15 +134,28 @@ export class AsyncTcpConnection extends TcpConnection implements ClientConnectio
   }
 }
 
-function parseTarget(address: string): { scheme: string; host: string; port: number; path: string } {
+interface Target {
+  scheme: string;
+  host: string;
+  port: number;
+  path: string;
+  /** wss:// */
+  secure: boolean;
+}
+
+function parseTarget(address: string): Target {
   const parsed = parseAddress(address);
   if (!parsed) throw new TypeError(`invalid remote address "${address}"`);
-  if (parsed.scheme === 'wss' || parsed.scheme === 'https') throw new Error(`${parsed.scheme}:// needs TLS: ${TLS_NOT_IMPLEMENTED}`);
+  const secure = parsed.scheme === 'wss';
+  if (secure) {
+    parsed.scheme = 'ws';
+    parsed.port ??= 443;
+  }
   const spec = CLIENT_SCHEMES[parsed.scheme];
   if (!spec) throw new TypeError(`unsupported scheme "${parsed.scheme}" (${Object.keys(CLIENT_SCHEMES).join(', ')})`);
   const port = parsed.port ?? spec.defaultPort;
   if (!port || port > 65535) throw new TypeError(`"${address}" needs a port`);
   let path = parsed.path || '/';
   if (path.startsWith('?')) path = '/' + path;
-  return { scheme: parsed.scheme, host: parsed.host, port, path };
+  return { scheme: parsed.scheme, host: parsed.host, port, path, secure };
 }

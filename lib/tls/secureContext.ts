@@ -2,6 +2,7 @@
 // file paths) turned into one native secure context.
 import * as fs from 'node:fs';
 import { X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 
 import { native, type NativeSecureContextOptions, type SecureContextHandle, type TlsInfo } from '../native';
 
@@ -36,6 +37,11 @@ export interface ServerSecureContextOptions extends SecureContextOptions {
   sni?: Record<string, SecureContextOptions>;
 }
 
+export interface ClientSecureContextOptions extends SecureContextOptions {
+  /** The name sent as SNI and checked against the certificate; default: the host of the address. */
+  servername?: string;
+}
+
 /** connection.getPeerCertificate(): the fields of Node's tls getPeerCertificate() that tests and apps read. */
 export interface PeerCertificate {
   subject: Record<string, string>;
@@ -50,6 +56,7 @@ export interface PeerCertificate {
 }
 
 const OPTION_NAMES = new Set(['cert', 'key', 'passphrase', 'ca', 'ciphers', 'minVersion', 'maxVersion', 'alpn', 'requestCert', 'rejectUnauthorized', 'sni']);
+const CLIENT_OPTION_NAMES = new Set([...OPTION_NAMES, 'servername']);
 
 function pemText(name: string, source: PemSource): string {
   if (Buffer.isBuffer(source)) return source.toString('latin1');
@@ -65,7 +72,7 @@ function pemText(name: string, source: PemSource): string {
 function nativeOptions(options: ServerSecureContextOptions, server: boolean, inherited?: NativeSecureContextOptions): NativeSecureContextOptions {
   if (!options || typeof options !== 'object') throw new TypeError('ssl options must be an object');
   for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown ssl option "${name}"`);
+    if (!(server ? OPTION_NAMES : CLIENT_OPTION_NAMES).has(name) || (!server && name === 'requestCert')) throw new TypeError(`unknown ssl option "${name}"`);
   }
   if (options.alpn !== undefined && (!Array.isArray(options.alpn) || options.alpn.some((p) => typeof p !== 'string'))) {
     throw new TypeError('ssl.alpn must be an array of protocol names');
@@ -97,6 +104,23 @@ function nativeOptions(options: ServerSecureContextOptions, server: boolean, inh
 /** A server's context; throws an Error naming the bad option (unreadable file, key not matching, ...). */
 export function createServerContext(options: ServerSecureContextOptions): SecureContextHandle {
   return native.createSecureContext(nativeOptions(options, true));
+}
+
+// The context most clients use (Node's root CAs, verification on), built once:
+// loading the roots takes milliseconds.
+let defaultClientContext: SecureContextHandle | undefined;
+
+/** A client's context: verification against `ca`, or Node's root CAs when it names none. */
+export function createClientContext(options: ClientSecureContextOptions): SecureContextHandle {
+  const { servername, ...rest } = options;
+  if (servername !== undefined && typeof servername !== 'string') throw new TypeError('ssl.servername must be a string');
+  const isDefault = Object.keys(rest).length === 0;
+  if (isDefault && defaultClientContext) return defaultClientContext;
+  const resolved = nativeOptions(rest, false);
+  resolved.ca ??= rootCertificates.join('\n');
+  const context = native.createSecureContext(resolved);
+  if (isDefault) defaultClientContext = context;
+  return context;
 }
 
 function distinguishedName(text: string): Record<string, string> {

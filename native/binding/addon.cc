@@ -490,14 +490,16 @@ Napi::Value Subscribe(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), changed);
 }
 
-// connect(host, port, kind, upgradeRequest, key) -> slot, or -errno
+// connect(host, port, kind, upgradeRequest, key, secureContext?, servername?) -> slot, or -errno
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NodeLoop* loop = loopOf(info);
   if (!loop) return env.Undefined();
+  std::string servername = info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : std::string();
   int32_t slot = loop->core().connect(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(),
                                       protocol::Kind(info[2].As<Napi::Number>().Int32Value()),
-                                      info[3].As<Napi::String>().Utf8Value(), info[4].As<Napi::String>().Utf8Value());
+                                      info[3].As<Napi::String>().Utf8Value(), info[4].As<Napi::String>().Utf8Value(),
+                                      secureContextOf(env, info[5]), servername);
   loop->updateRef();
   return Napi::Number::New(env, slot);
 }

@@ -60,6 +60,9 @@ void Connection::readAvailable() {
     size_t room = core_.slabSize_ - core_.slabUsed_;
     if (room > Core::kMaxRead) room = Core::kMaxRead;
     ssize_t n = transport->read(fd_, reinterpret_cast<char*>(dst), room);
+    if (secureConnectPending_ && (!transport->handshaking() || n == 0 || (n < 0 && n != -EAGAIN)) &&
+        !core_.finishSecureConnect(this))
+      return;
     // TLS: records of its own to send, or a handshake just done with sends waiting for it.
     if (transport->hasPendingOutput() || (!out_.empty() && !backlogged_ && !transport->handshaking()))
       core_.markDirty(this);

@@ -96,6 +96,7 @@ class Connection final : public IoHandle {
   protocol::Kind kind_;
   bool closed_ = false;
   bool connecting_ = false;  // a client connection waiting for connect() to finish
+  bool secureConnectPending_ = false;  // a TLS client connection waiting for its handshake
   bool failed_ = false;      // bad input: stop parsing, answer what came before, close at the batch end
   bool closing_ = false;     // close() called: flush, then close
   bool peerClosed_ = false;  // FIN received: flush, then close

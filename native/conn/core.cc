@@ -201,7 +201,12 @@ void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
 }
 
 int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
-                      const std::string& key) {
+                      const std::string& key, std::shared_ptr<tls::Context> secure, const std::string& servername) {
+  std::unique_ptr<tls::Session> session;
+  if (secure) {
+    session = tls::Session::create(std::move(secure), &stats_, delegate_.nowMs(), servername);
+    if (!session) return -ENOMEM;
+  }
   int fd = net::connectTcp(host, port);
   if (fd < 0) return fd;
   int32_t slot = allocateSlot();
@@ -210,6 +215,11 @@ int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, co
     return -EMFILE;
   }
   auto* c = new Connection(*this, nullptr, fd, slot, kind);
+  if (session) {
+    c->ownTransport = std::move(session);
+    c->transport = c->ownTransport.get();
+    c->secureConnectPending_ = true;
+  }
   c->connecting_ = true;
   c->lastActivityMs = delegate_.nowMs();
   if (kind == protocol::Kind::WebSocket) {
@@ -244,6 +254,16 @@ void Core::onConnected(Connection* c) {
   c->local = net::localAddress(c->fd_);
   net::setStreamOptions(c->fd_, true, 0);
   c->lastActivityMs = delegate_.nowMs();
+  if (c->secureConnectPending_) {
+    auto* session = static_cast<tls::Session*>(c->ownTransport.get());
+    if (session->start(c->fd_) < 0) {
+      failConnect(c, session->failure().c_str());
+      return;
+    }
+    flush(c, true);  // the rest of the ClientHello, if the kernel took only part
+    updateInterest(c);
+    return;
+  }
   if (c->ws_) {
     flush(c, true);  // the upgrade request; kEventConnect follows the 101
   } else {
@@ -251,6 +271,20 @@ void Core::onConnected(Connection* c) {
     if (!c->out_.empty()) flush(c, true);
   }
   updateInterest(c);
+}
+
+bool Core::finishSecureConnect(Connection* c) {
+  c->secureConnectPending_ = false;
+  auto* session = static_cast<tls::Session*>(c->ownTransport.get());
+  if (!session->established()) {
+    std::string reason = session->failure().empty() ? "the server closed the connection during the TLS handshake"
+                                                    : session->failure();
+    failConnect(c, reason.c_str());
+    return false;
+  }
+  // WebSocket: the upgrade request goes now (readAvailable marks it dirty); kEventConnect follows the 101.
+  if (!c->ws_) pushEvent(kEventConnect, c->slot_, 0, 0);
+  return true;
 }
 
 // ---- connections -----------------------------------------------------------

@@ -18,6 +18,10 @@
 
 namespace nw {
 
+namespace tls {
+class Context;
+}
+
 class CoreDelegate {
  public:
   virtual ~CoreDelegate() = default;
@@ -61,8 +65,11 @@ class Core {
   // Client connections. Returns the slot, or -errno. For WebSocket the
   // upgrade request is sent once TCP connects, and kEventConnect follows the
   // 101; `key` is the Sec-WebSocket-Key it carries.
+  // With `secure`, TLS: kEventConnect (or the upgrade request) follows the
+  // handshake; `servername` is sent as SNI and the certificate checked against it.
   int32_t connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
-                  const std::string& key);
+                  const std::string& key, std::shared_ptr<tls::Context> secure = nullptr,
+                  const std::string& servername = std::string());
 
   Connection* connection(int32_t slot) const;  // open connections only
   // Also one closed in the current batch, whose slot is not yet released.
@@ -137,6 +144,9 @@ class Core {
   void adopt(Listener* l, int fd, const net::RawAddress& peer);
   int32_t allocateSlot();
   void onConnected(Connection* c);
+  // A client's TLS handshake ended: kEventConnect, or the connect failure and
+  // a close (false).
+  bool finishSecureConnect(Connection* c);
   void pushEvent(int32_t type, int32_t slot, int32_t a, int32_t b);
   void deliver();
   // Where the next read or message copy goes; may deliver the batch first and

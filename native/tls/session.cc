@@ -58,6 +58,8 @@ void Session::fail() {
   if (failed_) return;
   failed_ = true;
   failure_ = takeError("TLS error");
+  long verified = SSL_get_verify_result(ssl_);
+  if (verified != X509_V_OK) failure_ += std::string(" (") + X509_verify_cert_error_string(verified) + ")";
   if (!established_ && stats_) stats_->tlsHandshakeErrors++;
 }
 
