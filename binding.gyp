@@ -26,9 +26,13 @@
         "native/conn/http_session.cc",
         "native/conn/udp_socket.cc",
         "native/conn/core_udp.cc",
+        "native/tls/bio.cc",
+        "native/tls/context.cc",
+        "native/tls/session.cc",
         "native/binding/node_loop.cc",
         "native/binding/addon.cc",
         "native/binding/udp_binding.cc",
+        "native/binding/tls_binding.cc",
         "native/binding/runtime_shims.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api"],

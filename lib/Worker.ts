@@ -20,6 +20,8 @@ import { lookupProtocol, NATIVE_KINDS, registerProtocol, resolveProtocol, type P
 import { parseSocketName, type SocketAddress } from './socketName';
 import { getStatistics, type Statistics } from './statistics';
 import { WorkerDatagrams } from './udp/WorkerDatagrams';
+import { createServerContext, type ServerSecureContextOptions } from './tls/secureContext';
+import type { SecureContextHandle } from './native';
 import { clusterNode } from './cluster/ClusterNode';
 import { clusterSettings, type ClusterSettings } from './cluster/settings';
 import { runAll, stopAll } from './master/cli';
@@ -160,8 +162,8 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   private _count = 1;
   reusePort: boolean;
   protocol: ProtocolObject | string | null;
-  /** 'udp' serves datagrams (udp://, or text/frame/a registered protocol over UDP); set before listen(). */
-  transport: 'tcp' | 'unix' | 'udp';
+  /** 'tcp', 'unix', 'ssl' (TLS over TCP, Workerman's spelling; needs the ssl option, which, like wss:// and https://, makes it 'ssl') or 'udp' (udp://, or text/frame/a registered protocol over UDP); set before listen(). */
+  transport: 'tcp' | 'unix' | 'ssl' | 'udp';
   /** Carry the async context (AsyncLocalStorage stores) from onConnect into the connection's later callbacks. */
   keepAsyncContext = false;
   readonly connections = new Map<number, TcpConnection<P, C>>();
@@ -262,6 +264,8 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   /** HTTP: the Server header of responses; null leaves it out. */
   serverHeader: string | null = 'netwright';
 
+  private ssl: ServerSecureContextOptions | undefined;
+  private secureContext: SecureContextHandle | undefined;
   private readonly socketName: string | undefined;
   private readonly address: SocketAddress | undefined;
   private readonly options: ResolvedWorkerOptions;
@@ -287,6 +291,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this.contextFactory = options.context;
     this.reusePort = this.options.reusePort;
     watchForUnstartedWorkers();
+    this.ssl = options.ssl;
     if (socketName === undefined) {
       this.protocol = null;
       this.transport = 'tcp';
@@ -294,8 +299,11 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     }
     this.address = parseSocketName(socketName);
     this.transport = this.address.transport;
-    const scheme = this.address.scheme;
+    let scheme = this.address.scheme;
+    const plainScheme = TLS_SHORTHANDS[scheme];
+    if (plainScheme) scheme = plainScheme;
     if (scheme === 'udp') this.transport = 'udp';
+    else if (plainScheme || (this.ssl !== undefined && this.transport === 'tcp')) this.transport = 'ssl';
     if (scheme === 'tcp' || scheme === 'unix' || scheme === 'udp') this.protocol = null;
     else if (NATIVE_KINDS[scheme]) this.protocol = scheme;
     else if (lookupProtocol(scheme)) this.protocol = scheme;
@@ -339,12 +347,16 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   listen(): void {
     if (!this.address || this.listenerId >= 0 || this.datagrams) return;
     this._started = true;
-    if (this.transport === 'udp') return this.listenDatagrams(this.address);
+    if (this.transport === 'udp') {
+      if (this.ssl !== undefined) throw new Error(`worker ${this.name}: the ssl option is for TCP; a udp:// worker cannot serve TLS (DTLS is not supported)`);
+      return this.listenDatagrams(this.address);
+    }
+    const tls = this._secureContext();
     const { kind, userProtocol } = resolveProtocol(this.protocol);
     startDispatcher();
     const address = this.address;
     const inherited = inheritedSocket(this); // runAll(): the socket the master bound, or the port it resolved
-    const id = inherited?.fd !== undefined ? native.listenFd(inherited.fd, { kind }) : native.listen({
+    const id = inherited?.fd !== undefined ? native.listenFd(inherited.fd, { kind, tls }) : native.listen({
       unix: address.transport === 'unix',
       host: address.host,
       port: inherited?.port ?? address.port ?? 0,
@@ -355,6 +367,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
       noDelay: this.options.noDelay,
       keepAlive: this.options.keepAlive,
       kind,
+      tls,
     });
     this.listenerId = id;
     this.lastListenerId = id;
@@ -379,6 +392,34 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
       inheritedFd: inherited?.fd,
       port: inherited?.port,
     });
+  }
+
+  /**
+   * TLS: replaces the certificates (and the other ssl options) for connections
+   * accepted from now on; open connections keep theirs. Throws, changing
+   * nothing, when the options are unusable.
+   */
+  setSecureContext(options: ServerSecureContextOptions): void {
+    if (this.transport !== 'ssl') throw new Error("setSecureContext() is for a worker whose transport is 'ssl'");
+    const context = createServerContext(options);
+    this.ssl = options;
+    this.secureContext = context;
+    if (this.listenerId >= 0) native.setSecureContext(this.listenerId, context);
+  }
+
+  /**
+   * @internal The TLS context listen() serves with, built once (it also checks
+   * the options: runAll()'s master calls it before starting worker processes).
+   */
+  _secureContext(): SecureContextHandle | undefined {
+    if (this.transport !== 'ssl') {
+      if (this.ssl !== undefined) throw new Error(`worker ${this.name}: the ssl option needs transport 'ssl' (it is '${this.transport}'); netwright never serves plaintext in its place`);
+      return undefined;
+    }
+    if (this.address?.transport === 'unix') throw new Error("transport 'ssl' is for TCP addresses, not unix sockets");
+    if (this.ssl === undefined) throw new Error("worker.transport = 'ssl' needs the ssl option: new Worker(address, { ssl: { cert, key } })");
+    this.secureContext ??= createServerContext(this.ssl);
+    return this.secureContext;
   }
 
   /** Stops accepting and closes the listening socket; open connections stay. */
@@ -530,4 +571,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     return this.listenerId >= 0 ? this.listenerId : this.lastListenerId;
   }
 }
+
+/** Socket names that mean a protocol over TLS. */
+const TLS_SHORTHANDS: Readonly<Record<string, string>> = { wss: 'websocket', https: 'http' };
 

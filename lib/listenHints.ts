@@ -2,15 +2,15 @@
 // from clients (ws://, https://) and from URLs (host names).
 import { isIP } from 'node:net';
 
-const SERVER_SCHEME_FOR: Record<string, string> = { ws: 'websocket', wss: 'websocket', https: 'http' };
+// wss:// and https:// are servers' shorthands for websocket:// and http:// over TLS (Worker.ts).
+const SERVER_SCHEME_FOR: Record<string, string> = { ws: 'websocket' };
 
 /** The hint for an unknown scheme in a server socket name. */
 export function schemeHint(scheme: string, socketName: string): string {
   const server = SERVER_SCHEME_FOR[scheme];
   if (!server) return 'register it with Worker.registerProtocol(), or use tcp://, text://, frame://, websocket://, http:// or unix://';
   const suggestion = socketName.replace(/^[a-z]+:/i, `${server}:`);
-  const tls = scheme === 'wss' || scheme === 'https' ? ' (TLS is not part of the socket name)' : '';
-  return `a server listens on ${server}:// — write "${suggestion}"${tls}; ${scheme}:// is for client connections (AsyncTcpConnection)`;
+  return `a server listens on ${server}:// — write "${suggestion}" (or wss:// for TLS); ${scheme}:// is for client connections (AsyncTcpConnection)`;
 }
 
 /** A server binds an address; a host name would need a lookup the caller should choose to make. */

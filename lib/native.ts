@@ -18,6 +18,8 @@ export interface ListenRequest {
   noDelay: boolean;
   keepAlive: number;
   kind: NativeProtocol;
+  /** A createSecureContext() value: connections are TLS. */
+  tls?: SecureContextHandle;
 }
 
 export interface DatagramRequest {
@@ -26,6 +28,28 @@ export interface DatagramRequest {
   reusePort: boolean;
   ipv6Only: boolean;
 }
+
+/** A native TLS configuration (lib/tls/secureContext.ts builds it). */
+export type SecureContextHandle = { readonly __secureContext: unique symbol };
+
+/** What createSecureContext() takes, already normalised to PEM text. */
+export interface NativeSecureContextOptions {
+  server: boolean;
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  ca?: string;
+  ciphers?: string;
+  minVersion?: string;
+  maxVersion?: string;
+  alpn?: string[];
+  requestCert: boolean;
+  rejectUnauthorized: boolean;
+  sni?: Array<{ host: string; options: NativeSecureContextOptions }>;
+}
+
+/** [version, alpnProtocol, servername, verifyResult (0 = verified)] once the handshake is done. */
+export type TlsInfo = [string, string, string, number];
 
 /** Every counter but the JS-side timer count (documented in statistics.ts). */
 export type NativeStats = Omit<Statistics, 'timers' | 'earlySendsDropped'>;
@@ -43,7 +67,14 @@ interface Binding {
   /** A listening socket this process does not serve (a master hands it to worker processes); its fd. */
   bindSocket(request: Omit<ListenRequest, 'kind'>): number;
   /** Serves an inherited listening fd. */
-  listenFd(fd: number, config: Pick<ListenRequest, 'kind'>): number;
+  listenFd(fd: number, config: Pick<ListenRequest, 'kind' | 'tls'>): number;
+  /** Throws an Error naming the bad option. */
+  createSecureContext(options: NativeSecureContextOptions): SecureContextHandle;
+  /** Connections the listener accepts from now on use it; false for an unknown listener. */
+  setSecureContext(id: number, context: SecureContextHandle): boolean;
+  tlsInfo(slot: number): TlsInfo | undefined;
+  /** The peer's certificate (DER), if it sent one. */
+  peerCertificate(slot: number): Buffer | undefined;
   closeFd(fd: number): void;
   listenerPort(id: number): number | undefined;
   unlisten(id: number): void;
@@ -102,7 +133,7 @@ interface Binding {
   udpLocalAddress(id: number): [string, number] | undefined;
   udpSetMaxPackageSize(id: number, size: number): void;
   /** The slot, or -errno; a unix socket when unixPath is not empty. */
-  connect(host: string, port: number, unixPath: string, kind: NativeProtocol, upgradeRequest: string, key: string): number;
+  connect(host: string, port: number, unixPath: string, kind: NativeProtocol, upgradeRequest: string, key: string, secureContext?: SecureContextHandle, servername?: string): number;
 }
 
 const packageRoot = path.join(__dirname, '..');

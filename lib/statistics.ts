@@ -55,6 +55,12 @@ export interface Statistics {
   keepAliveTimeouts: number;
   /** UDP datagrams dropped: over maxPackageSize, not one message of the protocol, or a JavaScript protocol refused them. */
   udpDropped: number;
+  /** TLS handshakes completed. */
+  tlsHandshakes: number;
+  /** TLS handshakes that failed: plaintext or garbage, a wrong version, a refused certificate, a peer that left mid-way. */
+  tlsHandshakeErrors: number;
+  /** TLS handshakes not complete within handshakeTimeout. */
+  tlsHandshakeTimeouts: number;
   /** Active Timer.add() timers. */
   timers: number;
   /** Cluster messages (publish, broadcast, sendTo, ...) this process could not hand on to other processes. */

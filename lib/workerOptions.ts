@@ -1,6 +1,7 @@
 // new Worker(socketName, options): the options checked, and Workerman's
 // context array ({ socket: { backlog, so_reuseport, ... } }) mapped to them.
 import { checkBoolean, describeValue, integerAtLeast } from './optionChecks';
+import type { ServerSecureContextOptions } from './tls/secureContext';
 
 export interface WorkerOptions<C = unknown> {
   /** listen() backlog; default 511. */
@@ -17,6 +18,8 @@ export interface WorkerOptions<C = unknown> {
   socket?: WorkermanSocketContext;
   /** Makes each connection's `connection.context` on first use (its return type types it). */
   context?: () => C;
+  /** TLS (Workerman's `ssl` context): certificate, key and the rest; makes transport 'ssl'. */
+  ssl?: ServerSecureContextOptions;
 }
 
 /** The keys of Workerman's `['socket' => [...]]` context that have a netwright equivalent. */
@@ -27,9 +30,9 @@ export interface WorkermanSocketContext {
   tcp_nodelay?: boolean | 0 | 1;
 }
 
-export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context'>>;
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context' | 'ssl'>>;
 
-const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context'];
+const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context', 'ssl'];
 const SOCKET_CONTEXT: Record<string, keyof ResolvedWorkerOptions> = {
   backlog: 'backlog',
   so_reuseport: 'reusePort',
@@ -45,9 +48,6 @@ export function resolveWorkerOptions(options: WorkerOptions<unknown> | undefined
   const given: Record<string, unknown> = { ...options };
   for (const key of Object.keys(given)) {
     if (OPTION_NAMES.includes(key)) continue;
-    if (key === 'ssl') {
-      throw new Error("new Worker(): the 'ssl' context is not supported by this build; a TLS listener cannot be served (it would be plaintext)");
-    }
     throw new TypeError(`new Worker(): unknown option "${key}" (known: ${OPTION_NAMES.join(', ')})`);
   }
   if (given.context !== undefined && typeof given.context !== 'function') {

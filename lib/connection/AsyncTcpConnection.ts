@@ -8,7 +8,8 @@ import { native, NativeProtocol } from '../native';
 import { CLIENT_SCHEMES, lookupProtocol } from '../protocols/protocol';
 import { WebSocketResponse } from '../protocols/websocket/WebSocketResponse';
 import { parseAddress } from '../socketName';
-import { asWireData, assertBytes } from './sendable';
+import { createClientContext, type ClientSecureContextOptions } from '../tls/secureContext';
+import type { SecureContextHandle } from '../native';
 import { TcpConnection, type ConnectionCallback, type ConnectionSetup } from './TcpConnection';
 import type { Bytes, DefaultContext, ProtocolSpec, SendOf, SocketNameOf } from '../protocols/protocolTypes';
 
@@ -21,6 +22,12 @@ export interface AsyncTcpConnectionOptions {
   connectTimeout?: number;
   /** ws://: seconds between the pings the client sends; 0 (default): none. */
   websocketPingInterval?: number;
+  /**
+   * TLS (makes transport 'ssl'): the server's certificate is verified against
+   * `ca` (default: Node's root CAs, tls.rootCertificates) and the host name,
+   * unless rejectUnauthorized is false; cert/key: a client certificate.
+   */
+  ssl?: ClientSecureContextOptions;
 }
 
 export type ClientWebSocketConnectCallback = (connection: AsyncTcpConnection, response: WebSocketResponse) => unknown;
@@ -41,6 +48,8 @@ interface Target {
   /** ws://: the request path and query. */
   path: string;
   unixPath: string;
+  /** wss:// */
+  secure: boolean;
 }
 
 /**
@@ -73,6 +82,10 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
   private pingTimer: NodeJS.Timeout | undefined;
   /** Bumped by every attempt: a lookup that answers late for an older one is ignored. */
   private attempt = 0;
+  private secure: boolean;
+  private readonly ssl: ClientSecureContextOptions | undefined;
+  /** TLS: built at connect() (bad ssl options throw there, to the caller), kept for reconnects. */
+  private secureContext: SecureContextHandle | undefined;
 
   /** The scheme types messages: 'ws://…' → string | Buffer, 'text://…' → string, 'tcp://…' and 'frame://…' → Buffer. */
   constructor(remoteAddress: SocketNameOf<P>, options: AsyncTcpConnectionOptions = {}) {
@@ -91,11 +104,24 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
     this.websocketProtocols = protocols === undefined ? [] : Array.isArray(protocols) ? [...protocols] : [protocols];
     this.connectTimeout = options.connectTimeout ?? 10;
     this.websocketPingInterval = options.websocketPingInterval ?? 0;
+    this.ssl = options.ssl;
+    this.secure = target.secure || options.ssl !== undefined;
   }
 
-  /** 'tcp' or 'unix' (TLS clients will add 'ssl'). */
-  override get transport(): 'tcp' | 'unix' {
-    return this.target.unixPath ? 'unix' : 'tcp';
+  /** 'ssl' for TLS (wss://, the ssl option, or set before connect()), 'unix', else 'tcp'. */
+  override get transport(): 'tcp' | 'unix' | 'ssl' {
+    if (this.target.unixPath) return 'unix';
+    return this.secure ? 'ssl' : 'tcp';
+  }
+  override set transport(value: 'tcp' | 'unix' | 'ssl') {
+    if (value !== 'tcp' && value !== 'ssl') throw new TypeError(`an AsyncTcpConnection's transport is 'tcp' or 'ssl' (got ${String(value)})`);
+    if (this._status !== 'initial' && this._status !== 'closed') throw new Error('set transport before connect()');
+    if (this.target.unixPath && value === 'ssl') throw new Error("transport 'ssl' is for TCP addresses, not unix sockets");
+    if (value === 'tcp' && (this.target.secure || this.ssl !== undefined)) {
+      throw new Error(`transport 'tcp' would connect ${this.remoteAddress} without the TLS it asks for`);
+    }
+    this.secure = value === 'ssl';
+    this.secureContext = undefined;
   }
 
   /** ws://: seconds between pings sent by the client; 0: none. */
@@ -117,6 +143,7 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
     if (this._status === 'connecting' || this._status === 'established' || this._status === 'closing') {
       throw new Error(`AsyncTcpConnection to ${this.remoteAddress} is already ${this._status}; close it first, or call reconnect()`);
     }
+    if (this.secure && !this.secureContext) this.secureContext = createClientContext(this.ssl ?? {});
     this.cancelReconnect();
     if (this._status === 'closed') this._startOver();
     this._status = 'connecting';
@@ -244,7 +271,10 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
       }
     }
     const kind = this._isWebSocket ? NativeProtocol.WebSocket : this.nativeKind();
-    const slot = unixPath ? native.connect('', 0, unixPath, kind, request, key) : native.connect(address, port, '', kind, request, key);
+    const servername = this.ssl?.servername ?? this.target.host;
+    const slot = unixPath
+      ? native.connect('', 0, unixPath, kind, request, key)
+      : native.connect(address, port, '', kind, request, key, this.secureContext, servername);
     if (slot < 0) {
       if (rest.length > 0) {
         this.failures.push(`${errnoName(slot)} ${this.describe(address)}`);
@@ -334,9 +364,14 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
 
 function parseTarget(address: string): Target {
   const unix = /^unix:\/\/(\/.*)$/i.exec(address);
-  if (unix) return { scheme: 'unix', host: '', port: 0, path: '', unixPath: unix[1] };
+  if (unix) return { scheme: 'unix', host: '', port: 0, path: '', unixPath: unix[1], secure: false };
   const parsed = parseAddress(address);
   if (!parsed) throw new TypeError(`invalid remote address "${address}"`);
+  const secure = parsed.scheme === 'wss';
+  if (secure) {
+    parsed.scheme = 'ws';
+    parsed.port ??= 443;
+  }
   const spec = CLIENT_SCHEMES[parsed.scheme];
   const registered = lookupProtocol(parsed.scheme);
   if (!spec && !registered) {
@@ -348,6 +383,6 @@ function parseTarget(address: string): Target {
   if (!port || port > 65535) throw new TypeError(`"${address}" needs a port`);
   let path = parsed.path || '/';
   if (path.startsWith('?')) path = '/' + path;
-  return { scheme: parsed.scheme, host: parsed.host, port, path, unixPath: '' };
+  return { scheme: parsed.scheme, host: parsed.host, port, path, unixPath: '', secure };
 }
 

@@ -1,7 +1,8 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 
 import { PACKAGE_TOO_LARGE, PROTOCOL_ERROR, SEND_FAIL, ERROR_MESSAGES, SEND_BUFFER_FULL_MESSAGE } from '../errors';
-import { native, SendResult, stringLength, WebSocketType as NativeWebSocketType, type ConnectionInfo } from '../native';
+import { native, SendResult, stringLength, WebSocketType as NativeWebSocketType, type ConnectionInfo, type TlsInfo } from '../native';
+import { peerCertificateOf, tlsInfoOf, type PeerCertificate } from '../tls/secureContext';
 import { resolveProtocol, type ProtocolObject } from '../protocols/protocol';
 import type { AnyWorker, Worker } from '../Worker';
 import { clientIdOf, clusterNode } from '../cluster/ClusterNode';
@@ -79,8 +80,9 @@ export class TcpConnection<P extends ProtocolSpec = any, C = any> {
   readonly worker: AnyWorker | null;
   declare private ownProtocol: ProtocolObject | string | null | undefined;
   /** 'tcp' or 'unix', the worker's (client connections: 'tcp'). */
-  get transport(): 'tcp' | 'unix' {
-    return this.worker?.transport === 'unix' ? 'unix' : 'tcp';
+  get transport(): 'tcp' | 'unix' | 'ssl' {
+    const transport = this.worker?.transport;
+    return transport === 'unix' || transport === 'ssl' ? transport : 'tcp';
   }
 
   // Rarely set members are declared, not initialised: an idle connection's
@@ -243,6 +245,31 @@ export class TcpConnection<P extends ProtocolSpec = any, C = any> {
   isIpV6(): boolean {
     return this.getRemoteIp().includes(':');
   }
+  // ---- TLS (transport 'ssl'): what the handshake settled; null before it is done, on plain connections and after close ----
+  /** The peer's certificate (a client's, when the worker's ssl asked with requestCert), or null. */
+  getPeerCertificate(): PeerCertificate | null {
+    return this._status === 'closed' ? null : peerCertificateOf(this._slot);
+  }
+  /** 'TLSv1.3', 'TLSv1.2', ... */
+  get tlsVersion(): string | null {
+    return this.tlsInfo()?.[0] ?? null;
+  }
+  /** The ALPN protocol agreed on ('' when none was). */
+  get alpnProtocol(): string | null {
+    return this.tlsInfo()?.[1] ?? null;
+  }
+  /** The host name the client asked for (SNI; '' when it sent none). */
+  get servername(): string | null {
+    return this.tlsInfo()?.[2] ?? null;
+  }
+  /** Whether the peer's certificate verified (false when it sent none). */
+  get authorized(): boolean {
+    return this.tlsInfo()?.[3] === 0 && this.getPeerCertificate() !== null;
+  }
+  private tlsInfo(): TlsInfo | undefined {
+    return this._status === 'closed' ? undefined : tlsInfoOf(this._slot);
+  }
+
   getSendBufferQueueSize(): number {
     return this._status === 'closed' ? 0 : native.queueSize(this._slot);
   }

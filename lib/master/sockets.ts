@@ -85,6 +85,7 @@ async function removeStaleUnixSocket(file: string): Promise<void> {
 export async function prepareSocket(worker: Worker): Promise<MasterSocket | undefined> {
   const socketName = socketNameOf(worker);
   if (!socketName) return undefined;
+  worker._secureContext(); // bad ssl options fail here, before any worker process starts
   const address = parseSocketName(socketName);
   const { backlog, ipv6Only, noDelay, keepAlive } = listenOptions(worker);
   const request = {

@@ -16,6 +16,7 @@
 #include "../protocol/websocket/frame.h"
 #include "node_loop.h"
 #include "udp_binding.h"
+#include "tls_binding.h"
 
 namespace nw {
 namespace {
@@ -140,6 +141,8 @@ Napi::Value ListenFd(const Napi::CallbackInfo& info) {
     Napi::Error(env, ErrnoError(env, -id, "listen", "fd " + std::to_string(fd))).ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  // Set before this call returns, so before the first accept.
+  loop->core().listener(id)->secureContext = secureContextOf(env, info[1].As<Napi::Object>().Get("tls"));
   loop->updateRef();
   return Napi::Number::New(env, id);
 }
@@ -163,6 +166,7 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
     Napi::Error(env, ErrnoError(env, -id, "listen", addressOf(options))).ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  loop->core().listener(id)->secureContext = secureContextOf(env, o.Get("tls"));
   loop->updateRef();
   return Napi::Number::New(env, id);
 }
@@ -487,7 +491,8 @@ Napi::Value Subscribe(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), changed);
 }
 
-// connect(host, port, unixPath, kind, upgradeRequest, key) -> slot, or -errno (a unix socket when unixPath is not empty)
+// connect(host, port, unixPath, kind, upgradeRequest, key, secureContext?, servername?) -> slot, or -errno
+// (a unix socket when unixPath is not empty; TLS with a secure context)
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NodeLoop* loop = loopOf(info);
@@ -497,8 +502,10 @@ Napi::Value Connect(const Napi::CallbackInfo& info) {
   target.port = info[1].As<Napi::Number>().Int32Value();
   target.path = info[2].As<Napi::String>().Utf8Value();
   target.unixSocket = !target.path.empty();
+  std::string servername = info[7].IsString() ? info[7].As<Napi::String>().Utf8Value() : std::string();
   int32_t slot = loop->core().connect(target, protocol::Kind(info[3].As<Napi::Number>().Int32Value()),
-                                      info[4].As<Napi::String>().Utf8Value(), info[5].As<Napi::String>().Utf8Value());
+                                      info[4].As<Napi::String>().Utf8Value(), info[5].As<Napi::String>().Utf8Value(),
+                                      secureContextOf(env, info[6]), servername);
   loop->updateRef();
   return Napi::Number::New(env, slot);
 }
@@ -639,6 +646,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("subscribe", Napi::Function::New(env, Subscribe));
   exports.Set("connect", Napi::Function::New(env, Connect));
   registerUdp(env, exports);
+  registerTls(env, exports);
   return exports;
 }
 

@@ -44,3 +44,11 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+// libstdc++'s shared_ptr reads glibc's __libc_single_threaded (GLIBC_2.32) to
+// skip atomic reference counts in single-threaded processes. Our own, always 0
+// ("threads may exist"), binds inside the addon instead: the counts stay
+// atomic, which is correct everywhere (Node runs worker threads).
+extern "C" {
+__attribute__((visibility("hidden"))) char __libc_single_threaded = 0;
+}

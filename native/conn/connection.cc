@@ -61,6 +61,12 @@ void Connection::readAvailable() {
     size_t room = core_.batch_.room();
     if (room > CoreState::kMaxRead) room = CoreState::kMaxRead;
     ssize_t n = transport->read(fd_, reinterpret_cast<char*>(dst), room);
+    if (secureConnectPending_ && (!transport->handshaking() || n == 0 || (n < 0 && n != -EAGAIN)) &&
+        !core_.finishSecureConnect(this))
+      return;
+    // TLS: records of its own to send, or a handshake just done with sends waiting for it.
+    if (transport->hasPendingOutput() || (!out_.empty() && !backlogged_ && !transport->handshaking()))
+      core_.markDirty(this);
     if (n > 0) {
       bytesRead += size_t(n);
       core_.stats_.bytesRead += size_t(n);

@@ -57,6 +57,7 @@ class Connection final : public IoHandle, public ConnectionState {
   net::RawAddress peer;
   net::RawAddress local;
   net::Transport* transport = &net::PlainTransport::instance();
+  std::unique_ptr<net::Transport> ownTransport;  // a TLS session; `transport` points at it
 
   // For the core and the sessions (native/conn):
   // Emits a payload event: in place when the bytes are in the slab, else copied.

@@ -1,5 +1,7 @@
 #include "core.h"
 
+#include "../tls/session.h"
+
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -105,7 +107,21 @@ void CoreState::adopt(Listener* l, int fd, const net::RawAddress& peer) {
     net::closeFd(fd);
     return;
   }
+  std::unique_ptr<tls::Session> session;
+  if (l->secureContext) {
+    session = tls::Session::create(l->secureContext, &stats_, delegate_.nowMs());
+    if (!session) {
+      stats_.tlsHandshakeErrors++;
+      releaseSlot(slot);
+      net::closeFd(fd);
+      return;
+    }
+  }
   auto* c = new Connection(*this, l, fd, slot, l->config().kind);
+  if (session) {
+    c->ownTransport = std::move(session);
+    c->transport = c->ownTransport.get();
+  }
   c->peer = peer;
   c->local = net::localAddress(fd);
   c->lastActivityMs = delegate_.nowMs();
@@ -125,7 +141,12 @@ void CoreState::adopt(Listener* l, int fd, const net::RawAddress& peer) {
 }
 
 int32_t Core::connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
-                      const std::string& key) {
+                      const std::string& key, std::shared_ptr<tls::Context> secure, const std::string& servername) {
+  std::unique_ptr<tls::Session> session;
+  if (secure) {
+    session = tls::Session::create(std::move(secure), &stats_, delegate_.nowMs(), servername);
+    if (!session) return -ENOMEM;
+  }
   int fd = net::connectStream(target);
   if (fd < 0) return fd;
   int32_t slot = allocateSlot();
@@ -134,6 +155,11 @@ int32_t Core::connect(const net::ConnectTarget& target, protocol::Kind kind, con
     return -EMFILE;
   }
   auto* c = new Connection(*this, nullptr, fd, slot, kind);
+  if (session) {
+    c->ownTransport = std::move(session);
+    c->transport = c->ownTransport.get();
+    c->secureConnectPending_ = true;
+  }
   c->connecting_ = true;
   c->lastActivityMs = delegate_.nowMs();
   c->session_ = makeClientSession(kind, key);
@@ -165,10 +191,35 @@ void CoreState::onConnected(Connection* c) {
   c->local = net::localAddress(c->fd());
   if (c->peer.family != 0) net::setStreamOptions(c->fd(), true, 0);
   c->lastActivityMs = delegate_.nowMs();
+  if (c->secureConnectPending_) {
+    auto* session = static_cast<tls::Session*>(c->ownTransport.get());
+    if (session->start(c->fd()) < 0) {
+      failConnect(c, session->failure().c_str());
+      return;
+    }
+    flush(c, true);  // the rest of the ClientHello, if the kernel took only part
+    updateInterest(c);
+    return;
+  }
   // As in Workerman, onConnect is the stream's; a ws:// client's 101 is kEventUpgraded.
   pushEvent(kEventConnect, c->slot_, 0, 0);
   if (!c->out_.empty() && !flush(c, true)) return;  // the upgrade request, or sends made while connecting
   updateInterest(c);
+}
+
+bool CoreState::finishSecureConnect(Connection* c) {
+  c->secureConnectPending_ = false;
+  auto* session = static_cast<tls::Session*>(c->ownTransport.get());
+  if (!session->established()) {
+    std::string reason = session->failure().empty() ? "the server closed the connection during the TLS handshake"
+                                                    : session->failure();
+    failConnect(c, reason.c_str());
+    return false;
+  }
+  // The stream is up once TLS is: onConnect; what waited (a ws:// upgrade request) goes
+  // now (readAvailable marks it dirty), and a ws:// client's 101 is kEventUpgraded.
+  pushEvent(kEventConnect, c->slot_, 0, 0);
+  return true;
 }
 
 // ---- connections -----------------------------------------------------------
@@ -289,16 +340,21 @@ void CoreState::flushCorked() {
 }
 
 bool CoreState::flush(Connection* c, bool notify) {
+  // During a TLS handshake only its own records go; the read that completes
+  // it marks the connection dirty for the rest.
+  bool handshaking = c->transport->handshaking();
   for (;;) {
     bool again = false;
-    while (!c->out_.empty()) {
-      ssize_t n = c->transport->write(c->fd(), reinterpret_cast<char*>(c->out_.data()), c->out_.size());
+    while ((!handshaking && !c->out_.empty()) || c->transport->hasPendingOutput()) {
+      size_t size = handshaking ? 0 : c->out_.size();
+      ssize_t n = c->transport->write(c->fd(), reinterpret_cast<char*>(c->out_.data()), size);
       if (n > 0) {
         c->out_.consume(size_t(n), pool_);
         c->bytesWritten += size_t(n);
         stats_.bytesWritten += size_t(n);
         continue;
       }
+      if (n == 0 && size == 0) continue;  // the transport's own output went
       if (n == -EAGAIN || n == -EWOULDBLOCK) {
         again = true;
         break;
@@ -313,7 +369,7 @@ bool CoreState::flush(Connection* c, bool notify) {
     if (again || c->out_.empty()) break;
   }
   bool wasBacklogged = c->backlogged_;
-  c->backlogged_ = !c->out_.empty();
+  c->backlogged_ = (!handshaking && !c->out_.empty()) || c->transport->hasPendingOutput();
   if (wasBacklogged != c->backlogged_) updateInterest(c);
   // Drain follows a backlog, and every onBufferFull (so pipe() always resumes).
   if (c->out_.empty() && (wasBacklogged || c->fullSignalled_)) {
@@ -325,7 +381,7 @@ bool CoreState::flush(Connection* c, bool notify) {
 }
 
 void CoreState::finishIfDone(Connection* c) {
-  if (c->closed_ || !c->out_.empty() || c->dirty_) return;
+  if (c->closed_ || !c->out_.empty() || c->dirty_ || c->transport->hasPendingOutput()) return;
   // Messages read before the ending read are still to be answered (a close()
   // of the user's own, or the WebSocket close handshake it answered, does not wait).
   if (c->held_ && !c->closing_) return;
@@ -338,7 +394,7 @@ bool Core::close(Connection* c) {
   if (c->closed_) return true;
   c->closing_ = true;
   updateInterest(c);
-  if (c->out_.empty() && !c->dirty_) {
+  if (c->out_.empty() && !c->dirty_ && !c->transport->hasPendingOutput()) {
     closeNow(c, kClosedLocally, false);
     return true;
   }
@@ -362,6 +418,7 @@ void CoreState::closeNow(Connection* c, int32_t reason, bool notify) {
   reactor_.retire(c);  // deleted at the end of this batch, or the next one
   // Unread input would make close() send RST and cut off what is still in flight to the
   // peer; after the peer's FIN was read there is none.
+  if (reason == kClosedLocally) c->transport->shutdown(fd);
   if ((reason == kClosedLocally || reason == kClosedByPeer) && !c->peerClosed_) net::discardPending(fd);
   net::closeFd(fd);
 }
@@ -423,7 +480,13 @@ void Core::sweep() {
   }
   for (Connection* c : slots_) {
     if (!c || c->closed_ || !c->listener_) continue;
-    uint64_t idle = c->listener_->idleTimeoutMs;  // listeners outlive connections
+    uint64_t handshakeLimit = c->listener_->handshakeTimeoutMs;  // listeners outlive connections
+    if (handshakeLimit && c->transport->handshaking() && now - c->transport->handshakeStartedMs() >= handshakeLimit) {
+      stats_.tlsHandshakeTimeouts++;
+      closeNow(c, kClosedOnError, true);
+      continue;
+    }
+    uint64_t idle = c->listener_->idleTimeoutMs;
     if (idle && now - c->lastActivityMs >= idle) {
       stats_.idleTimeouts++;
       closeNow(c, kClosedIdle, true);

@@ -21,6 +21,10 @@
 
 namespace nw {
 
+namespace tls {
+class Context;
+}
+
 class Core : public CoreState {
  public:
   Core(Reactor& reactor, CoreDelegate& delegate, uint8_t* slab, size_t slabSize, int32_t* events,
@@ -44,8 +48,11 @@ class Core : public CoreState {
   // Client connections. Returns the slot, or -errno. kEventConnect follows
   // when the stream connects; for WebSocket the upgrade request is sent then,
   // and kEventUpgraded follows the 101. `key` is the Sec-WebSocket-Key it carries.
+  // With `secure`, TLS: kEventConnect follows the handshake (and the upgrade
+  // request goes then); `servername` is sent as SNI and the certificate checked against it.
   int32_t connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
-                  const std::string& key);
+                  const std::string& key, std::shared_ptr<tls::Context> secure = nullptr,
+                  const std::string& servername = std::string());
 
   Connection* connection(int32_t slot) const;  // open connections only
   // Also one closed in the current batch, whose slot is not yet released.

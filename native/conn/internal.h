@@ -38,6 +38,7 @@ struct ConnectionState {
   protocol::Kind kind_;
   bool closed_ = false;
   bool connecting_ = false;  // a client connection waiting for connect() to finish
+  bool secureConnectPending_ = false;  // a TLS client connection waiting for its handshake
   bool failed_ = false;      // bad input: stop parsing, answer what came before, close at the batch end
   bool closing_ = false;     // close() called: flush, then close
   bool peerClosed_ = false;  // FIN received: flush, then close
@@ -100,6 +101,9 @@ class CoreState {
   int32_t allocateSlot();
   void releaseSlot(int32_t slot);
   void onConnected(Connection* c);
+  // A client's TLS handshake ended: kEventConnect, or the connect failure and
+  // a close (false).
+  bool finishSecureConnect(Connection* c);
 
   Reactor& reactor_;
   CoreDelegate& delegate_;

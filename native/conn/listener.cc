@@ -1,5 +1,7 @@
 #include "listener.h"
 
+#include "../tls/context.h"
+
 #include <cerrno>
 
 #include "../net/socket_ops.h"

@@ -1,6 +1,7 @@
 // A listening socket and the settings its accepted connections inherit.
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #include "../protocol/framing.h"
 #include "../protocol/outgoing.h"
@@ -9,6 +10,9 @@
 namespace nw {
 
 class Core;
+namespace tls {
+class Context;
+}
 
 // TCP_NODELAY and keepalive are set when the socket is made (net::ListenOptions):
 // accepted sockets inherit them from it.
@@ -38,6 +42,8 @@ class Listener final : public IoHandle {
   uint64_t handshakeTimeoutMs = 10000;
   uint64_t pingIntervalMs = 0;
   protocol::WebSocketType websocketType = protocol::WebSocketType::Auto;  // connections that set none
+  // TLS: sessions of connections accepted from now on are made from it (none: plaintext).
+  std::shared_ptr<tls::Context> secureContext;
   // HTTP limits.
   uint64_t headersTimeoutMs = 30000;
   uint64_t keepAliveTimeoutMs = 5000;

@@ -27,8 +27,11 @@ namespace nw {
   X(closeTimeouts)          /* peers that did not answer our close frame */                \
   X(httpErrors)             /* HTTP requests answered 4xx/5xx by the core (bad input, limits) */ \
   X(headersTimeouts)        /* HTTP heads not complete within headersTimeout (408) */      \
-  X(keepAliveTimeouts)      /* idle keep-alive HTTP connections closed */            \
-  X(udpDropped)             /* datagrams over maxPackageSize or not one message of the protocol */
+  X(keepAliveTimeouts)      /* idle keep-alive HTTP connections closed */              \
+  X(udpDropped)             /* datagrams over maxPackageSize or not one message of the protocol */ \
+  X(tlsHandshakes)          /* TLS handshakes completed */                             \
+  X(tlsHandshakeErrors)     /* TLS handshakes failed (plaintext, garbage, bad certificate, ...) */ \
+  X(tlsHandshakeTimeouts)   /* TLS handshakes not complete within handshakeTimeout */
 
 struct Stats {
 #define NW_STAT_FIELD(name) uint64_t name = 0;
