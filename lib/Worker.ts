@@ -177,8 +177,14 @@ export class Worker {
   onWebSocketPong: WebSocketDataCallback | undefined = undefined;
   onWebSocketClose: WebSocketCloseCallback | undefined = undefined;
 
-  /** HTTP: seconds to receive a complete request head; slower clients get 408 and are closed. */
+  /** HTTP: seconds to receive a complete request head; slower clients get 408 and are closed. It ends with the head. */
   headersTimeout = 30;
+  /** HTTP: seconds to receive a whole request, head and body (as Node's http); 408 past it. 0 = off. */
+  requestTimeout = 300;
+  /** HTTP: seconds a request body may go without a byte arriving; 408 past it. 0 = off. */
+  bodyTimeout = 30;
+  /** HTTP: CONNECT requests reach onMessage (no tunnel: nothing after them is read, the connection closes after the response); otherwise 405. */
+  allowConnect = false;
   /** HTTP: seconds an idle keep-alive connection stays open. */
   keepAliveTimeout = 5;
   /** HTTP: the Server header of responses; null leaves it out. */
@@ -370,6 +376,9 @@ export class Worker {
       this.listenerId,
       Math.round(Math.max(0, this.headersTimeout) * 1000),
       Math.round(Math.max(0, this.keepAliveTimeout) * 1000),
+      Math.round(Math.max(0, this.requestTimeout) * 1000),
+      Math.round(Math.max(0, this.bodyTimeout) * 1000),
+      this.allowConnect === true,
     );
   }
 

@@ -47,6 +47,8 @@ export interface Statistics {
   headersTimeouts: number;
   /** Idle HTTP keep-alive connections closed after keepAliveTimeout. */
   keepAliveTimeouts: number;
+  /** HTTP requests whose body took longer than requestTimeout or stalled past bodyTimeout (answered 408). */
+  requestTimeouts: number;
   /** Active Timer.add() timers. */
   timers: number;
   /** Cluster messages (publish, broadcast, sendTo, ...) this process could not hand on to other processes. */

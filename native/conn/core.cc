@@ -265,7 +265,8 @@ void Core::updateInterest(Connection* c) {
     return;
   }
   bool awaitingAccept = c->ws_ && c->ws_->phase == WebSocketSession::kAwaitAccept;
-  bool held = awaitingAccept || c->failed_ || (c->ws_ && c->ws_->closeReceived);
+  bool lastRequestRead = c->http_ && c->http_->phase == HttpSession::kDone;
+  bool held = awaitingAccept || c->failed_ || lastRequestRead || (c->ws_ && c->ws_->closeReceived);
   if (!c->paused_ && !c->closing() && !held) want |= kReadable;
   // Input is held while JS decides the upgrade, but a peer that leaves is noticed.
   if (awaitingAccept && !c->paused_) want |= kPeerHangup;

@@ -1,6 +1,7 @@
 // The receive side of an HTTP/1.1 connection: request heads parsed natively,
 // bodies by Content-Length or chunked (decoded here), each complete request
-// handed on as one event; pipelined requests in order.
+// handed on as one event; pipelined requests in order. After a request that
+// ends the connection (Connection: close, HTTP/1.0, CONNECT) nothing is read.
 #include "../protocol/http/request_head.h"
 #include "connection.h"
 #include "core.h"
@@ -12,9 +13,28 @@ namespace http = protocol::http;
 size_t Connection::consumeHttp(uint8_t* p, size_t n, bool inSlab) {
   HttpSession& s = *http_;
   size_t pos = 0;
-  while (pos < n && !closed_ && !failed_) {
+  uint64_t now = core_.delegate_.nowMs();
+  // closing_: the user closed (after a Connection: close response, say): nothing more is parsed.
+  while (pos < n && !closed_ && !failed_ && !closing_) {
+    if (s.phase == HttpSession::kDone) return n;
     if (s.phase == HttpSession::kHead) {
-      if (!s.headStartedMs) s.headStartedMs = core_.delegate_.nowMs();
+      if (!s.headStartedMs) s.headStartedMs = s.requestStartedMs = now;
+      bool needMore = false;
+      size_t lines = http::leadingEmptyLines(p + pos, n - pos, &needMore);
+      if (lines) {
+        if (s.emptyLines + lines > http::kMaxEmptyLines) {
+          core_.failHttp(this, 400, "too many empty lines before the request line");
+          return n;
+        }
+        s.emptyLines = uint8_t(s.emptyLines + lines);
+        pos += 2 * lines;
+        tailScanned_ = 0;
+        continue;
+      }
+      if (needMore) {
+        tailScanned_ = 0;
+        break;
+      }
       http::Limits limits;
       if (listener_) limits.maxHeadSize = listener_->maxHeadSize;
       // Only a head at the front of the tail was given before: tailScanned_ is about it.
@@ -29,11 +49,18 @@ size_t Connection::consumeHttp(uint8_t* p, size_t n, bool inSlab) {
         core_.failHttp(this, h.status, h.error);
         return n;
       }
+      if (h.connect && !(listener_ && listener_->allowConnect)) {
+        core_.failHttp(this, 405, "CONNECT is not supported");
+        return n;
+      }
       if (h.body == http::Body::kLength && h.contentLength > maxPackageSize) {
         // Decided from Content-Length, before reading the body.
         core_.failHttp(this, 413, "request body too large");
         return n;
       }
+      // The head timeout ends with the head; the body has requestTimeout and bodyTimeout.
+      s.headStartedMs = 0;
+      s.bodyProgressMs = now;
       if (h.expectContinue && h.body != http::Body::kNone) core_.queueRaw(this, "HTTP/1.1 100 Continue\r\n\r\n");
       if (h.body == http::Body::kChunked) {
         if (!s.assembled.append(p + pos, h.headLength, core_.pool_)) {
@@ -41,11 +68,15 @@ size_t Connection::consumeHttp(uint8_t* p, size_t n, bool inSlab) {
           return n;
         }
         pos += h.headLength;
+        http::ChunkedLimits chunkedLimits;
+        chunkedLimits.maxTrailerBytes = limits.maxHeadSize;
+        s.chunked = http::ChunkedDecoder(chunkedLimits);
         s.phase = HttpSession::kChunkedBody;
         continue;
       }
       s.phase = HttpSession::kLengthBody;
     }
+    s.bodyProgressMs = now;
     if (s.phase == HttpSession::kLengthBody) {
       size_t total = s.head.headLength + size_t(s.head.contentLength);
       if (n - pos < total) break;  // head and partial body wait in the tail
@@ -68,25 +99,27 @@ size_t Connection::consumeHttp(uint8_t* p, size_t n, bool inSlab) {
       return n;
     }
     if (r == http::ChunkedDecoder::kError) {
-      core_.failHttp(this, 400, "malformed chunked body");
+      core_.failHttp(this, 400, s.chunked.error());
       return n;
     }
     if (r == http::ChunkedDecoder::kNeedMore) break;
     emitRequest(s.assembled.data(), s.assembled.size(), false);
     s.assembled.release(core_.pool_);
-    s.chunked = http::ChunkedDecoder();
   }
-  return pos;
+  return s.phase == HttpSession::kDone ? n : pos;
 }
 
 void Connection::emitRequest(const uint8_t* p, size_t length, bool inSlab) {
   HttpSession& s = *http_;
   const http::RequestHead& h = s.head;
-  int32_t extras = (h.keepAlive ? 1 : 0) | (h.head ? 2 : 0) | int32_t(h.headLength << 2);
-  s.phase = HttpSession::kHead;
-  s.headStartedMs = 0;
+  bool last = !h.keepAlive || h.connect;
+  int32_t extras = (last ? 0 : 1) | (h.head ? 2 : 0) | int32_t(h.headLength << 2);
+  s.phase = last ? HttpSession::kDone : HttpSession::kHead;
+  s.emptyLines = 0;
+  s.headStartedMs = s.requestStartedMs = s.bodyProgressMs = 0;
   s.outstanding++;
   core_.stats_.totalRequest++;
+  if (last) core_.updateInterest(this);  // RFC 9112 9.6: no further request is read
   emitPayload(kEventHttpRequest | (extras << 8), p, length, inSlab);
 }
 

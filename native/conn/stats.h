@@ -25,7 +25,8 @@ namespace nw {
   X(closeTimeouts)          /* peers that did not answer our close frame */                \
   X(httpErrors)             /* HTTP requests answered 4xx/5xx by the core (bad input, limits) */ \
   X(headersTimeouts)        /* HTTP heads not complete within headersTimeout (408) */      \
-  X(keepAliveTimeouts)      /* idle keep-alive HTTP connections closed */
+  X(keepAliveTimeouts)      /* idle keep-alive HTTP connections closed */                  \
+  X(requestTimeouts)        /* HTTP bodies over requestTimeout or stalled past bodyTimeout (408) */
 
 struct Stats {
 #define NW_STAT_FIELD(name) uint64_t name = 0;
