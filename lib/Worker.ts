@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 
 import {
   TcpConnection,
-  checkSize,
+  checkWebSocketType,
   nativeWebSocketType,
+  type WorkermanWebSocketType,
   type ConnectionCallback,
   type ConnectionSetup,
   type ErrorCallback,
@@ -18,27 +19,34 @@ import { native, NativeProtocol } from './native';
 import { lookupProtocol, NATIVE_KINDS, registerProtocol, resolveProtocol, type ProtocolObject } from './protocols/protocol';
 import { parseSocketName, type SocketAddress } from './socketName';
 import { getStatistics, type Statistics } from './statistics';
+import { WorkerDatagrams } from './udp/WorkerDatagrams';
 import { clusterNode } from './cluster/ClusterNode';
 import { clusterSettings, type ClusterSettings } from './cluster/settings';
 import { runAll, stopAll } from './master/cli';
 import { defaultLogFile, defaultPidFile } from './master/files';
-import { bindsWithReusePort, inheritedSocket, registerWorker } from './master/role';
+import { bindsWithReusePort, inheritedSocket, registerWorker, setDaemonize } from './master/role';
+import { checkBoolean, checkSize, integerAtLeast, nonNegative } from './optionChecks';
+import { assertBytes } from './connection/sendable';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './workerOptions';
+import type { DefaultContext, ProtocolSpec, SocketNameOf } from './protocols/protocolTypes';
+import { markRunAll, watchForUnstartedWorkers } from './unstartedWarning';
+import { checkListenHost, schemeHint } from './listenHints';
 
-export interface WorkerOptions {
-  /** listen() backlog; default 511. */
-  backlog?: number;
-  /** SO_REUSEPORT; default false. Same as the property. */
-  reusePort?: boolean;
-  /** For [::] addresses: accept IPv6 only; default false (IPv4 too). */
-  ipv6Only?: boolean;
-  /** TCP_NODELAY on accepted sockets; default true. */
-  noDelay?: boolean;
-  /** TCP keepalive idle seconds; default 55; 0 turns it off. */
-  keepAlive?: number;
-}
+export type { WorkerOptions };
 
+let daemonizeSetting = false;
 
-export class Worker {
+/** A Worker of any protocol and context: what code that handles every Worker takes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWorker = Worker<any, any>;
+
+/**
+ * P, the protocol, comes from the socket name: `new Worker('text://0.0.0.0:9000')`
+ * gives onMessage a string. For a protocol object: `new Worker<typeof myProtocol>(…)`.
+ * C is the type of each connection's `context` (the `context` option makes it).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   static registerProtocol(scheme: string, protocol: ProtocolObject): void {
     registerProtocol(scheme, protocol);
   }
@@ -86,14 +94,23 @@ export class Worker {
   }
 
   // ---- Worker.runAll(): worker processes, the CLI, supervision (lib/master/) ----
-  /** The master's pid file; default `<script dir>/netwright.<script name>.pid`. The control socket is beside it. */
+  /** The master's pid file; default `<project root>/netwright.<script name>.pid` (the nearest package.json's directory, else the script's). The control socket is beside it. */
   static pidFile = defaultPidFile();
-  /** Timestamped master lines; default `<script dir>/netwright.log`. */
+  /** Timestamped master lines; default `<project root>/netwright.log`. */
   static logFile = defaultLogFile();
   /** Where a daemon's (`start -d`) stdout and stderr go. */
   static stdoutFile = '/dev/null';
+  /** Workerman's Worker::$daemonize: true makes `start` and `restart` behave as with -d. */
+  static get daemonize(): boolean {
+    return daemonizeSetting;
+  }
+  static set daemonize(value: boolean) {
+    daemonizeSetting = checkBoolean('Worker.daemonize', value);
+    setDaemonize(daemonizeSetting);
+  }
   /** Runs the command in argv (start, stop, reload, status, ...): the master, or in a worker process its Worker. */
   static runAll(): Promise<void> {
+    markRunAll();
     return runAll(Worker);
   }
   /** In a worker process: ends it (the master starts another); in the master: stops everything. */
@@ -108,36 +125,65 @@ export class Worker {
   /** false: a reload runs onWorkerReload and keeps the process. */
   reloadable = true;
   /** Seconds a stopping worker process gets before it is killed. */
-  stopTimeout = 2;
+  get stopTimeout(): number {
+    return this._stopTimeout;
+  }
+  set stopTimeout(seconds: number) {
+    this._stopTimeout = nonNegative('stopTimeout', seconds);
+  }
+  private _stopTimeout = 2;
   /** Seconds a graceful stop waits for connections to finish; 0 = as long as it takes. */
-  gracefulStopTimeout = 0;
+  get gracefulStopTimeout(): number {
+    return this._gracefulStopTimeout;
+  }
+  set gracefulStopTimeout(seconds: number) {
+    this._gracefulStopTimeout = nonNegative('gracefulStopTimeout', seconds);
+  }
+  private _gracefulStopTimeout = 0;
   /** In the worker process, before it accepts; a returned Promise is awaited. */
-  onWorkerStart: ((worker: Worker) => unknown) | undefined = undefined;
-  onWorkerStop: ((worker: Worker) => unknown) | undefined = undefined;
-  onWorkerReload: ((worker: Worker) => unknown) | undefined = undefined;
+  onWorkerStart: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
+  onWorkerStop: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
+  onWorkerReload: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
+  /** @internal listen() or runAll() was called (see unstartedWarning.ts) */
+  _started = false;
   /** @internal creation order: a worker process finds its Worker by it */
   readonly _index = registerWorker(this);
 
   name = 'none';
-  count = 1;
+  /** Worker processes under runAll(): an integer >= 1. */
+  get count(): number {
+    return this._count;
+  }
+  set count(value: number) {
+    this._count = integerAtLeast('count', value, 1);
+  }
+  private _count = 1;
   reusePort: boolean;
   protocol: ProtocolObject | string | null;
-  transport: 'tcp' | 'unix';
+  /** 'udp' serves datagrams (udp://, or text/frame/a registered protocol over UDP); set before listen(). */
+  transport: 'tcp' | 'unix' | 'udp';
   /** Carry the async context (AsyncLocalStorage stores) from onConnect into the connection's later callbacks. */
   keepAsyncContext = false;
-  readonly connections = new Map<number, TcpConnection>();
+  readonly connections = new Map<number, TcpConnection<P, C>>();
   /** @internal A graceful stop or reload is under way: HTTP responses end their connection. */
   _draining = false;
 
-  onConnect: ConnectionCallback | undefined = undefined;
-  onMessage: MessageCallback | undefined = undefined;
-  onClose: ConnectionCallback | undefined = undefined;
-  onBufferFull: ConnectionCallback | undefined = undefined;
-  onBufferDrain: ConnectionCallback | undefined = undefined;
-  onError: ErrorCallback | undefined = undefined;
+  onConnect: ConnectionCallback<P, C> | undefined = undefined;
+  onMessage: MessageCallback<P, C> | undefined = undefined;
+  onClose: ConnectionCallback<P, C> | undefined = undefined;
+  onBufferFull: ConnectionCallback<P, C> | undefined = undefined;
+  onBufferDrain: ConnectionCallback<P, C> | undefined = undefined;
+  onError: ErrorCallback<P, C> | undefined = undefined;
 
   /** WebSocket and HTTP: bytes of a request head; over it the answer is 431. */
-  maxHeadSize = 16384;
+  get maxHeadSize(): number {
+    return this._maxHeadSize;
+  }
+  set maxHeadSize(bytes: number) {
+    this._maxHeadSize = integerAtLeast('maxHeadSize', bytes, 1);
+    this.pushListenerLimits();
+  }
+  private _maxHeadSize = 16384;
 
   /**
    * The largest message (HTTP: request body, answered with 413) a connection of this
@@ -148,6 +194,7 @@ export class Worker {
   }
   set maxPackageSize(value: number) {
     this.ownMaxPackageSize = checkSize('maxPackageSize', value);
+    this.datagrams?.setMaxPackageSize(this.ownMaxPackageSize);
   }
   /** The send buffer each connection of this worker starts with. Until set, TcpConnection.defaultMaxSendBufferSize. */
   get maxSendBufferSize(): number {
@@ -159,40 +206,93 @@ export class Worker {
   private ownMaxPackageSize: number | undefined;
   private ownMaxSendBufferSize: number | undefined;
   /** WebSocket: seconds to receive the whole upgrade request head. */
-  handshakeTimeout = 10;
+  get handshakeTimeout(): number {
+    return this._handshakeTimeout;
+  }
+  set handshakeTimeout(seconds: number) {
+    this._handshakeTimeout = nonNegative('handshakeTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _handshakeTimeout = 10;
   /** WebSocket: seconds of silence before a ping; a connection that stays silent another interval is closed with 1001. 0 = off. */
-  pingInterval = 0;
-  /** WebSocket: the default websocketType of this worker's connections. */
+  get pingInterval(): number {
+    return this._pingInterval;
+  }
+  set pingInterval(seconds: number) {
+    this._pingInterval = nonNegative('pingInterval', seconds);
+    this.pushListenerLimits();
+  }
+  private _pingInterval = 0;
+  /**
+   * WebSocket: the default websocketType of this worker's connections: 'auto'
+   * (strings as text frames, bytes as binary) until set.
+   */
   get websocketType(): WebSocketType {
     return this._websocketType;
   }
-  set websocketType(type: WebSocketType) {
-    this._websocketType = type;
+  set websocketType(type: WebSocketType | WorkermanWebSocketType) {
+    this._websocketType = checkWebSocketType('websocketType', type);
     this.pushListenerLimits();
   }
-  private _websocketType: WebSocketType = 'text';
-  onWebSocketConnect: WebSocketConnectCallback | undefined = undefined;
-  onWebSocketConnected: WebSocketConnectCallback | undefined = undefined;
-  onWebSocketPing: WebSocketDataCallback | undefined = undefined;
-  onWebSocketPong: WebSocketDataCallback | undefined = undefined;
-  onWebSocketClose: WebSocketCloseCallback | undefined = undefined;
+  private _websocketType: WebSocketType = 'auto';
+  onWebSocketConnect: WebSocketConnectCallback<C> | undefined = undefined;
+  onWebSocketConnected: WebSocketConnectCallback<C> | undefined = undefined;
+  onWebSocketPing: WebSocketDataCallback<C> | undefined = undefined;
+  onWebSocketPong: WebSocketDataCallback<C> | undefined = undefined;
+  onWebSocketClose: WebSocketCloseCallback<C> | undefined = undefined;
 
   /** HTTP: seconds to receive a complete request head; slower clients get 408 and are closed. It ends with the head. */
-  headersTimeout = 30;
+  get headersTimeout(): number {
+    return this._headersTimeout;
+  }
+  set headersTimeout(seconds: number) {
+    this._headersTimeout = nonNegative('headersTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _headersTimeout = 30;
   /** HTTP: seconds to receive a whole request, head and body (as Node's http); 408 past it. 0 = off. */
-  requestTimeout = 300;
+  get requestTimeout(): number {
+    return this._requestTimeout;
+  }
+  set requestTimeout(seconds: number) {
+    this._requestTimeout = nonNegative('requestTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _requestTimeout = 300;
   /** HTTP: seconds a request body may go without a byte arriving; 408 past it. 0 = off. */
-  bodyTimeout = 30;
+  get bodyTimeout(): number {
+    return this._bodyTimeout;
+  }
+  set bodyTimeout(seconds: number) {
+    this._bodyTimeout = nonNegative('bodyTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _bodyTimeout = 30;
   /** HTTP: CONNECT requests reach onMessage (no tunnel: nothing after them is read, the connection closes after the response); otherwise 405. */
-  allowConnect = false;
+  get allowConnect(): boolean {
+    return this._allowConnect;
+  }
+  set allowConnect(allow: boolean) {
+    this._allowConnect = allow === true;
+    this.pushListenerLimits();
+  }
+  private _allowConnect = false;
   /** HTTP: seconds an idle keep-alive connection stays open. */
-  keepAliveTimeout = 5;
+  get keepAliveTimeout(): number {
+    return this._keepAliveTimeout;
+  }
+  set keepAliveTimeout(seconds: number) {
+    this._keepAliveTimeout = nonNegative('keepAliveTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _keepAliveTimeout = 5;
   /** HTTP: the Server header of responses; null leaves it out. */
   serverHeader: string | null = 'netwright';
 
   private readonly socketName: string | undefined;
   private readonly address: SocketAddress | undefined;
-  private readonly options: Required<WorkerOptions>;
+  private readonly options: ResolvedWorkerOptions;
+  private readonly contextFactory: (() => C) | undefined;
   private listenerId = -1;
   private lastListenerId = -1;  // broadcast still reaches connections after unlisten()
   private boundPort: number | undefined;
@@ -201,18 +301,19 @@ export class Worker {
   private acceptPaused = false;
   private setup: ConnectionSetup = { userProtocol: null, websocket: false, http: false };
   private stopping: Promise<void> | null = null;
+  /** transport 'udp': the socket datagrams arrive on. */
+  private datagrams: WorkerDatagrams | undefined;
   private resolveStopped: (() => void) | null = null;
 
-  constructor(socketName?: string, options: WorkerOptions = {}) {
+  constructor(socketName?: SocketNameOf<P>, options: WorkerOptions<C> = {}) {
+    if (socketName !== undefined && typeof socketName !== 'string') {
+      throw new TypeError(`new Worker() takes a socket name such as 'websocket://0.0.0.0:8080', got ${typeof socketName}`);
+    }
     this.socketName = socketName;
-    this.options = {
-      backlog: options.backlog ?? 511,
-      reusePort: options.reusePort ?? false,
-      ipv6Only: options.ipv6Only ?? false,
-      noDelay: options.noDelay ?? true,
-      keepAlive: options.keepAlive ?? 55,
-    };
+    this.options = resolveWorkerOptions(options);
+    this.contextFactory = options.context;
     this.reusePort = this.options.reusePort;
+    watchForUnstartedWorkers();
     if (socketName === undefined) {
       this.protocol = null;
       this.transport = 'tcp';
@@ -221,10 +322,12 @@ export class Worker {
     this.address = parseSocketName(socketName);
     this.transport = this.address.transport;
     const scheme = this.address.scheme;
-    if (scheme === 'tcp' || scheme === 'unix') this.protocol = null;
+    if (scheme === 'udp') this.transport = 'udp';
+    if (scheme === 'tcp' || scheme === 'unix' || scheme === 'udp') this.protocol = null;
     else if (NATIVE_KINDS[scheme]) this.protocol = scheme;
     else if (lookupProtocol(scheme)) this.protocol = scheme;
-    else throw new Error(`unknown protocol "${scheme}" in "${socketName}": register it with Worker.registerProtocol()`);
+    else throw new Error(`unknown protocol "${scheme}" in "${socketName}": ${schemeHint(scheme, socketName)}`);
+    if (this.address.transport === 'tcp') checkListenHost(socketName, this.address.host);
   }
 
   /** The socket name given to the constructor (Workerman's getSocketName()). */
@@ -240,14 +343,14 @@ export class Worker {
 
   /** From the socket name; after listen() the bound port (port 0 becomes the real one); undefined for unix. */
   get port(): number | undefined {
-    return this.boundPort ?? this.address?.port;
+    return this.datagrams?.port ?? this.boundPort ?? this.address?.port;
   }
 
   get maxConnections(): number {
     return this._maxConnections;
   }
   set maxConnections(value: number) {
-    this._maxConnections = nonNegative('maxConnections', value);
+    this._maxConnections = integerAtLeast('maxConnections', value, 0);
     this.pushListenerLimits();
   }
   /** Seconds without received data before a connection is closed; 0 = off. */
@@ -261,7 +364,9 @@ export class Worker {
 
   /** Starts accepting in this process. Throws an Error with .code (EADDRINUSE, EACCES, ...) on failure. */
   listen(): void {
-    if (!this.address || this.listenerId >= 0) return;
+    if (!this.address || this.listenerId >= 0 || this.datagrams) return;
+    this._started = true;
+    if (this.transport === 'udp') return this.listenDatagrams(this.address);
     const { kind, userProtocol } = resolveProtocol(this.protocol);
     startDispatcher();
     const address = this.address;
@@ -292,8 +397,23 @@ export class Worker {
     if (this.acceptPaused) native.setAccepting(id, false);
   }
 
+  private listenDatagrams(address: SocketAddress): void {
+    const inherited = inheritedSocket(this);
+    this.datagrams = new WorkerDatagrams(this as Worker, {
+      address,
+      reusePort: bindsWithReusePort(this),
+      ipv6Only: this.options.ipv6Only,
+      inheritedFd: inherited?.fd,
+      port: inherited?.port,
+    });
+  }
+
   /** Stops accepting and closes the listening socket; open connections stay. */
   unlisten(): void {
+    if (this.datagrams) {
+      this.datagrams.close();
+      this.datagrams = undefined;
+    }
     if (this.listenerId < 0) return;
     native.unlisten(this.listenerId);
     unregisterListener(this.listenerId);
@@ -331,9 +451,14 @@ export class Worker {
     return stopping;
   }
 
+  /** @internal A connection's context on first use: the `context` option's, else {}. */
+  _newContext(): C {
+    return this.contextFactory ? this.contextFactory() : ({} as C);
+  }
+
   /** @internal */
-  _accept(slot: number): TcpConnection | undefined {
-    const connection = new TcpConnection(this, slot, this.setup);
+  _accept(slot: number): TcpConnection<P, C> | undefined {
+    const connection = new TcpConnection<P, C>(this, slot, this.setup);
     this.connections.set(connection.id, connection);
     connection._connected();
     return connection;
@@ -349,7 +474,7 @@ export class Worker {
   }
 
   /** @internal */
-  _connectionClosed(connection: TcpConnection): void {
+  _connectionClosed(connection: TcpConnection<any, any>): void {
     this.connections.delete(connection.id);
     if (this.resolveStopped) this.checkStopped();
   }
@@ -367,18 +492,18 @@ export class Worker {
     native.setListenerLimits(this.listenerId, this._maxConnections, Math.round(this._idleTimeout * 1000));
     native.setWebSocketLimits(
       this.listenerId,
-      Math.max(0, Math.floor(this.maxHeadSize)),
-      Math.round(Math.max(0, this.handshakeTimeout) * 1000),
-      Math.round(Math.max(0, this.pingInterval) * 1000),
+      this._maxHeadSize,
+      Math.round(this._handshakeTimeout * 1000),
+      Math.round(this._pingInterval * 1000),
       nativeWebSocketType(this._websocketType),
     );
     native.setHttpLimits(
       this.listenerId,
-      Math.round(Math.max(0, this.headersTimeout) * 1000),
-      Math.round(Math.max(0, this.keepAliveTimeout) * 1000),
-      Math.round(Math.max(0, this.requestTimeout) * 1000),
-      Math.round(Math.max(0, this.bodyTimeout) * 1000),
-      this.allowConnect === true,
+      Math.round(this._headersTimeout * 1000),
+      Math.round(this._keepAliveTimeout * 1000),
+      Math.round(this._requestTimeout * 1000),
+      Math.round(this._bodyTimeout * 1000),
+      this._allowConnect,
     );
   }
 
@@ -389,7 +514,8 @@ export class Worker {
    * binary. Returns the number of connections written to in this process; the
    * other processes are reached asynchronously.
    */
-  broadcast(data: string | Buffer | Uint8Array, except?: TcpConnection | TcpConnection[] | null, options?: { local?: boolean }): number {
+  broadcast(data: string | Buffer | Uint8Array, except?: TcpConnection<any, any> | TcpConnection<any, any>[] | null, options?: { local?: boolean }): number {
+    assertBytes('broadcast()', data);
     if (!options?.local) clusterNode().broadcast(this, data);
     if (this.listenerId < 0 && this.connections.size === 0) return 0;
     const excluded = except === undefined || except === null ? null : Int32Array.from((Array.isArray(except) ? except : [except]).map((c) => c._slot));
@@ -403,6 +529,7 @@ export class Worker {
    */
   publish(topic: string, data: string | Buffer | Uint8Array, options?: { local?: boolean }): number {
     topic = String(topic);
+    assertBytes('publish()', data);
     if (!options?.local) clusterNode().publish(this, topic, data);
     return this._publishLocal(topic, data, typeof data !== 'string');
   }
@@ -432,10 +559,5 @@ export class Worker {
   private listenerIdForBroadcast(): number {
     return this.listenerId >= 0 ? this.listenerId : this.lastListenerId;
   }
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);
-  return value;
 }
 

@@ -1,7 +1,7 @@
 // Turns each batch of native event descriptors into user callbacks.
 import { setConnectionClosedHook, type TcpConnection } from './connection/TcpConnection';
-import { errnoName } from './errors';
-import { EVENT_STASHED, EVENT_TYPE_MASK, EVENT_WORDS, EventType, native, startCore } from './native';
+import { DATAGRAM_HEADER, EVENT_STASHED, EVENT_TYPE_MASK, EVENT_WORDS, EventType, native, startCore } from './native';
+import type { DatagramSocket } from './udp/DatagramSocket';
 
 export interface ListenerOwner {
   /** @internal */ _accept(slot: number): TcpConnection | undefined;
@@ -10,11 +10,14 @@ export interface ListenerOwner {
 /** A client connection learns the outcome of its connect() from these. */
 export interface ClientConnection extends TcpConnection {
   /** @internal */ _established(): void;
-  /** @internal */ _connectFailed(message: string): void;
+  /** @internal */ _connectFailed(errno: number, message: string): void;
+  /** @internal A ws:// client's 101: its head. */
+  _upgradedWith(head: string): void;
 }
 
 const bySlot: (TcpConnection | undefined)[] = [];
 const listeners: (ListenerOwner | undefined)[] = [];
+const datagramSockets: (DatagramSocket | undefined)[] = [];
 
 let slab: Buffer;
 let events: Int32Array;
@@ -44,6 +47,15 @@ function onBatch(count: number, large: Buffer[] | undefined): void {
     if (type === EventType.Accept) {
       const connection = listeners[a]?._accept(slot);
       if (connection) bySlot[slot] = connection;
+      continue;
+    }
+    // UDP events name a socket id, not a connection slot.
+    if (type === EventType.Datagram) {
+      datagramSockets[slot]?._datagram(word >>> 8, bytes, a, a + DATAGRAM_HEADER, b);
+      continue;
+    }
+    if (type === EventType.DatagramError) {
+      datagramSockets[slot]?._error(a);
       continue;
     }
     const connection = bySlot[slot];
@@ -100,14 +112,13 @@ function onBatch(count: number, large: Buffer[] | undefined): void {
         (connection as ClientConnection)._established();
         break;
       case EventType.ConnectFail:
-        (connection as ClientConnection)._connectFailed(b > 0 ? bytes.utf8Slice(a, a + b) : errnoMessage(a));
+        (connection as ClientConnection)._connectFailed(b > 0 ? 0 : a, b > 0 ? (stashed ? large![a].toString('latin1') : bytes.latin1Slice(a, a + b)) : '');
+        break;
+      case EventType.Upgraded:
+        (connection as ClientConnection)._upgradedWith(stashed ? large![a].toString('latin1') : bytes.latin1Slice(a, a + b));
         break;
     }
   }
-}
-
-function errnoMessage(errno: number): string {
-  return `connect ${errnoName(errno)}`;
 }
 
 function ensureStarted(): void {
@@ -127,6 +138,15 @@ export function unregisterListener(id: number): void {
   listeners[id] = undefined;
 }
 
+export function registerDatagramSocket(id: number, socket: DatagramSocket): void {
+  ensureStarted();
+  datagramSockets[id] = socket;
+}
+
+export function unregisterDatagramSocket(id: number, socket: DatagramSocket): void {
+  if (datagramSockets[id] === socket) datagramSockets[id] = undefined;
+}
+
 /** Starts the native core (once). */
 export function startDispatcher(): void {
   ensureStarted();
@@ -136,6 +156,11 @@ export function startDispatcher(): void {
 export function attachClient(slot: number, connection: ClientConnection): void {
   ensureStarted();
   bySlot[slot] = connection;
+}
+
+/** A client connection gave up this slot (it tries another address): the slot's remaining events are not its. */
+export function detachClient(slot: number, connection: ClientConnection): void {
+  if (bySlot[slot] === connection) bySlot[slot] = undefined;
 }
 
 let corked = false;

@@ -1,4 +1,5 @@
-export { Worker, type WorkerOptions } from './Worker';
+export { Worker, type WorkerOptions, type AnyWorker } from './Worker';
+export type { WorkermanSocketContext } from './workerOptions';
 export {
   TcpConnection,
   type ConnectionStatus,
@@ -6,10 +7,15 @@ export {
   type ConnectionCallback,
   type ErrorCallback,
 } from './connection/TcpConnection';
-export { AsyncTcpConnection, type AsyncTcpConnectionOptions } from './connection/AsyncTcpConnection';
+export { AsyncTcpConnection, type AsyncTcpConnectionOptions, type ClientWebSocketConnectCallback } from './connection/AsyncTcpConnection';
+export { WebSocketResponse } from './protocols/websocket/WebSocketResponse';
+export { UdpConnection } from './udp/UdpConnection';
+export { AsyncUdpConnection } from './udp/AsyncUdpConnection';
 export { WebSocketRequest } from './protocols/websocket/WebSocketRequest';
-export type { WebSocketType, WebSocketConnectCallback, WebSocketDataCallback, WebSocketCloseCallback } from './connection/TcpConnection';
-export { Request, type SessionSettings } from './protocols/http/Request';
+export type { WebSocketType, WorkermanWebSocketType, WebSocketConnectCallback, WebSocketDataCallback, WebSocketCloseCallback } from './connection/TcpConnection';
+export type { Bytes, HttpSendable, MessageOf, ProtocolSpec, ProtocolTypes, SendOf, SocketNameOf, DefaultContext } from './protocols/protocolTypes';
+// HttpRequest: the same class under a name that does not shadow the global Request of fetch.
+export { Request, Request as HttpRequest, type SessionSettings } from './protocols/http/Request';
 export { Response, Chunk, type HeaderValue } from './protocols/http/Response';
 export { ServerSentEvents, type ServerSentEventFields } from './protocols/http/ServerSentEvents';
 export { Session } from './protocols/http/session/Session';

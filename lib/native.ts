@@ -20,8 +20,15 @@ export interface ListenRequest {
   kind: NativeProtocol;
 }
 
+export interface DatagramRequest {
+  host: string;
+  port: number;
+  reusePort: boolean;
+  ipv6Only: boolean;
+}
+
 /** Every counter but the JS-side timer count (documented in statistics.ts). */
-export type NativeStats = Omit<Statistics, 'timers'>;
+export type NativeStats = Omit<Statistics, 'timers' | 'earlySendsDropped'>;
 
 /** [remoteIp, remotePort, localIp, localPort, bytesRead, bytesWritten] */
 export type ConnectionInfo = [string, number, string, number, number, number];
@@ -88,8 +95,21 @@ interface Binding {
   broadcast(listenerId: number, data: string | Uint8Array, binary: boolean, except: Int32Array | null): number;
   publish(listenerId: number, topic: string, data: string | Uint8Array, binary: boolean): number;
   subscribe(slot: number, topic: string, on: boolean): boolean;
-  /** The slot, or -errno. */
-  connect(host: string, port: number, kind: NativeProtocol, upgradeRequest: string, key: string): number;
+  /** UDP: a bound socket this process serves; its id, or -errno. */
+  udpBind(request: DatagramRequest & { kind: NativeProtocol }): number;
+  /** UDP: a bound descriptor this process does not serve (a master hands it to worker processes), or -errno. */
+  udpBindFd(request: DatagramRequest): number;
+  /** UDP: serves an inherited bound descriptor; its id, or -errno. */
+  udpAdopt(fd: number, kind: NativeProtocol): number;
+  /** UDP: a socket connected to one numeric address; its id, or -errno. */
+  udpConnect(host: string, port: number, kind: NativeProtocol): number;
+  /** family 0: the connected peer; IPv4 as a uint32, IPv6 as 16 bytes. */
+  udpSend(id: number, data: string | Uint8Array, stringLength: number, raw: boolean, family: number, port: number, address: number | Uint8Array): number;
+  udpClose(id: number): void;
+  udpLocalAddress(id: number): [string, number] | undefined;
+  udpSetMaxPackageSize(id: number, size: number): void;
+  /** The slot, or -errno; a unix socket when unixPath is not empty. */
+  connect(host: string, port: number, unixPath: string, kind: NativeProtocol, upgradeRequest: string, key: string): number;
 }
 
 const packageRoot = path.join(__dirname, '..');
@@ -148,10 +168,13 @@ const group = <N extends string>(name: string, names: readonly N[]) => contractG
 
 export const EventType = group('EventType', [
   'Accept', 'Message', 'AsciiMessage', 'Close', 'Drain', 'Error', 'BinaryMessage', 'BufferFull',
-  'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest',
+  'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest', 'Upgraded',
+  'Datagram', 'DatagramError',
 ] as const);
 export type EventType = number;
-const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words'] as const);
+const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words', 'DatagramHeader'] as const);
+/** A datagram event's slab bytes start with the sender: family, 0, port (big endian), 16 address bytes. */
+export const DATAGRAM_HEADER = eventRecord.DatagramHeader;
 export const EVENT_TYPE_MASK = eventRecord.TypeMask;
 /** The payload did not fit the slab: `a` indexes the batch's stashed buffers. */
 export const EVENT_STASHED = eventRecord.Stashed;

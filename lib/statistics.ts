@@ -11,8 +11,14 @@ import { Timer } from './Timer';
  * names one more or one less.
  */
 export interface Statistics {
-  /** Connections open now. */
+  /** Accepted connections open now. */
   connections: number;
+  /** Client connections (AsyncTcpConnection) connecting or open now; not in `connections`. */
+  outbound: number;
+  /** Messages delivered on client connections; not in `totalRequest`. */
+  outboundRequest: number;
+  /** Sends made before a connection could carry them (connecting, before a WebSocket 101) and dropped because it never could. */
+  earlySendsDropped: number;
   /** Connections accepted since start. */
   accepted: number;
   /** Messages delivered to onMessage (raw tcp: read chunks). */
@@ -49,6 +55,8 @@ export interface Statistics {
   keepAliveTimeouts: number;
   /** HTTP requests whose body took longer than requestTimeout or stalled past bodyTimeout (answered 408). */
   requestTimeouts: number;
+  /** UDP datagrams dropped: over maxPackageSize, not one message of the protocol, or a JavaScript protocol refused them. */
+  udpDropped: number;
   /** Active Timer.add() timers. */
   timers: number;
   /** Cluster messages (publish, broadcast, sendTo, ...) this process could not hand on to other processes. */
@@ -61,6 +69,9 @@ export function getStatistics(): Statistics {
   return {
     ...s,
     totalRequest: s.totalRequest + jsCounters.totalRequest,
+    outboundRequest: s.outboundRequest + jsCounters.outboundRequest,
+    earlySendsDropped: jsCounters.earlySendsDropped,
+    udpDropped: s.udpDropped + jsCounters.udpDropped,
     packageTooLarge: s.packageTooLarge + jsCounters.packageTooLarge,
     protocolErrors: s.protocolErrors + jsCounters.protocolErrors,
     timers: Timer.count(),

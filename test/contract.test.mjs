@@ -62,7 +62,7 @@ test('statistics: the core\'s one list is what stats() returns and what Statisti
     .matchAll(/^\s+(\w+): number;/gm)].map((m) => m[1]);
   assert.deepEqual(Object.keys(getStatistics()).sort(), [...declared].sort());  // starts the core
   const nativeNames = Object.keys(native.stats());
-  assert.deepEqual([...nativeNames, 'timers', 'clusterDropped'].sort(), [...declared].sort()); // the two counted in JS
+  assert.deepEqual([...nativeNames, 'timers', 'clusterDropped', 'earlySendsDropped'].sort(), [...declared].sort()); // the three counted in JS
   const header = readFileSync(new URL('../native/conn/stats.h', import.meta.url), 'utf8');
   const listed = [...header.matchAll(/^\s+X\((\w+)\)/gm)].map((m) => m[1]);
   assert.deepEqual(listed, nativeNames);
@@ -77,7 +77,7 @@ test('one scheme table for Worker and AsyncTcpConnection', () => {
   assert.equal(SCHEMES.ws.kind, SCHEMES.websocket.kind);
   assert.equal(SCHEMES.ws.defaultPort, 80);
   const { AsyncTcpConnection } = require('../dist/index.js');
-  assert.throws(() => new AsyncTcpConnection('websocket://127.0.0.1:1'), /unsupported scheme "websocket" \(tcp, text, frame, ws\)/);
+  assert.throws(() => new AsyncTcpConnection('websocket://127.0.0.1:1'), /unsupported scheme "websocket" in "websocket:\/\/127\.0\.0\.1:1" \(tcp, text, frame, ws, unix, or one registered with Worker\.registerProtocol\(\)\)/);
   assert.throws(() => new AsyncTcpConnection('text://127.0.0.1'), /needs a port/);
 });
 

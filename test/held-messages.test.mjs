@@ -189,3 +189,89 @@ test('websocket://: the automatic pong to the latest ping is sent once a full qu
   assert.deepEqual(pongs, ['latest']);
   assert.equal(conn.status, 'established');
 });
+
+test('websocket://: the automatic pong never fills the queue behind the sends: a message after it is echoed, not refused', T, async (t) => {
+  const h = harness(t);
+  const ev = { refused: 0, full: 0, errors: [], queueAtEcho: -1, conn: undefined };
+  const PAD_TO = MAX_SEND - 3; // the pong (2 + 4 bytes) would take the queue over the limit
+  const w = await h.serve('websocket://127.0.0.1:0', (w) => {
+    w.maxSendBufferSize = MAX_SEND;
+    w.websocketType = 'binary';
+    w.onError = (_c, code) => ev.errors.push(code);
+    w.onBufferFull = () => { ev.full++; };
+    w.onMessage = (c, data) => {
+      if (String(data) === 'fill') {
+        // The client does not read: fill the kernel's buffers until sends queue, then
+        // pad the queue to PAD_TO bytes exactly.
+        const chunk = Buffer.alloc(16 * 1024, 0x63);
+        for (let i = 0; i < 2000 && c.send(chunk) === true; i++);
+        const frame = PAD_TO - c.getSendBufferQueueSize();
+        const header = frame - 2 < 126 ? 2 : frame - 4 < 65536 ? 4 : 10;
+        if (c.send(Buffer.alloc(frame - header, 0x70)) === false) ev.refused++;
+        return;
+      }
+      ev.conn = c;
+      ev.queueAtEcho = c.getSendBufferQueueSize();
+      if (c.send(data) === false) ev.refused++;
+    };
+  });
+  const key = crypto.randomBytes(16).toString('base64');
+  const chunks = [];
+  const s = net.connect(w.port, '127.0.0.1');
+  s.on('data', (d) => chunks.push(d));
+  s.on('error', () => {});
+  s.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`);
+  await until(() => Buffer.concat(chunks).includes('\r\n\r\n'), 'the 101');
+  s.pause();
+  s.write(clientFrame(2, Buffer.from('fill')));
+  await sleep(200);
+  // The ping and a message in one read: the pong is due first, the echo right behind it.
+  s.write(Buffer.concat([clientFrame(9, Buffer.from('ping')), clientFrame(2, Buffer.from('after the ping'))]));
+  await sleep(200);
+  s.resume();
+  await until(() => serverFrames(Buffer.concat(chunks)).frames.some((f) => f.op === 10) && ev.conn.getSendBufferQueueSize() === 0, 'the pong', 8000);
+  await sleep(100);
+  s.destroy();
+  assert.ok(ev.queueAtEcho >= PAD_TO, `the queue stayed full while the message arrived (${ev.queueAtEcho} bytes)`);
+  assert.equal(ev.refused, 0);
+  assert.deepEqual(ev.errors, []);
+  assert.equal(ev.full, 1, 'the echo filled the queue: onBufferFull');
+  const { frames, complete } = serverFrames(Buffer.concat(chunks));
+  assert.ok(complete);
+  assert.deepEqual(frames.filter((f) => f.op === 10).map((f) => f.payload.toString()), ['ping']);
+  // The pong waits for room below the limit, so it follows the echo.
+  assert.deepEqual(frames.slice(-2).map((f) => [f.op, f.payload.toString()]), [[2, 'after the ping'], [10, 'ping']]);
+});
+
+test('websocket://: a keep-alive ping that fills the queue tells the user with onBufferFull', T, async (t) => {
+  const h = harness(t);
+  const ev = { full: 0, conn: undefined, queued: -1 };
+  const w = await h.serve('websocket://127.0.0.1:0', (w) => {
+    w.maxSendBufferSize = MAX_SEND;
+    w.websocketType = 'binary';
+    w.pingInterval = 0.4;
+    w.onError = () => {};
+    w.onBufferFull = () => { ev.full++; };
+    w.onWebSocketConnected = (c) => {
+      ev.conn = c;
+      // The client does not read: fill the kernel's buffers, then the queue to one byte
+      // below the limit, so that the ping's two bytes reach it.
+      const chunk = Buffer.alloc(16 * 1024, 0x63);
+      for (let i = 0; i < 2000 && c.send(chunk) === true; i++);
+      const frame = MAX_SEND - 1 - c.getSendBufferQueueSize();
+      c.send(Buffer.alloc(frame - (frame - 4 < 65536 ? 4 : 10), 0x70));
+      ev.queued = c.getSendBufferQueueSize();
+    };
+  });
+  const key = crypto.randomBytes(16).toString('base64');
+  const s = net.connect(w.port, '127.0.0.1');
+  s.on('error', () => {});
+  s.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`);
+  s.pause();
+  await until(() => ev.conn !== undefined, 'onWebSocketConnected');
+  assert.equal(ev.queued, MAX_SEND - 1);
+  assert.equal(ev.full, 0);
+  // The ping goes after 0.4 s of silence; the queue may drain soon after (the kernel's buffers grow).
+  await until(() => ev.full === 1, 'onBufferFull', 3000);
+  s.destroy();
+});

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   packTarball, listTarball, installProject, copyProject, runNode, lastJson,
-  ensureNodeBinary, tmpDir, removeDir, nodeBinCacheDir,
+  ensureNodeBinary, tmpDir, removeDir, nodeBinCacheDir, repoRoot,
 } from '../scripts/pack-smoke.mjs';
 import { GLIBC_FLOOR, checkElf, elfTool } from '../scripts/check-glibc.mjs';
 
@@ -79,7 +79,10 @@ test(`npm pack makes a tarball with dist/ and prebuilds/linux-x64/*.node (GLIBC 
   for (const f of ['package.json', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/native.js']) {
     assert.ok(files.includes(f), `${f} missing from tarball`);
   }
-  const unwanted = files.filter((f) => /^(build|build-[^/]*|test|bench|examples|node_modules|native\/test|native\/fuzz|lib)\//.test(f) || /\.tgz$/.test(f));
+  for (const f of ['examples/echo.mjs', 'examples/chat/server.mjs', 'examples/chat/index.html', 'examples/cluster.mjs']) {
+    assert.ok(files.includes(f), `${f} missing from tarball (the README tells users to run the examples)`);
+  }
+  const unwanted = files.filter((f) => /^(build|build-[^/]*|test|bench|node_modules|native\/test|native\/fuzz|lib)\//.test(f) || /\.tgz$/.test(f) || /^netwright\.(log|.*\.pid|.*\.sock)$/.test(f));
   assert.deepEqual(unwanted, [], 'tarball ships build output, tests or sources it should not');
 
   // The shipped prebuild keeps the libc contract (same check as test/glibc.test.mjs).
@@ -98,6 +101,60 @@ test(`npm pack makes a tarball with dist/ and prebuilds/linux-x64/*.node (GLIBC 
   assert.equal(manifest.exports['.'].import, './dist/index.mjs');
   assert.equal(manifest.exports['.'].require, './dist/index.js');
   assert.ok(manifest.dependencies['node-gyp-build'], 'node-gyp-build is a runtime dependency');
+});
+
+test('the installed package: its examples run as shipped, and its .d.ts types a user\'s strict TypeScript with no internals', { timeout: 600_000 }, async (t) => {
+  const { project } = await prepare();
+  const pkg = path.join(project, 'node_modules', 'netwright');
+  // examples/echo.mjs from the installed copy: it imports 'netwright' and answers a line
+  const echo = await runNode(process.execPath, ['--input-type=module', '-e', `
+    import { spawn } from 'node:child_process';
+    import net from 'node:net';
+    const child = spawn(process.execPath, ['node_modules/netwright/examples/echo.mjs'], { env: { ...process.env, PORT: '0' } });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /text echo on 127\\.0\\.0\\.1:(\\d+)/.exec(out);
+      if (!m || child.asked) return;
+      child.asked = true;
+      const socket = net.connect(Number(m[1]), '127.0.0.1');
+      let got = '';
+      socket.on('data', (b) => {
+        got += b;
+        if (got.split('\\n').length < 3) return socket.write('hi\\n');
+        console.log(JSON.stringify({ lines: got.split('\\n').slice(0, 2) }));
+        socket.destroy();
+        child.kill('SIGINT');
+      });
+    });
+    setTimeout(() => { child.kill('SIGKILL'); process.exit(1); }, 15000).unref();
+  `], project);
+  assert.equal(echo.code, 0, `${echo.stdout}\n${echo.stderr}`);
+  assert.deepEqual(lastJson(echo.stdout).lines, ['welcome to netwright: type a line', 'echo: hi']);
+
+  const dts = fs.readFileSync(path.join(pkg, 'dist', 'index.d.ts'), 'utf8');
+  assert.match(dts, /HttpRequest/);
+  const connectionDts = fs.readFileSync(path.join(pkg, 'dist', 'connection', 'TcpConnection.d.ts'), 'utf8');
+  assert.doesNotMatch(connectionDts, /_slot|_received|@internal/, 'internal members stripped');
+
+  // a strict TypeScript user of the tarball: data typed by the socket name, no casts
+  fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', lib: ['ES2022'], types: ['node'], typeRoots: [path.join(repoRoot, 'node_modules', '@types')], skipLibCheck: false },
+    files: ['gateway.ts'],
+  }));
+  fs.writeFileSync(path.join(project, 'gateway.ts'), [
+    "import { Worker, HttpRequest } from 'netwright';",
+    "const ws = new Worker('websocket://0.0.0.0:8080', { context: () => ({ user: '' }) });",
+    'ws.onMessage = (connection, data) => { const m: string | Buffer = data; connection.context.user = String(m); connection.send(m); };',
+    "const api = new Worker('http://0.0.0.0:8081');",
+    "api.onMessage = (connection, request) => { const r: HttpRequest = request; connection.send(r.path); };",
+    '// @ts-expect-error data is not any',
+    'ws.onMessage = (_c, data) => { const wrong: { wrong: true } = data; void wrong; };',
+    '',
+  ].join('\n'));
+  const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  const typed = await runNode(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
+  assert.equal(typed.code, 0, `tsc in the installed project:\n${typed.stdout}${typed.stderr}`);
 });
 
 test(`Node ${process.version} (this node): require and import load the prebuild and echo with no compiler on PATH`, { timeout: 600_000 }, async (t) => {

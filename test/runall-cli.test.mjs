@@ -143,10 +143,11 @@ test('worker processes ignore SIGINT (Ctrl+C reaches the whole group); the maste
   assert.equal((await s.run(['stop'])).code, 0);
 });
 
-test('default pid file: <script dir>/netwright.<script name>.pid, control socket beside it', T, async (t) => {
+test('default pid file: <project root>/netwright.<script name>.pid (nearest package.json), control socket beside it', T, async (t) => {
   const s = new Server(t, { PID_FILE: undefined, COUNT: '1' });
-  const pidFile = path.join(FIXTURES, 'netwright.runall-server.mjs.pid');
-  const socket = path.join(FIXTURES, 'netwright.runall-server.mjs.sock');
+  const root = path.resolve(FIXTURES, '..', '..');
+  const pidFile = path.join(root, 'netwright.runall-server.mjs.pid');
+  const socket = path.join(root, 'netwright.runall-server.mjs.sock');
   assert.equal(s.pidFile, pidFile);
   t.after(() => { for (const f of [pidFile, socket]) fs.rmSync(f, { force: true }); });
   await s.start();
@@ -181,10 +182,10 @@ test('status -d refreshes every second until Ctrl+C; status -d --json prints a l
     const exited = new Promise((resolve) => live.on('exit', (code) => resolve(code)));
     const t0 = Date.now();
     if (json) await until(() => out.split('\n').filter(Boolean).length >= 2, 'two JSON lines', 5000);
-    else await until(() => out.split('Press Ctrl+C to quit.').length >= 3, 'two refreshes', 5000);
+    else await until(() => out.split('GLOBAL STATUS').length >= 3, 'two refreshes', 5000);
     assert.ok(Date.now() - t0 >= 900, 'about a second apart');
     if (json) for (const line of out.split('\n').filter(Boolean)) assert.equal(JSON.parse(line).processes.length, 1);
-    else assert.match(out, /\x1b\[H\x1b\[2J/);
+    else assert.doesNotMatch(out, /\x1b/, 'no terminal codes into a pipe');
     live.kill('SIGINT');
     assert.equal(await exited, 0);
   }
@@ -228,4 +229,27 @@ test('stop exits 1 ("stop fail") when the master does not go away in time', T, a
   t.diagnostic(`stop gave up after ${Date.now() - t0} ms`);
   process.kill(s.pid, 'SIGCONT');
   assert.deepEqual(await s.exited, { code: 0, signal: null }, 'the stop it missed is carried out once it runs again');
+});
+
+test('status and connections count client connections (AsyncTcpConnection) apart from accepted ones', T, async (t) => {
+  const s = new Server(t, { COUNT: '1' });
+  await s.start();
+  const c = await lineClient(s.port);
+  t.after(() => c.close());
+  assert.equal(await c.request(`dial ${s.port}`), 'dialed'); // the worker dials itself: one outbound, two accepted
+
+  const status = await s.json('status');
+  assert.equal(status.summary.outbound, 1);
+  assert.equal(status.summary.connections, 2, 'accepted connections only');
+  assert.equal(status.processes[0].outbound, 1);
+  assert.equal(status.processes[0].statistics.outbound, 1);
+  assert.match((await s.run(['status'])).stdout, /^outbound: 1 connections\s+0 messages$/m);
+
+  const connections = await s.json('connections');
+  const outbound = connections.connections.filter((row) => row.direction === 'outbound');
+  assert.equal(outbound.length, 1);
+  assert.equal(outbound[0].protocol, 'text');
+  assert.equal(outbound[0].remoteAddress, `127.0.0.1:${s.port}`);
+  assert.equal(connections.connections.filter((row) => row.direction === 'inbound').length, 2);
+  assert.match((await s.run(['connections'])).stdout, /^2 connection\(s\), 1 outbound$/m);
 });

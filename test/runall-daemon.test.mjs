@@ -32,7 +32,10 @@ test('start -d, status, restart -d, stop', T, async (t) => {
   const status = await s.json('status');
   assert.equal(status.master.daemon, true);
   assert.equal(status.master.pid, master);
-  assert.match((await s.run(['status'])).stdout, /^Start worker in DAEMON mode\.$/m);
+  const text = (await s.run(['status'])).stdout;
+  assert.match(text, /^-+GLOBAL STATUS-+$/m);
+  assert.match(text, /processes\s+mode: daemon$/m);
+  assert.doesNotMatch(text, /Start worker/);
   assert.equal((await s.run(['start', '-d'])).code, 1, 'already running');
 
   const restarted = await s.run(['restart', '-d']);

@@ -52,8 +52,9 @@ async function wsServer(t, options = {}, onConnection) {
 /** new AsyncTcpConnection(url, options) with recording callbacks; connect() called. */
 function client(t, url, options) {
   const c = options === undefined ? new AsyncTcpConnection(url) : new AsyncTcpConnection(url, options);
-  const st = { c, connected: 0, messages: [], closed: 0, errors: [], order: [] };
+  const st = { c, connected: 0, upgraded: 0, responses: [], messages: [], closed: 0, errors: [], order: [] };
   c.onConnect = () => { st.connected++; st.order.push('connect'); };
+  c.onWebSocketConnect = (conn, response) => { st.upgraded++; st.responses.push(response); st.order.push('upgraded'); };
   c.onMessage = (conn, data) => { st.messages.push(data); st.order.push('message'); };
   c.onClose = () => { st.closed++; st.order.push('close'); };
   c.onError = (conn, code, msg) => { st.errors.push({ code, msg }); st.order.push('error'); };
@@ -67,10 +68,10 @@ test('AsyncTcpConnection is exported', opts(T), () => {
   assert.equal(CONNECT_FAIL, 1);
 });
 
-test('ws:// client: handshake with path, query, headers and protocols; onConnect after the 101', opts(T), async (t) => {
+test('ws:// client: handshake with path, query, headers and protocols; onConnect at TCP connect, onWebSocketConnect after the 101', opts(T), async (t) => {
   const s = await wsServer(t, { handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false) });
   const st = client(t, `ws://127.0.0.1:${s.port}/room/1?user=bob`, { headers: { 'X-Token': 'abc', Origin: 'http://test' }, protocols: ['superchat', 'chat'] });
-  await until(() => st.connected === 1, 'onConnect');
+  await until(() => st.upgraded === 1, 'onWebSocketConnect');
   const req = s.requests[0];
   assert.equal(req.url, '/room/1?user=bob');
   assert.equal(req.headers['x-token'], 'abc');
@@ -78,34 +79,44 @@ test('ws:// client: handshake with path, query, headers and protocols; onConnect
   assert.equal(req.headers['sec-websocket-protocol'], 'superchat, chat');
   assert.equal(s.conns[0].protocol, 'chat');
   assert.deepEqual(st.errors, []);
+  assert.deepEqual(st.order, ['connect', 'upgraded']);
+  const response = st.responses[0];
+  assert.equal(response.status, 101);
+  assert.equal(response.headers.upgrade.toLowerCase(), 'websocket');
+  assert.equal(response.protocol, 'chat');
+  assert.equal(st.c.websocketProtocol, 'chat');
 });
 
 test('ws:// client: text ↔ string, binary ↔ Buffer; websocketType "binary" and "auto"', opts(T), async (t) => {
   const s = await wsServer(t);
   const st = client(t, `ws://127.0.0.1:${s.port}/`);
-  await until(() => st.connected === 1, 'onConnect');
-  assert.equal(st.c.websocketType, 'text');
+  await until(() => st.upgraded === 1, 'onWebSocketConnect');
+  assert.equal(st.c.websocketType, 'auto');
   st.c.send('hello');
   await until(() => st.messages.length === 1, 'echo');
   assert.equal(st.messages[0], 'hello');
   assert.equal(s.received[0].isBinary, false);
+  st.c.send(Buffer.from([0xff, 0xfe])); // by default bytes go as a binary frame
+  await until(() => s.received.length === 2, 'bytes from the client');
+  assert.deepEqual([s.received[1].isBinary, [...s.received[1].data]], [true, [0xff, 0xfe]]);
+  await until(() => st.messages.length === 2, 'bytes echoed');
   s.conns[0].send(Buffer.from([9, 8, 7]), { binary: true });
-  await until(() => st.messages.length === 2, 'binary from server');
-  assert.ok(Buffer.isBuffer(st.messages[1]));
-  assert.deepEqual([...st.messages[1]], [9, 8, 7]);
+  await until(() => st.messages.length === 3, 'binary from server');
+  assert.ok(Buffer.isBuffer(st.messages[2]));
+  assert.deepEqual([...st.messages[2]], [9, 8, 7]);
   st.c.websocketType = 'binary';
   st.c.send('as binary');
   st.c.websocketType = 'auto';
   st.c.send('as text');
   st.c.send(Buffer.from('as binary too'));
-  await until(() => s.received.length === 4, 'server got 4');
-  assert.deepEqual(s.received.slice(1).map((r) => [r.isBinary, r.data.toString()]), [[true, 'as binary'], [false, 'as text'], [true, 'as binary too']]);
+  await until(() => s.received.length === 5, 'server got 5');
+  assert.deepEqual(s.received.slice(2).map((r) => [r.isBinary, r.data.toString()]), [[true, 'as binary'], [false, 'as text'], [true, 'as binary too']]);
 });
 
 test('ws:// client: fragmented messages from the server are reassembled', opts(T), async (t) => {
   const s = await wsServer(t, {}, () => {});
   const st = client(t, `ws://127.0.0.1:${s.port}/`);
-  await until(() => st.connected === 1, 'onConnect');
+  await until(() => st.upgraded === 1, 'onWebSocketConnect');
   const ws = s.conns[0];
   ws.send('ab', { fin: false });
   ws.ping('mid');
@@ -123,7 +134,7 @@ test('ws:// client: fragmented messages from the server are reassembled', opts(T
 test('ws:// client: large messages both ways (1 MiB, 4 MiB)', opts(T_LONG), async (t) => {
   const s = await wsServer(t, { maxPayload: 64 * 1024 * 1024 });
   const st = client(t, `ws://127.0.0.1:${s.port}/`);
-  await until(() => st.connected === 1, 'onConnect');
+  await until(() => st.upgraded === 1, 'onWebSocketConnect');
   st.c.websocketType = 'auto';
   const one = crypto.randomBytes(1 << 20);
   const four = 'x'.repeat(4 << 20);
@@ -138,13 +149,13 @@ test('ws:// client: large messages both ways (1 MiB, 4 MiB)', opts(T_LONG), asyn
 test('ws:// client: close() → 1000 to the server, onClose once; closeWebSocket(4000, "bye")', opts(T), async (t) => {
   const s = await wsServer(t);
   const a = client(t, `ws://127.0.0.1:${s.port}/`);
-  await until(() => a.connected === 1, 'onConnect');
+  await until(() => a.upgraded === 1, 'onWebSocketConnect');
   a.c.close();
   await until(() => s.closes.length === 1, 'server close event');
   assert.equal(s.closes[0].code, 1000);
   await until(() => a.closed === 1, 'onClose');
   const b = client(t, `ws://127.0.0.1:${s.port}/`);
-  await until(() => b.connected === 1, 'onConnect');
+  await until(() => b.upgraded === 1, 'onWebSocketConnect');
   b.c.closeWebSocket(4000, 'bye');
   await until(() => s.closes.length === 2, 'server close event');
   assert.deepEqual(s.closes[1], { code: 4000, reason: 'bye' });
@@ -156,7 +167,7 @@ test('ws:// client: close() → 1000 to the server, onClose once; closeWebSocket
 test('ws:// client: the server closing with 4001 reaches onClose; closeCode/closeReason', opts(T), async (t) => {
   const s = await wsServer(t);
   const st = client(t, `ws://127.0.0.1:${s.port}/`);
-  await until(() => st.connected === 1, 'onConnect');
+  await until(() => st.upgraded === 1, 'onWebSocketConnect');
   s.conns[0].close(4001, 'go away');
   await until(() => st.closed === 1, 'onClose');
   assert.equal(st.c.closeCode, 4001);
@@ -168,7 +179,7 @@ test('ws:// client: the server closing with 4001 reaches onClose; closeCode/clos
 test('ws:// client: ping(data) reaches the server; server pings are answered', opts(T), async (t) => {
   const s = await wsServer(t);
   const st = client(t, `ws://127.0.0.1:${s.port}/`);
-  await until(() => st.connected === 1, 'onConnect');
+  await until(() => st.upgraded === 1, 'onWebSocketConnect');
   st.c.ping('cli');
   await until(() => s.pings.length === 1, 'server ping event');
   assert.equal(s.pings[0], 'cli');
@@ -180,7 +191,7 @@ test('ws:// client: ping(data) reaches the server; server pings are answered', o
 test('ws:// client: host names resolve (localhost)', opts(T), async (t) => {
   const s = await wsServer(t);
   const st = client(t, `ws://localhost:${s.port}/`);
-  await until(() => st.connected === 1 || st.errors.length, 'onConnect or onError');
+  await until(() => st.upgraded === 1 || st.errors.length, 'onWebSocketConnect or onError');
   assert.deepEqual(st.errors, []);
   st.c.send('via localhost');
   await until(() => st.messages.length === 1, 'echo');
@@ -224,10 +235,10 @@ const goodResponse = (sock, head) => {
 test('ws:// client on the wire: a proper request, a random key per connection, every frame masked with a fresh key', opts(T), async (t) => {
   const s = await rawServer(t, goodResponse);
   const a = client(t, `ws://127.0.0.1:${s.port}/p?q=1`);
-  await until(() => a.connected === 1 || a.errors.length, 'onConnect');
+  await until(() => a.upgraded === 1 || a.errors.length, 'onWebSocketConnect');
   assert.deepEqual(a.errors, []);
   const b = client(t, `ws://127.0.0.1:${s.port}/p`);
-  await until(() => b.connected === 1, 'second onConnect');
+  await until(() => b.upgraded === 1, 'second onWebSocketConnect');
   const head = s.heads[0];
   assert.match(head, /^GET \/p\?q=1 HTTP\/1\.1\r\n/);
   assert.equal(headerOf(head, 'Host'), `127.0.0.1:${s.port}`);
@@ -284,10 +295,11 @@ test('ws:// client: CONNECT_FAIL for a refused TCP connection, a non-101 answer 
     await until(() => d.errors.length === 1, 'onError (ws refuses)');
     assert.equal(d.errors[0].code, CONNECT_FAIL);
     await sleep(50);
-    assert.equal(d.connected, 0);
+    assert.equal(d.upgraded, 0);
   }
   await sleep(50);
-  for (const st of [a, b, c]) assert.equal(st.connected, 0, 'no onConnect after a failed handshake');
+  assert.equal(a.connected, 0, 'no onConnect when TCP is refused');
+  for (const st of [a, b, c]) assert.equal(st.upgraded, 0, 'no onWebSocketConnect after a failed handshake');
   for (const st of [a, b, c]) assert.equal(typeof st.errors[0].msg, 'string');
 });
 
@@ -309,17 +321,17 @@ test('ws:// client: the 101 is read by the HTTP head parser: bare LF, a malforme
   for (const [what, respond] of refused) {
     const s = await rawServer(t, respond);
     const st = client(t, `ws://127.0.0.1:${s.port}/`);
-    await until(() => st.errors.length === 1 || st.connected, `onError (${what})`);
-    assert.equal(st.connected, 0, `${what}: no onConnect`);
+    await until(() => st.errors.length === 1 || st.upgraded, `onError (${what})`);
+    assert.equal(st.upgraded, 0, `${what}: no onWebSocketConnect`);
     assert.equal(st.errors[0].code, CONNECT_FAIL, what);
     states.push(st);
   }
   const ok = await rawServer(t, respondWith('HTTP/1.1 101'));
   const st = client(t, `ws://127.0.0.1:${ok.port}/`);
-  await until(() => st.connected === 1 || st.errors.length, 'onConnect (empty reason phrase)');
+  await until(() => st.upgraded === 1 || st.errors.length, 'onWebSocketConnect (empty reason phrase)');
   assert.deepEqual(st.errors, []);
   await sleep(50);
-  for (const s of states) assert.equal(s.connected, 0, 'no onConnect after a refused 101');
+  for (const s of states) assert.equal(s.upgraded, 0, 'no onWebSocketConnect after a refused 101');
 });
 
 test('ws:// client against a netwright websocket:// server', opts(T), async (t) => {
@@ -329,7 +341,7 @@ test('ws:// client against a netwright websocket:// server', opts(T), async (t) 
   w.listen();
   t.after(() => deadline(w.stop(), 5000, 'worker.stop()'));
   const st = client(t, `ws://127.0.0.1:${w.port}/`);
-  await until(() => st.connected === 1, 'onConnect');
+  await until(() => st.upgraded === 1, 'onWebSocketConnect');
   st.c.websocketType = 'auto';
   st.c.send('text');
   st.c.send(Buffer.from([1, 2, 3]));
@@ -362,4 +374,60 @@ test('a text:// client has no WebSocket side: ping() and subscribe() are false, 
   await until(() => st.closed === 1, 'onClose');
   assert.equal(st.c.status, 'closed');
   assert.equal(st.c.closeCode, undefined);
+});
+
+test('ws:// client: connection.headers and connection.websocketProtocols set before connect() are sent', opts(T), async (t) => {
+  const s = await wsServer(t, { handleProtocols: (protocols) => (protocols.has('v2') ? 'v2' : false) });
+  const c = new AsyncTcpConnection(`ws://127.0.0.1:${s.port}/p`);
+  t.after(() => c.destroy());
+  c.headers = { Origin: 'https://example.test', 'X-Multi': ['a', 'b'] };
+  c.websocketProtocols = ['v1', 'v2'];
+  const responses = [];
+  c.onWebSocketConnect = (conn, response) => responses.push(response);
+  c.connect();
+  await until(() => responses.length === 1, 'onWebSocketConnect');
+  const req = s.requests[0];
+  assert.equal(req.headers.origin, 'https://example.test');
+  assert.equal(req.headers['x-multi'], 'a, b');
+  assert.equal(req.headers['sec-websocket-protocol'], 'v1, v2');
+  assert.equal(responses[0].protocol, 'v2');
+  assert.equal(c.websocketProtocol, 'v2');
+});
+
+test('ws:// client: sends made in onConnect (before the 101) go out after it, in order', opts(T), async (t) => {
+  const s = await wsServer(t, {}, () => {});
+  const c = new AsyncTcpConnection(`ws://127.0.0.1:${s.port}/`);
+  t.after(() => c.destroy());
+  const results = [];
+  c.onConnect = (conn) => { results.push(conn.send('first'), conn.send('second')); };
+  c.connect();
+  await until(() => s.received.length === 2, 'both messages at the server');
+  assert.deepEqual(results, [null, null]);
+  assert.deepEqual(s.received.map((r) => r.data.toString()), ['first', 'second']);
+});
+
+test('ws:// client: a refusal reaches onError with its status; onClose follows, onWebSocketConnect never', opts(T), async (t) => {
+  const s = await wsServer(t, { verifyClient: (info, cb) => cb(false, 401, 'Unauthorized') });
+  const st = client(t, `ws://127.0.0.1:${s.port}/`);
+  st.c.send('lost');
+  await until(() => st.closed === 1, 'onClose');
+  assert.equal(st.errors.length, 1);
+  assert.equal(st.errors[0].code, CONNECT_FAIL);
+  assert.match(st.errors[0].msg, /401 Unauthorized/);
+  assert.equal(st.upgraded, 0);
+  assert.deepEqual(st.order, ['connect', 'error', 'close']);
+});
+
+test('ws:// client: websocketPingInterval sends pings to a ws server; stops with the connection', opts(T), async (t) => {
+  const s = await wsServer(t);
+  const st = client(t, `ws://127.0.0.1:${s.port}/`, { websocketPingInterval: 0.1 });
+  await until(() => st.upgraded === 1, 'onWebSocketConnect');
+  await until(() => s.pings.length >= 3, 'three pings at the server', 5000);
+  st.c.close();
+  await until(() => st.closed === 1, 'onClose');
+  const pings = s.pings.length;
+  await sleep(350);
+  assert.ok(s.pings.length <= pings + 1, 'no pings after the close');
+  const timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  assert.ok(timers < 10, `timers left: ${timers}`);
 });

@@ -30,12 +30,12 @@ async function expectRefusal(h, port, request, status, what) {
   return c;
 }
 
-test('worker defaults: maxHeadSize 16384, handshakeTimeout 10, pingInterval 0, websocketType text', T, async () => {
+test('worker defaults: maxHeadSize 16384, handshakeTimeout 10, pingInterval 0, websocketType auto (strings as text frames, bytes as binary)', T, async () => {
   const w = new Worker('websocket://127.0.0.1:0');
   assert.equal(w.maxHeadSize, 16384);
   assert.equal(w.handshakeTimeout, 10);
   assert.equal(w.pingInterval, 0);
-  assert.equal(w.websocketType, 'text');
+  assert.equal(w.websocketType, 'auto');
   assert.equal(w.idleTimeout, 0);
   assert.equal(w.protocol, 'websocket');
 });

@@ -1,5 +1,5 @@
 // websocket:// messages to and from user code: onMessage types, send() and
-// connection.websocketType ('text' default, 'binary', 'auto'), worker.websocketType,
+// connection.websocketType ('auto' default, 'text', 'binary', Workerman's "\x81"/"\x82"), worker.websocketType,
 // ping/pong (automatic pong, onWebSocketPing, onWebSocketPong, connection.ping()).
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,21 +32,63 @@ test('onMessage: text → string, binary → Buffer; Buffers stay valid after th
   }
 });
 
-test('websocketType: "text" by default; Buffers sent as text frames', T, async (t) => {
+test('websocketType: "auto" by default: strings as text frames, Buffers and Uint8Arrays as binary (a ws echo of bytes stays bytes)', T, async (t) => {
   const h = wsHarness(t);
   let conn;
   const w = await h.serve((w) => {
     w.onWebSocketConnected = (c) => { conn = c; };
   });
+  assert.equal(w.websocketType, 'auto');
+  const c = await h.ws(w.port);
+  await until(() => conn, 'connected');
+  assert.equal(conn.websocketType, 'auto');
+  assert.equal(conn.send('str'), true);
+  assert.equal(conn.send(Buffer.from([0xff, 0xfe])), true);
+  conn.send(new Uint8Array([0x75, 0x38]));
+  const m = await c.waitMessages(3);
+  assert.deepEqual(m.map((x) => x.opcode), [OP.TEXT, OP.BINARY, OP.BINARY]);
+  assert.deepEqual(m.map((x) => [...x.data]), [[0x73, 0x74, 0x72], [0xff, 0xfe], [0x75, 0x38]]);
+});
+
+test('websocketType "text" set explicitly: Buffers go as text frames', T, async (t) => {
+  const h = wsHarness(t);
+  let conn;
+  const w = await h.serve((w) => {
+    w.websocketType = 'text';
+    w.onWebSocketConnected = (c) => { conn = c; };
+  });
   const c = await h.ws(w.port);
   await until(() => conn, 'connected');
   assert.equal(conn.websocketType, 'text');
-  assert.equal(conn.send('str'), true);
-  assert.equal(conn.send(Buffer.from('buf')), true);
-  conn.send(new Uint8Array([0x75, 0x38]));
-  const m = await c.waitMessages(3);
-  assert.deepEqual(m.map((x) => x.opcode), [OP.TEXT, OP.TEXT, OP.TEXT]);
-  assert.deepEqual(m.map((x) => x.text), ['str', 'buf', 'u8']);
+  conn.send('str');
+  conn.send(Buffer.from('buf'));
+  const m = await c.waitMessages(2);
+  assert.deepEqual(m.map((x) => x.opcode), [OP.TEXT, OP.TEXT]);
+  assert.deepEqual(m.map((x) => x.text), ['str', 'buf']);
+});
+
+test('websocketType takes Workerman\'s "\\x81" (text) and "\\x82" (binary); other values throw a TypeError naming websocketType', T, async (t) => {
+  const h = wsHarness(t);
+  let conn;
+  const w = await h.serve((w) => {
+    w.websocketType = '\x82';
+    w.onWebSocketConnected = (c) => { conn = c; c.send('as binary'); };
+  });
+  assert.equal(w.websocketType, 'binary');
+  const c = await h.ws(w.port);
+  const [first] = await c.waitMessages(1);
+  assert.equal(first.opcode, OP.BINARY);
+  conn.websocketType = '\x81';
+  assert.equal(conn.websocketType, 'text');
+  conn.send(Buffer.from('as text'));
+  const m = await c.waitMessages(2);
+  assert.equal(m[1].opcode, OP.TEXT);
+  for (const bad of ['blob', 'arraybuffer', '', 1, null, undefined]) {
+    assert.throws(() => { w.websocketType = bad; }, (e) => e instanceof TypeError && /websocketType/.test(e.message), String(bad));
+    assert.throws(() => { conn.websocketType = bad; }, (e) => e instanceof TypeError && /websocketType/.test(e.message), String(bad));
+  }
+  assert.equal(w.websocketType, 'binary', 'a refused value changes nothing');
+  assert.equal(conn.send('still open'), true);
 });
 
 test('websocketType "binary" and "auto" per connection', T, async (t) => {

@@ -9,7 +9,7 @@
 import type { TcpConnection } from '../connection/TcpConnection';
 import { corkUntilMicrotask } from '../dispatcher';
 import { ENV, registeredWorkers } from '../master/role';
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import type { Broker } from './Broker';
 import { clusterSettings } from './settings';
 import { CLIENT_ID_LENGTH, dataOf, decode, encode, Flags, Kind, newNodeId, NODE_ID_LENGTH, payloadOf, Question, type Envelope } from './envelope';

@@ -3,28 +3,36 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { PACKAGE_TOO_LARGE, PROTOCOL_ERROR, SEND_FAIL, ERROR_MESSAGES, SEND_BUFFER_FULL_MESSAGE } from '../errors';
 import { native, SendResult, stringLength, WebSocketType as NativeWebSocketType, type ConnectionInfo } from '../native';
 import { resolveProtocol, type ProtocolObject } from '../protocols/protocol';
-import type { Worker } from '../Worker';
+import type { AnyWorker, Worker } from '../Worker';
 import { clientIdOf, clusterNode } from '../cluster/ClusterNode';
 import { invoke, invokeMessage } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
 import { jsCounters } from './counters';
+import { EarlyQueue } from './EarlyQueue';
 import { startHandshake } from '../protocols/websocket/handshake';
 import { WebSocketEndpoint, WebSocketPhase } from '../protocols/websocket/WebSocketEndpoint';
 import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
 import { httpExchangeOver } from '../protocols/http/ConnectionTransport';
 import type { HttpExchange } from '../protocols/http/HttpExchange';
-import type { Chunk, Response } from '../protocols/http/Response';
-import type { ServerSentEvents } from '../protocols/http/ServerSentEvents';
+import { Chunk, Response } from '../protocols/http/Response';
+import { ServerSentEvents } from '../protocols/http/ServerSentEvents';
+import { checkSize, describeValue } from '../optionChecks';
+import { asWireData, assertBytes, isBytes } from './sendable';
+import type { Bytes, MessageOf, ProtocolSpec, SendOf } from '../protocols/protocolTypes';
 
-export type ConnectionStatus = 'connecting' | 'established' | 'closing' | 'closed';
+/** 'initial': a client connection before connect(). */
+export type ConnectionStatus = 'initial' | 'connecting' | 'established' | 'closing' | 'closed';
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export type MessageCallback = (connection: TcpConnection, data: any) => unknown;
-export type ConnectionCallback = (connection: TcpConnection) => unknown;
-export type ErrorCallback = (connection: TcpConnection, code: number, message: string) => unknown;
+/** P: the protocol (a scheme such as 'text', or a protocol object's type); C: the type of connection.context. */
+export type MessageCallback<P extends ProtocolSpec = any, C = any> = (connection: TcpConnection<P, C>, data: MessageOf<P>) => unknown;
+export type ConnectionCallback<P extends ProtocolSpec = any, C = any> = (connection: TcpConnection<P, C>) => unknown;
+export type ErrorCallback<P extends ProtocolSpec = any, C = any> = (connection: TcpConnection<P, C>, code: number, message: string) => unknown;
 export type WebSocketType = 'text' | 'binary' | 'auto';
-export type WebSocketConnectCallback = (connection: TcpConnection, request: WebSocketRequest) => unknown;
-export type WebSocketDataCallback = (connection: TcpConnection, data: Buffer) => unknown;
-export type WebSocketCloseCallback = (connection: TcpConnection, code: number, reason: string) => unknown;
+/** Workerman's constants: "\x81" (Websocket::BINARY_TYPE_BLOB, text frames) and "\x82" (BINARY_TYPE_ARRAYBUFFER, binary). */
+export type WorkermanWebSocketType = '\x81' | '\x82';
+export type WebSocketConnectCallback<C = any> = (connection: TcpConnection<'websocket', C>, request: WebSocketRequest) => unknown;
+export type WebSocketDataCallback<C = any> = (connection: TcpConnection<'websocket', C>, data: Buffer) => unknown;
+export type WebSocketCloseCallback<C = any> = (connection: TcpConnection<'websocket', C>, code: number, reason: string) => unknown;
 
 /** How a connection frames what it sends and gets what it receives. */
 export interface ConnectionSetup {
@@ -63,35 +71,50 @@ let lastId = 0;
  * in its module and the members Workerman puts here delegate to it: WebSocket in
  * lib/protocols/websocket/WebSocketEndpoint, HTTP in lib/protocols/http/HttpExchange.
  */
-export class TcpConnection {
+export class TcpConnection<P extends ProtocolSpec = any, C = any> {
   static defaultMaxSendBufferSize = 1048576;
   static defaultMaxPackageSize = 10485760;
 
   readonly id: number;
-  readonly worker: Worker | null;
+  readonly worker: AnyWorker | null;
   declare private ownProtocol: ProtocolObject | string | null | undefined;
   /** 'tcp' or 'unix', the worker's (client connections: 'tcp'). */
   get transport(): 'tcp' | 'unix' {
-    return this.worker ? this.worker.transport : 'tcp';
+    return this.worker?.transport === 'unix' ? 'unix' : 'tcp';
   }
 
   // Rarely set members are declared, not initialised: an idle connection's
   // object then holds only what every connection needs (see bench idle memory).
-  declare onMessage: MessageCallback | undefined;
-  declare onClose: ConnectionCallback | undefined;
-  declare onBufferFull: ConnectionCallback | undefined;
-  declare onBufferDrain: ConnectionCallback | undefined;
-  declare onError: ErrorCallback | undefined;
+  declare onMessage: MessageCallback<P, C> | undefined;
+  declare onClose: ConnectionCallback<P, C> | undefined;
+  declare onBufferFull: ConnectionCallback<P, C> | undefined;
+  declare onBufferDrain: ConnectionCallback<P, C> | undefined;
+  declare onError: ErrorCallback<P, C> | undefined;
+
+  /**
+   * This connection's own state, for your code: made on first use by the
+   * Worker's `context` option (`new Worker(name, { context: () => ({ user: null }) })`),
+   * else `{}`. Typed by that option, so no WeakMap or casts are needed.
+   */
+  get context(): C {
+    if (this.ownContext === undefined) this.ownContext = (this.worker ? this.worker._newContext() : {}) as C;
+    return this.ownContext;
+  }
+  set context(value: C) {
+    this.ownContext = value;
+  }
+  declare private ownContext: C | undefined;
 
   /**
    * WebSocket: the frame type send() uses: 'text', 'binary', or 'auto' (strings
-   * text, bytes binary). Until set, the worker's websocketType ('text' by default).
+   * text, bytes binary). Until set, the worker's websocketType ('auto' by default).
+   * Workerman's "\x81" (BINARY_TYPE_BLOB) means 'text', "\x82" (BINARY_TYPE_ARRAYBUFFER) 'binary'.
    */
   get websocketType(): WebSocketType {
-    return this.ownWebsocketType ?? this.worker?.websocketType ?? 'text';
+    return this.ownWebsocketType ?? this.worker?.websocketType ?? 'auto';
   }
-  set websocketType(type: WebSocketType) {
-    this.ownWebsocketType = type;
+  set websocketType(type: WebSocketType | WorkermanWebSocketType) {
+    this.ownWebsocketType = checkWebSocketType('websocketType', type);
     this.pushWebSocketType();
   }
   declare private ownWebsocketType: WebSocketType | undefined;
@@ -103,11 +126,15 @@ export class TcpConnection {
   declare closeCode: number | undefined;
   /** WebSocket: the close reason received or sent ('' by default). */
   declare closeReason: string;
-  declare onWebSocketConnect: WebSocketConnectCallback | undefined;
-  declare onWebSocketConnected: WebSocketConnectCallback | undefined;
-  declare onWebSocketPing: WebSocketDataCallback | undefined;
-  declare onWebSocketPong: WebSocketDataCallback | undefined;
-  declare onWebSocketClose: WebSocketCloseCallback | undefined;
+  /**
+   * Server: (connection, request: WebSocketRequest) decides the upgrade. ws://
+   * client (AsyncTcpConnection): (connection, response: WebSocketResponse) after the 101.
+   */
+  declare onWebSocketConnect: ((connection: any, handshake: any) => unknown) | undefined;
+  declare onWebSocketConnected: WebSocketConnectCallback<C> | undefined;
+  declare onWebSocketPing: WebSocketDataCallback<C> | undefined;
+  declare onWebSocketPong: WebSocketDataCallback<C> | undefined;
+  declare onWebSocketClose: WebSocketCloseCallback<C> | undefined;
 
   /** @internal */ _slot: number;
   /** WebSocket connections: their endpoint (upgrade, close frames, pings, topics). */
@@ -129,9 +156,11 @@ export class TcpConnection {
   declare private http: HttpExchange | undefined;
   declare private drainWaiters: Array<() => void> | undefined;
   declare private boundUid: string | undefined;
+  /** Sends made before the connection can carry them (connecting, before the WebSocket 101). */
+  declare private early: EarlyQueue | undefined;
 
   /** @internal */
-  constructor(worker: Worker | null, slot: number, setup: ConnectionSetup) {
+  constructor(worker: AnyWorker | null, slot: number, setup: ConnectionSetup) {
     this.id = ++lastId;
     this.worker = worker;
     this._slot = slot;
@@ -224,21 +253,75 @@ export class TcpConnection {
   /**
    * true: nothing is left queued beyond this loop turn; null: queued behind
    * bytes the kernel has not taken; false: refused (closing/closed, or the
-   * queue is at or over maxSendBufferSize).
+   * queue is at or over maxSendBufferSize). What `data` may be follows the
+   * protocol: bytes and strings; on HTTP also Response, Chunk, ServerSentEvents;
+   * with a protocol object what its encode() takes. `raw`: bytes as they are.
+   * Anything else throws a TypeError.
    */
-  send(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents, raw = false): true | null | false {
+  send(data: SendOf<P>, raw?: false): true | null | false;
+  send(data: Bytes, raw: boolean): true | null | false;
+  send(data: unknown, raw = false): true | null | false {
+    const encoded = !raw && (this.http !== undefined || this.userProtocol !== null);
+    if (!encoded) assertBytes('send()', data);
+    else if (this.http && !isBytes(data) && !(data instanceof Response || data instanceof Chunk || data instanceof ServerSentEvents)) {
+      assertBytes('send() on an HTTP connection', data, ', Response, Chunk or ServerSentEvents');
+    }
     if (packageCounter !== null) packageCounter.sent(this);
+    if (this.early || !this.canCarry()) return this.queueEarly(data, raw);
+    return this.sendNow(data, raw);
+  }
+
+  /** False while sends must wait: a client connecting, a WebSocket not yet past its 101. */
+  protected canCarry(): boolean {
+    return this._status !== 'established' || !this.websocket || this.websocket.open;
+  }
+
+  private sendNow(data: unknown, raw: boolean): true | null | false {
     if (this._status !== 'established') return false;
-    if (!raw && (this.http || this.userProtocol)) return this.sendEncoded(data);
+    if (!raw && (this.http !== undefined || this.userProtocol !== null)) return this.sendEncoded(data);
     // The core frames it the connection's way (text line, frame, WebSocket by websocketType).
-    const bytes = typeof data === 'string' || data instanceof Uint8Array ? data : toBytes(data);
+    const bytes = asWireData(data as string | Uint8Array | ArrayBuffer);
     const length = stringLength(bytes);
     return this.interpret(raw ? native.sendRaw(this._slot, bytes, length) : native.send(this._slot, bytes, length));
   }
 
+  /** Keeps a send for later: null, or false (onError SEND_FAIL) once maxSendBufferSize bytes wait. */
+  private queueEarly(data: unknown, raw: boolean): null | false {
+    if (this._status === 'closing' || this._status === 'closed') return false;
+    const queue = (this.early ??= new EarlyQueue());
+    if (queue.bytes >= this._maxSendBufferSize) {
+      this.emitError(SEND_FAIL, SEND_BUFFER_FULL_MESSAGE);
+      return false;
+    }
+    queue.push(data, raw);
+    if (queue.bytes >= this._maxSendBufferSize && !queue.signalledFull) {
+      queue.signalledFull = true;
+      this._bufferFull();
+    }
+    return null;
+  }
+
+  /** @internal The connection can carry sends now: what waited goes out first, in order. */
+  _sendEarly(): void {
+    const queue = this.early;
+    if (!queue) return;
+    this.early = undefined;
+    for (const [data, raw] of queue.messages) if (this.sendNow(data, raw) === false) break;
+    // The core owes a drain if these filled its queue; otherwise the wait is over now.
+    if (queue.signalledFull && this._status === 'established' && this.getSendBufferQueueSize() < this._maxSendBufferSize) this._drained();
+  }
+
+  /** @internal What waited will never go (a refused handshake, a failed connect, a close): counted. */
+  _dropEarly(): void {
+    const queue = this.early;
+    if (!queue) return;
+    this.early = undefined;
+    jsCounters.earlySendsDropped += queue.messages.length;
+  }
+
   /** HTTP responses, or what a user protocol's encode() makes: sent as they are. */
-  private sendEncoded(data: string | Buffer | Uint8Array | Response | Chunk | ServerSentEvents): true | null | false {
-    if (this.http) return this.http.send(data);
+  private sendEncoded(data: unknown): true | null | false {
+    if (this.http) return this.http.send(data as Parameters<HttpExchange['send']>[0]);
     let payload: unknown;
     try {
       payload = this.userProtocol!.encode(data, this);
@@ -247,7 +330,8 @@ export class TcpConnection {
       return false;
     }
     if (payload === '') return null;
-    const bytes = toBytes(payload);
+    if (!isBytes(payload)) throw new TypeError(`the protocol's encode() must return a string, Buffer or Uint8Array, got ${describeValue(payload)}`);
+    const bytes = asWireData(payload);
     return this.interpret(native.sendRaw(this._slot, bytes, stringLength(bytes)));
   }
 
@@ -272,11 +356,13 @@ export class TcpConnection {
   }
 
   /** Sends `data` if given, flushes what is queued, then closes. */
-  close(data?: string | Buffer | Uint8Array, raw = false): void {
+  close(data?: SendOf<P>, raw?: false): void;
+  close(data: Bytes, raw: boolean): void;
+  close(data?: unknown, raw = false): void {
     if (this._status !== 'established') return;
     // Still deciding the upgrade: close() there means "reject" (403).
     if (this.websocket?.deferClose()) return;
-    if (data !== undefined) this.send(data, raw);
+    if (data !== undefined) this.send(data as Bytes, raw);
     if (this.websocket?.open) return this.closeWebSocket(1000);
     this._status = 'closing';
     if (native.close(this._slot)) this._closed();
@@ -362,7 +448,7 @@ export class TcpConnection {
   }
 
   /** Forwards everything this connection receives to `dest`, with backpressure. */
-  pipe(dest: TcpConnection): void {
+  pipe(dest: TcpConnection<any, any>): void {
     const previousClose = this.onClose;
     this.onMessage = (_source, data) => dest.send(data);
     this.onClose = (source) => {
@@ -520,6 +606,7 @@ export class TcpConnection {
     this.pending = null;
     this.held = false;
     this.received = null;
+    this._dropEarly();
     if (this.drainWaiters) this._drained();
     this.http?.closed();
     this.websocket?.closed();
@@ -527,6 +614,33 @@ export class TcpConnection {
     onConnectionClosed(this);
     const onClose = this.onClose ?? this.worker?.onClose;
     if (onClose) this.call(onClose, this);
+  }
+
+  /** @internal A client connection starts over on a new socket (reconnect): per-socket state is reset, the rest kept. */
+  _startOver(): void {
+    this._slot = -1;
+    this.closedInfo = undefined;
+    this.received = null;
+    this.packageLength = 0;
+    this.pending = null;
+    this.held = false;
+    this.early = undefined;
+    this.closeCode = undefined;
+    this.closeReason = '';
+    if (this.websocket) this.websocket.phase = WebSocketPhase.Opening;
+  }
+
+  /** @internal A client connection's new socket: limits and settings the core starts without. */
+  _bindSlot(slot: number): void {
+    this._slot = slot;
+    if (this._maxSendBufferSize !== 1048576 || this._maxPackageSize !== 10485760) this.pushLimits();
+    this.pushWebSocketType();
+    if (this.paused) native.setReceiving(slot, false);
+  }
+
+  /** @internal Whether this is a WebSocket connection (server or ws:// client). */
+  get _isWebSocket(): boolean {
+    return this.websocket !== undefined;
   }
 
   // ---- internals -------------------------------------------------------------
@@ -624,7 +738,9 @@ export class TcpConnection {
       if (buffer.length < this.packageLength) return;
       const packet = buffer.take(this.packageLength);
       this.packageLength = 0;
-      jsCounters.totalRequest++;
+      // A client connection's messages are not its process's requests (status, qps).
+      if (this.worker) jsCounters.totalRequest++;
+      else jsCounters.outboundRequest++;
       let message: unknown;
       try {
         message = protocol.decode(packet, this);
@@ -678,14 +794,12 @@ export function nativeWebSocketType(type: WebSocketType): NativeWebSocketType {
   return type === 'binary' ? NativeWebSocketType.Binary : type === 'auto' ? NativeWebSocketType.Auto : NativeWebSocketType.Text;
 }
 
-/** What send() accepts besides strings and bytes: ArrayBuffers, and anything else as its String(). */
-function toBytes(payload: unknown): string | Uint8Array {
-  if (typeof payload === 'string' || payload instanceof Uint8Array) return payload;
-  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
-  return String(payload);
+/** A websocketType as set, Workerman's constants mapped; anything else throws naming the setting. */
+export function checkWebSocketType(name: string, type: unknown): WebSocketType {
+  if (type === 'text' || type === 'binary' || type === 'auto') return type;
+  if (type === '\x81') return 'text';
+  if (type === '\x82') return 'binary';
+  throw new TypeError(`${name} must be 'text', 'binary' or 'auto' (or Workerman's "\\x81" / "\\x82"), got ${describeValue(type)}`);
 }
 
-export function checkSize(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);
-  return Math.floor(value);
-}
+export { checkSize };

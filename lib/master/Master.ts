@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 
 import { Relay } from '../cluster/Relay';
 import type { Statistics } from '../statistics';
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import { serveControl, type ControlRequest } from './control';
 import { claimPidFile, controlSocketPath, readPid, removeQuietly, scriptName, scriptPath } from './files';
 import { log } from './log';
@@ -270,7 +270,7 @@ export class Master {
       if (!answer) {
         return {
           pid: proc.pid, worker: proc.worker.name, id: proc.id, listen, status: 'busy',
-          memory: null, connections: null, sendFail: null, timers: null, totalRequest: null, qps: null, statistics: null,
+          memory: null, connections: null, outbound: null, outboundRequest: null, sendFail: null, timers: null, totalRequest: null, qps: null, statistics: null,
           cluster: null, clusterDropped: null,
         };
       }
@@ -280,12 +280,12 @@ export class Master {
       this.qpsSamples.set(proc.pid, { total: s.totalRequest, time: now });
       return {
         pid: proc.pid, worker: proc.worker.name, id: proc.id, listen, status: 'idle',
-        memory: answer.memory, connections: s.connections, sendFail: s.sendFail, timers: s.timers,
+        memory: answer.memory, connections: s.connections, outbound: s.outbound, outboundRequest: s.outboundRequest, sendFail: s.sendFail, timers: s.timers,
         totalRequest: s.totalRequest, qps, statistics: s,
         cluster: answer.cluster, clusterDropped: s.clusterDropped,
       };
     });
-    const sum = (key: 'memory' | 'connections' | 'sendFail' | 'timers' | 'totalRequest' | 'qps' | 'clusterDropped') =>
+    const sum = (key: 'memory' | 'connections' | 'outbound' | 'outboundRequest' | 'sendFail' | 'timers' | 'totalRequest' | 'qps' | 'clusterDropped') =>
       processes.reduce((total, p) => total + (p[key] ?? 0), 0);
     return {
       version: 1,
@@ -314,6 +314,8 @@ export class Master {
         busy: processes.filter((p) => p.status === 'busy').length,
         memory: sum('memory'),
         connections: sum('connections'),
+        outbound: sum('outbound'),
+        outboundRequest: sum('outboundRequest'),
         sendFail: sum('sendFail'),
         timers: sum('timers'),
         totalRequest: sum('totalRequest'),

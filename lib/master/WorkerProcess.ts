@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import { CLUSTER_FD_INDEX, ENV, LISTEN_FD_INDEX } from './role';
 
 /** Master → worker process. */

@@ -6,12 +6,13 @@
 import type { TcpConnection } from '../connection/TcpConnection';
 import { clusterState } from '../cluster/ClusterNode';
 import { native } from '../native';
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import { countPackages, packagesOf } from './packages';
 import { switchIdentity } from './identity';
 import { configureLog, log } from './log';
 import { CLUSTER_FD_INDEX, ENV, registeredWorkers, setInheritedSocket, usesInheritedFd } from './role';
 import type { ConnectionStatus } from './status';
+import { openClientConnections } from '../connection/AsyncTcpConnection';
 import type { WorkerCommand, WorkerMessage } from './WorkerProcess';
 
 interface WorkerStatics {
@@ -162,28 +163,33 @@ function protocolName(worker: Worker | null): string {
 }
 
 function connectionRows(main: Worker): ConnectionStatus[] {
+  const row = (connection: TcpConnection, worker: string, direction: ConnectionStatus['direction'], protocol: string): ConnectionStatus => {
+    const packages = packagesOf(connection);
+    return {
+      pid: process.pid,
+      worker,
+      workerId: main.id,
+      direction,
+      id: connection.id,
+      protocol,
+      transport: connection.transport,
+      status: connection.status,
+      remoteAddress: connection.getRemoteAddress(),
+      localAddress: connection.getLocalAddress(),
+      bytesIn: connection.bytesRead,
+      bytesOut: connection.bytesWritten,
+      packagesIn: packages.in,
+      packagesOut: packages.out,
+      sendBufferSize: connection.getSendBufferQueueSize(),
+      recvBufferSize: connection.getRecvBufferQueueSize(),
+    };
+  };
   const rows: ConnectionStatus[] = [];
   for (const worker of registeredWorkers()) {
-    for (const connection of worker.connections.values()) {
-      const packages = packagesOf(connection);
-      rows.push({
-        pid: process.pid,
-        worker: worker.name,
-        workerId: main.id,
-        id: connection.id,
-        protocol: protocolName(worker),
-        transport: connection.transport,
-        status: connection.status,
-        remoteAddress: connection.getRemoteAddress(),
-        localAddress: connection.getLocalAddress(),
-        bytesIn: connection.bytesRead,
-        bytesOut: connection.bytesWritten,
-        packagesIn: packages.in,
-        packagesOut: packages.out,
-        sendBufferSize: connection.getSendBufferQueueSize(),
-        recvBufferSize: connection.getRecvBufferQueueSize(),
-      });
-    }
+    for (const connection of worker.connections.values()) rows.push(row(connection, worker.name, 'inbound', protocolName(worker)));
+  }
+  for (const client of openClientConnections()) {
+    rows.push(row(client, main.name, 'outbound', client.remoteAddress.slice(0, Math.max(0, client.remoteAddress.indexOf('://'))) || 'tcp'));
   }
   return rows;
 }

@@ -13,7 +13,7 @@ import { startFileMonitors } from '../components/FileMonitor';
 import { controlSocketPath, isAlive, runningMaster, scriptName } from './files';
 import { configureLog, log } from './log';
 import { Master } from './Master';
-import { ENV, registeredWorkers } from './role';
+import { ENV, daemonRequested, registeredWorkers } from './role';
 import { formatConnections, formatStatus, type ConnectionsReport, type StatusReport } from './status';
 
 /** What runAll() needs of the Worker class (its static settings). */
@@ -75,10 +75,18 @@ export function parseCommand(args: readonly string[]): Command | { error: string
   const modes = new Set<string>();
   for (const arg of args) {
     if (arg === command) continue;
-    if (!MODES[command].includes(arg)) return { error: `"${arg}" is not a mode of ${command}` };
+    if (!MODES[command].includes(arg)) return { error: `"${arg}" is not a mode of ${command}${modeHint(command, arg)}` };
     modes.add(arg);
   }
   return { command, modes };
+}
+
+const LONG_MODES: Record<string, string> = { '--daemon': '-d', '--graceful': '-g', '-json': '--json' };
+
+/** "(use -d)" for the spellings other tools use. */
+function modeHint(command: string, arg: string): string {
+  const mode = LONG_MODES[arg];
+  return mode && MODES[command].includes(mode) ? ` (use ${mode})` : ` (modes of ${command}: ${MODES[command].join(' ') || 'none'})`;
 }
 
 function say(line: string): void {
@@ -110,7 +118,7 @@ export async function runAll(statics: WorkerStatics): Promise<void> {
       say(`${name} already running (master pid ${pid})`);
       return exit(EXIT.failure);
     }
-    return start(statics, modes.has('-d'));
+    return start(statics, daemonRequested([...modes]));
   }
   if (pid === undefined && command !== 'restart') {
     say(`${name} not running`);
@@ -123,7 +131,7 @@ export async function runAll(statics: WorkerStatics): Promise<void> {
         return exit(await stopMaster(pid!, socket, modes.has('-g')));
       case 'restart':
         if (pid !== undefined && (await stopMaster(pid, socket, modes.has('-g'))) !== EXIT.ok) return exit(EXIT.failure);
-        return start(statics, modes.has('-d'));
+        return start(statics, daemonRequested([...modes]));
       case 'reload': {
         await controlRequest(socket, { cmd: 'reload', graceful: modes.has('-g') });
         say(`${name} ${modes.has('-g') ? 'gracefully reloading' : 'reloading'}`);
@@ -205,10 +213,16 @@ async function stopMaster(pid: number, socket: string, graceful: boolean): Promi
   return EXIT.ok;
 }
 
-/** `status -d`: refreshes every second until Ctrl+C (0) or the master goes away (1). */
+const CLEAR_SCREEN = '\x1b[H\x1b[2J\x1b(B\x1b[m';
+
+/** `status -d`: refreshes every second until Ctrl+C (0), its reader goes away (`| head`: 0) or the master does (1). */
 async function liveStatus(socket: string, json: boolean): Promise<number> {
   let interrupted = false;
   process.on('SIGINT', () => {
+    interrupted = true;
+  });
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
     interrupted = true;
   });
   const client = await ControlClient.connect(socket);
@@ -224,7 +238,9 @@ async function liveStatus(socket: string, json: boolean): Promise<number> {
       }
       if (interrupted) break;
       if (json) process.stdout.write(JSON.stringify(report) + '\n');
-      else process.stdout.write('\x1b[H\x1b[2J\x1b(B\x1b[m' + formatStatus(report) + '\nPress Ctrl+C to quit.\n\n');
+      // A terminal gets the screen redrawn; a pipe or file gets one report after another, no control codes.
+      else if (process.stdout.isTTY) process.stdout.write(CLEAR_SCREEN + formatStatus(report) + '\nPress Ctrl+C to quit.\n\n');
+      else process.stdout.write(formatStatus(report) + '\n');
       for (let i = 0; i < 20 && !interrupted; i++) await sleep(50);
     }
   } finally {
@@ -236,7 +252,7 @@ async function liveStatus(socket: string, json: boolean): Promise<number> {
 function exit(code: number): void {
   // Top-level code of the script may hold the loop open (timers, clients): a command ends here.
   const flush = () => process.exit(code);
-  if (process.stdout.writableLength > 0) process.stdout.once('drain', flush);
+  if (process.stdout.writableLength > 0 && !process.stdout.destroyed) process.stdout.once('drain', flush);
   else setImmediate(flush);
 }
 

@@ -15,14 +15,27 @@ export function scriptName(): string {
   return path.basename(scriptPath());
 }
 
-/** `<script dir>/netwright.<script name>.pid` */
-export function defaultPidFile(): string {
-  return path.join(path.dirname(scriptPath()), `netwright.${scriptName()}.pid`);
+/**
+ * The directory of the nearest package.json above the start script, else the
+ * script's directory: a script compiled into dist/ keeps its files beside the
+ * project, not among build output that a clean or a rebuild deletes.
+ */
+export function projectRoot(): string {
+  const scriptDir = path.dirname(scriptPath());
+  for (let dir = scriptDir; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return scriptDir;
+  }
 }
 
-/** `<script dir>/netwright.log` */
+/** `<project root>/netwright.<script name>.pid` */
+export function defaultPidFile(): string {
+  return path.join(projectRoot(), `netwright.${scriptName()}.pid`);
+}
+
+/** `<project root>/netwright.log` */
 export function defaultLogFile(): string {
-  return path.join(path.dirname(scriptPath()), 'netwright.log');
+  return path.join(projectRoot(), 'netwright.log');
 }
 
 // sockaddr_un.sun_path holds 108 bytes with the terminating NUL.

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import { log } from './log';
 
 /** The primary group of `user` from /etc/passwd, or undefined. */

@@ -3,7 +3,7 @@
 // is when the process starts accepting) and send() calls, reported by the
 // connections through their package counter hook.
 import { setPackageCounter, type TcpConnection } from '../connection/TcpConnection';
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 
 interface Packages {
   in: number;

@@ -2,7 +2,7 @@
 // a worker process: the environment marks the role; the Workers of the script
 // are registered in creation order so a worker process finds its own one by
 // index (the script runs again there and creates the same Workers).
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 
 export const ENV = {
   /** 'worker' in a worker process, 'daemon' in a detached master; unset otherwise. */
@@ -30,6 +30,16 @@ export type ProcessRole = 'master' | 'worker' | 'cli';
 
 const COMMANDS = new Set(['start', 'stop', 'restart', 'reload', 'status', 'connections']);
 
+let daemonize = false;
+/** Worker.daemonize (Workerman's Worker::$daemonize): `start` and `restart` run as with -d. */
+export function setDaemonize(value: boolean): void {
+  daemonize = value;
+}
+/** `-d` given, or Worker.daemonize set. */
+export function daemonRequested(args: readonly string[]): boolean {
+  return daemonize || args.includes('-d');
+}
+
 /**
  * What this process is under Worker.runAll(), known before runAll() is called:
  * 'worker' in a worker process; 'master' in the process that will supervise
@@ -43,7 +53,7 @@ export function processRole(): ProcessRole {
   if (role === 'daemon') return 'master';
   const args = process.argv.slice(2);
   const command = args.find((a) => COMMANDS.has(a));
-  if ((command === 'start' || command === 'restart') && !args.includes('-d')) return 'master';
+  if ((command === 'start' || command === 'restart') && !daemonRequested(args)) return 'master';
   return 'cli';
 }
 

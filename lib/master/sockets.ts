@@ -4,9 +4,10 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 
+import { errnoName } from '../errors';
 import { native } from '../native';
 import { parseSocketName, type SocketAddress } from '../socketName';
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import { removeQuietly } from './files';
 
 export interface MasterSocket {
@@ -45,7 +46,7 @@ export function portOfFd(fd: number): number | undefined {
     return undefined;
   }
   if (!inode) return undefined;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/udp', '/proc/net/udp6']) {
     let text: string;
     try {
       text = fs.readFileSync(table, 'utf8');
@@ -102,6 +103,7 @@ export async function prepareSocket(worker: Worker): Promise<MasterSocket | unde
     const fd = native.bindSocket({ ...request, reusePort: false });
     return { listen: socketName, fd, unixPath: address.path };
   }
+  if (worker.transport === 'udp') return prepareDatagramSocket(worker, socketName, address, ipv6Only);
   if (!worker.reusePort) {
     const fd = native.bindSocket({ ...request, reusePort: false });
     const port = address.port || portOfFd(fd) || 0;
@@ -111,6 +113,27 @@ export async function prepareSocket(worker: Worker): Promise<MasterSocket | unde
   // a share of the connections and never accept them): bind to check the
   // address and learn the port, then close.
   const probe = native.bindSocket({ ...request, reusePort: true });
+  const port = address.port || portOfFd(probe) || 0;
+  native.closeFd(probe);
+  return { listen: withPort(socketName, address, port), port };
+}
+
+/** UDP: as for TCP, one bound socket the worker processes share, or (reusePort) a port each binds. */
+function prepareDatagramSocket(worker: Worker, socketName: string, address: SocketAddress, ipv6Only: boolean): MasterSocket {
+  const request = { host: address.host, port: address.port ?? 0, ipv6Only };
+  const bind = (reusePort: boolean): number => {
+    const fd = native.udpBindFd({ ...request, reusePort });
+    if (fd < 0) {
+      const code = errnoName(fd);
+      throw Object.assign(new Error(`udp bind ${code} ${socketName}`), { code });
+    }
+    return fd;
+  };
+  if (!worker.reusePort) {
+    const fd = bind(false);
+    return { listen: withPort(socketName, address, address.port || portOfFd(fd) || 0), fd };
+  }
+  const probe = bind(true);
   const port = address.port || portOfFd(probe) || 0;
   native.closeFd(probe);
   return { listen: withPort(socketName, address, port), port };

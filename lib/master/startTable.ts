@@ -2,7 +2,7 @@
 // resolved), process count and state.
 import * as os from 'node:os';
 
-import type { Worker } from '../Worker';
+import type { AnyWorker as Worker } from '../Worker';
 import { netwrightVersion } from './status';
 
 export interface StartRow {

@@ -17,7 +17,11 @@ export interface ProcessStatus {
   status: 'idle' | 'busy';
   /** Resident set size in bytes. */
   memory: number | null;
+  /** Accepted connections open now. */
   connections: number | null;
+  /** Client connections (AsyncTcpConnection) open or connecting, and the messages they delivered: apart from accepted ones. */
+  outbound: number | null;
+  outboundRequest: number | null;
   sendFail: number | null;
   timers: number | null;
   totalRequest: number | null;
@@ -69,6 +73,8 @@ export interface StatusReport {
     busy: number;
     memory: number;
     connections: number;
+    outbound: number;
+    outboundRequest: number;
     sendFail: number;
     timers: number;
     totalRequest: number;
@@ -83,6 +89,8 @@ export interface ConnectionStatus {
   pid: number;
   worker: string;
   workerId: number;
+  /** Accepted by the worker, or a client connection the process opened (AsyncTcpConnection). */
+  direction: 'inbound' | 'outbound';
   /** connection.id (unique within its process). */
   id: number;
   /** tcp, text, frame, websocket or the registered scheme. */
@@ -161,15 +169,15 @@ export function formatStatus(report: StatusReport): string {
   const hours = Math.floor((uptime % 86400) / 3600);
   const minutes = Math.floor((uptime % 3600) / 60);
   const lines: string[] = [];
-  lines.push(`Start worker in ${m.daemon ? 'DAEMON' : 'DEBUG'} mode.`);
   lines.push(banner('GLOBAL STATUS', width));
   lines.push(pad(`netwright/${m.netwright}`, 24) + pad(`Node/${m.node}`, 30) + `${os.type()}/${os.release()}`);
   lines.push(
     `start time:${formatTime(m.startTime)}   run ${days} days ${hours} hours ${minutes} minutes   ` +
       `load average: ${m.loadAverage.map((n) => n.toFixed(2)).join(', ')}`,
   );
-  lines.push(`${report.workers.length} workers       ${report.processes.length} processes`);
+  lines.push(`${report.workers.length} workers       ${report.processes.length} processes       mode: ${m.daemon ? 'daemon' : 'foreground'}`);
   lines.push(`cluster: ${clusterStates(report.processes)}   cluster_dropped: ${report.summary.clusterDropped}`);
+  lines.push(`outbound: ${report.summary.outbound} connections   ${report.summary.outboundRequest} messages`);
   lines.push(pad('name', nameWidth) + pad('exit_status', 16) + 'exit_count');
   for (const worker of report.workers) {
     const statuses = Object.entries(worker.exitStatus);
@@ -258,7 +266,7 @@ export function formatConnections(report: ConnectionsReport): string {
   for (const c of report.connections) {
     lines.push(
       pad(c.pid, 9) +
-        pad(clip(c.worker, 16), 16) +
+        pad(clip(c.direction === 'outbound' ? `${c.worker} (out)` : c.worker, 16), 16) +
         pad(c.id, 10) +
         pad(c.transport, 7) +
         pad(clip(c.protocol, 12), 12) +
@@ -274,6 +282,7 @@ export function formatConnections(report: ConnectionsReport): string {
     );
   }
   for (const pid of report.busy) lines.push(`${pid}\t[busy]: no answer within 1 s`);
-  lines.push(`${report.connections.length} connection(s)`);
+  const outbound = report.connections.filter((c) => c.direction === 'outbound').length;
+  lines.push(`${report.connections.length - outbound} connection(s)` + (outbound ? `, ${outbound} outbound` : ''));
   return lines.join('\n') + '\n';
 }

@@ -6,10 +6,12 @@ import { NativeProtocol } from '../native';
  * connection so far and returns 0 (need more), the length of the first
  * package, or a negative number (bad input: the connection is closed).
  */
-export interface ProtocolObject {
+export interface ProtocolObject<Decoded = unknown, Encodable = Decoded> {
   input(buffer: Buffer, connection: TcpConnection): number;
-  decode(buffer: Buffer, connection: TcpConnection): unknown;
-  encode(data: unknown, connection: TcpConnection): string | Buffer | Uint8Array;
+  /** Its return type is the type of `data` in onMessage (new Worker<typeof protocol>(...)). */
+  decode(buffer: Buffer, connection: TcpConnection): Decoded;
+  /** Its parameter type is what send() takes on such a connection. */
+  encode(data: Encodable, connection: TcpConnection): string | Buffer | Uint8Array;
 }
 
 /** Protocols split in native code. */

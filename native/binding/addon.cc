@@ -15,6 +15,7 @@
 #include "../protocol/outgoing.h"
 #include "../protocol/websocket/frame.h"
 #include "node_loop.h"
+#include "udp_binding.h"
 
 namespace nw {
 namespace {
@@ -489,14 +490,18 @@ Napi::Value Subscribe(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), changed);
 }
 
-// connect(host, port, kind, upgradeRequest, key) -> slot, or -errno
+// connect(host, port, unixPath, kind, upgradeRequest, key) -> slot, or -errno (a unix socket when unixPath is not empty)
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NodeLoop* loop = loopOf(info);
   if (!loop) return env.Undefined();
-  int32_t slot = loop->core().connect(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(),
-                                      protocol::Kind(info[2].As<Napi::Number>().Int32Value()),
-                                      info[3].As<Napi::String>().Utf8Value(), info[4].As<Napi::String>().Utf8Value());
+  net::ConnectTarget target;
+  target.host = info[0].As<Napi::String>().Utf8Value();
+  target.port = info[1].As<Napi::Number>().Int32Value();
+  target.path = info[2].As<Napi::String>().Utf8Value();
+  target.unixSocket = !target.path.empty();
+  int32_t slot = loop->core().connect(target, protocol::Kind(info[3].As<Napi::Number>().Int32Value()),
+                                      info[4].As<Napi::String>().Utf8Value(), info[5].As<Napi::String>().Utf8Value());
   loop->updateRef();
   return Napi::Number::New(env, slot);
 }
@@ -557,8 +562,12 @@ Napi::Object Constants(Napi::Env env) {
                                          {"WsCloseSent", kEventWsCloseSent},
                                          {"Connect", kEventConnect},
                                          {"ConnectFail", kEventConnectFail},
-                                         {"HttpRequest", kEventHttpRequest}}));
-  c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords}}));
+                                         {"HttpRequest", kEventHttpRequest},
+                                         {"Upgraded", kEventUpgraded},
+                                         {"Datagram", kEventDatagram},
+                                         {"DatagramError", kEventDatagramError}}));
+  c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords},
+                                           {"DatagramHeader", kDatagramHeader}}));
   c.Set("CloseReason", ConstantGroup(env, {{"ByPeer", kClosedByPeer},
                                            {"Locally", kClosedLocally},
                                            {"OnError", kClosedOnError},
@@ -632,6 +641,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("publish", Napi::Function::New(env, Publish));
   exports.Set("subscribe", Napi::Function::New(env, Subscribe));
   exports.Set("connect", Napi::Function::New(env, Connect));
+  registerUdp(env, exports);
   return exports;
 }
 

@@ -11,12 +11,13 @@ namespace nw {
 
 using protocol::Kind;
 
-Connection::Connection(Core& core, Listener* listener, int fd, int32_t slot, Kind kind)
-    : core_(core), listener_(listener), slot_(slot), kind_(kind) {
+Connection::Connection(CoreState& core, Listener* listener, int fd, int32_t slot, Kind kind)
+    : ConnectionState(core, listener, slot, kind) {
   fd_ = fd;
 }
 
 Connection::~Connection() {
+  if (session_) session_->releaseBuffers(core_.pool_);
   tail_.release(core_.pool_);
   out_.release(core_.pool_);
   core_.releaseSlot(slot_);
@@ -36,8 +37,8 @@ void Connection::onReady(uint32_t readiness) {
     }
   }
   if (closed_) return;
-  if (ws_ && ws_->phase == WebSocketSession::kAwaitAccept && (readiness & (kPeerHangupReady | kHangup | kError))) {
-    core_.closeNow(this, kClosedByPeer, true);  // left while onWebSocketConnect decides
+  if (session_ && session_->watchesHangup() && (readiness & (kPeerHangupReady | kHangup | kError))) {
+    core_.closeNow(this, kClosedByPeer, true);  // left while input is held (onWebSocketConnect decides)
     return;
   }
   if ((readiness & kWriteReady) && backlogged_) core_.flush(this, true);
@@ -55,16 +56,16 @@ void Connection::readAvailable() {
   // A bounded number of reads per readiness keeps one busy peer from starving
   // the others; level triggering brings us back for the rest.
   for (int round = 0; round < 4; round++) {
-    uint8_t* dst = core_.slabSpace(Core::kMinReadSpace);
+    uint8_t* dst = core_.batch_.space(CoreState::kMinReadSpace);
     if (closed_ || closing() || paused_) return;
-    size_t room = core_.slabSize_ - core_.slabUsed_;
-    if (room > Core::kMaxRead) room = Core::kMaxRead;
+    size_t room = core_.batch_.room();
+    if (room > CoreState::kMaxRead) room = CoreState::kMaxRead;
     ssize_t n = transport->read(fd_, reinterpret_cast<char*>(dst), room);
     if (n > 0) {
       bytesRead += size_t(n);
       core_.stats_.bytesRead += size_t(n);
       lastActivityMs = core_.delegate_.nowMs();
-      core_.advanceSlab(size_t(n));
+      core_.batch_.advance(size_t(n));
       consume(dst, size_t(n));
       if (size_t(n) < room) return;
       continue;
@@ -87,10 +88,10 @@ void Connection::onPeerFin() {
 void Connection::consume(uint8_t* data, size_t n) {
   if (kind_ == Kind::Raw) {
     emitPayload(kEventBinaryMessage, data, n, true);
-    core_.stats_.totalRequest++;
+    countRequest();
     return;
   }
-  if (kind_ == Kind::WebSocket || kind_ == Kind::Http) {
+  if (session_) {
     if (!tail_.empty()) {
       if (!tail_.append(data, n, core_.pool_)) return core_.failProtocol(this, kPackageTooLarge);
       processTail();
@@ -98,10 +99,10 @@ void Connection::consume(uint8_t* data, size_t n) {
     }
     // Messages named in place in this read wait for their delivery; one assembled
     // elsewhere (WebSocket fragments, a chunked HTTP body) is copied into the slab
-    // behind the read, or stashed, never over it (Core::slabSpace).
-    core_.parsingSlab_ = true;
-    size_t used = consumeStateful(data, n, true);
-    core_.parsingSlab_ = false;
+    // behind the read, or stashed, never over it (EventBatch::space).
+    core_.batch_.beginParse();
+    size_t used = session_->consume(*this, data, n, true);
+    core_.batch_.endParse();
     if (!closed_ && !failed_ && used < n && !tail_.append(data + used, n - used, core_.pool_))
       core_.failProtocol(this, kPackageTooLarge);
     return;
@@ -109,18 +110,14 @@ void Connection::consume(uint8_t* data, size_t n) {
   consumeFramed(data, n);
 }
 
-size_t Connection::consumeStateful(uint8_t* p, size_t n, bool inSlab) {
-  return kind_ == Kind::Http ? consumeHttp(p, n, inSlab) : consumeWebSocket(p, n, inSlab);
-}
-
 void Connection::processTail() {
   if (tail_.empty() || closed_) return;
-  if (kind_ != Kind::WebSocket && kind_ != Kind::Http) {
+  if (!session_) {
     deliverFromTail();
     return;
   }
   // This may deliver the batch; the tail stays ours meanwhile.
-  size_t used = consumeStateful(tail_.data(), tail_.size(), false);
+  size_t used = session_->consume(*this, tail_.data(), tail_.size(), false);
   if (failed_) tail_.release(core_.pool_);
   else if (!closed_) tail_.consume(used, core_.pool_);
 }
@@ -197,8 +194,14 @@ bool Connection::deliverFromTail() {
   return true;
 }
 
+void Connection::countRequest() {
+  // A client connection's messages are not its process's requests (status, qps).
+  if (listener_) core_.stats_.totalRequest++;
+  else core_.stats_.outboundRequest++;
+}
+
 void Connection::emitMessage(const uint8_t* message, size_t length, bool inSlab) {
-  core_.stats_.totalRequest++;
+  countRequest();
   if (kind_ == Kind::Frame) {
     protocol::Payload p = protocol::frame::payload(message, length);
     emitPayload(kEventBinaryMessage, message + p.offset, p.length, inSlab);
@@ -210,36 +213,7 @@ void Connection::emitMessage(const uint8_t* message, size_t length, bool inSlab)
 }
 
 void Connection::emitPayload(int32_t type, const uint8_t* bytes, size_t length, bool inSlab) {
-  if (inSlab) {
-    core_.pushEvent(type, slot_, int32_t(bytes - core_.slab_), int32_t(length));
-    return;
-  }
-  // While JS reads the batch the slab cannot be reused: stash instead.
-  if (!core_.hasSlabRoomFor(length) || core_.delivering_) {
-    stashPayload(type, bytes, length);
-    return;
-  }
-  uint8_t* dst = core_.slabSpace(length);
-  if (!dst) {
-    stashPayload(type, bytes, length);
-    return;
-  }
-  std::memcpy(dst, bytes, length);
-  core_.advanceSlab(length);
-  core_.pushEvent(type, slot_, int32_t(dst - core_.slab_), int32_t(length));
-}
-
-void Connection::stashPayload(int32_t type, const uint8_t* bytes, size_t length) {
-  // The embedder numbers stashed buffers per delivery: if the event array is
-  // full, deliver it before stashing, or pushing this event would hand the
-  // stash to the delivery before the one that carries the event.
-  if (core_.eventCount_ == core_.eventCapacity_ && !core_.delivering_) core_.deliver();
-  int32_t index = core_.delegate_.stashLarge(bytes, length);
-  if (index < 0) {
-    core_.failProtocol(this, kPackageTooLarge);
-    return;
-  }
-  core_.pushEvent(type | kEventStashed, slot_, index, int32_t(length));
+  if (!core_.batch_.pushPayload(type, slot_, bytes, length, inSlab)) core_.failProtocol(this, kPackageTooLarge);
 }
 
 }  // namespace nw

@@ -1,23 +1,20 @@
 #include "core.h"
 
-#include "../protocol/websocket/sha1.h"
-
 #include <cerrno>
 #include <climits>
 #include <cstring>
 
 namespace nw {
 
-Core::Core(Reactor& reactor, CoreDelegate& delegate, uint8_t* slab, size_t slabSize, int32_t* events,
-           size_t eventCapacity)
-    : reactor_(reactor),
-      delegate_(delegate),
-      slab_(slab),
-      slabSize_(slabSize),
-      events_(events),
-      eventCapacity_(eventCapacity) {
+CoreState::CoreState(Reactor& reactor, CoreDelegate& delegate, uint8_t* slab, size_t slabSize, int32_t* events,
+                     size_t eventCapacity)
+    : reactor_(reactor), delegate_(delegate), batch_(delegate, slab, slabSize, events, eventCapacity) {
   spareFd_ = net::openSpareFd();
 }
+
+Core::Core(Reactor& reactor, CoreDelegate& delegate, uint8_t* slab, size_t slabSize, int32_t* events,
+           size_t eventCapacity)
+    : CoreState(reactor, delegate, slab, slabSize, events, eventCapacity) {}
 
 Core::~Core() {
   shutdown();
@@ -31,8 +28,7 @@ Core::~Core() {
 // ---- batches ---------------------------------------------------------------
 
 void Core::beginBatch() {
-  inBatch_ = true;
-  wakeRequested_ = false;
+  batch_.begin();
   reactor_.holdFrees();
 }
 
@@ -41,68 +37,16 @@ void Core::endBatch() {
   // events: go round until both are quiet.
   for (;;) {
     processPendingInput();
-    if (eventCount_) {
-      deliver();  // first: the user's answers are corked before anything closes
+    if (batch_.count()) {
+      batch_.deliver();  // first: the user's answers are corked before anything closes
       continue;
     }
     flushCorked();
-    if (eventCount_ == 0 && pendingInput_.empty()) break;
+    flushAllDatagrams();
+    if (batch_.count() == 0 && pendingInput_.empty()) break;
   }
-  slabUsed_ = 0;
-  inBatch_ = false;
+  batch_.end();
   reactor_.releaseFrees();
-}
-
-void Core::pushEvent(int32_t type, int32_t slot, int32_t a, int32_t b) {
-  if (!inBatch_ && !wakeRequested_) {
-    wakeRequested_ = true;
-    delegate_.wake();
-  }
-  if (eventCount_ == eventCapacity_) {
-    if (delivering_) {
-      overflow_.insert(overflow_.end(), {type, slot, a, b});
-      return;
-    }
-    deliver();
-  }
-  int32_t* e = events_ + eventCount_ * kEventWords;
-  e[0] = type;
-  e[1] = slot;
-  e[2] = a;
-  e[3] = b;
-  eventCount_++;
-}
-
-void Core::deliver() {
-  if (delivering_) return;  // re-entered from JS: the events wait for the next round
-  size_t n = eventCount_;
-  if (!n) return;
-  delivering_ = true;
-  delegate_.deliverEvents(n);
-  delivering_ = false;
-  // Events pushed while JS read the array went after the delivered ones.
-  size_t extra = eventCount_ - n;
-  if (extra) std::memmove(events_, events_ + n * kEventWords, extra * kEventWords * sizeof(int32_t));
-  eventCount_ = extra;
-  size_t moved = 0;
-  while (moved < overflow_.size() && eventCount_ < eventCapacity_) {
-    std::memcpy(events_ + eventCount_ * kEventWords, overflow_.data() + moved, kEventWords * sizeof(int32_t));
-    eventCount_++;
-    moved += kEventWords;
-  }
-  overflow_.erase(overflow_.begin(), overflow_.begin() + long(moved));
-}
-
-uint8_t* Core::slabSpace(size_t need) {
-  if (slabSize_ - slabUsed_ < need) {
-    // The read being parsed is not named by descriptors yet, only in part: the
-    // slab cannot start over under it.
-    if (parsingSlab_) return nullptr;
-    // Every descriptor naming the slab goes out before it is reused.
-    deliver();
-    slabUsed_ = 0;
-  }
-  return slab_ + slabUsed_;
 }
 
 // ---- listeners -------------------------------------------------------------
@@ -140,11 +84,11 @@ void Core::unlisten(int32_t id) {
   l->closeSocket();
 }
 
-void Core::setAccepting(Listener* l, bool accepting) {
+void CoreState::setAccepting(Listener* l, bool accepting) {
   if (!l->closed()) reactor_.watch(l, accepting ? uint32_t(kReadable) : 0u);
 }
 
-int32_t Core::allocateSlot() {
+int32_t CoreState::allocateSlot() {
   if (!freeSlots_.empty()) {
     int32_t slot = freeSlots_.back();
     freeSlots_.pop_back();
@@ -155,7 +99,7 @@ int32_t Core::allocateSlot() {
   return int32_t(slots_.size() - 1);
 }
 
-void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
+void CoreState::adopt(Listener* l, int fd, const net::RawAddress& peer) {
   int32_t slot = allocateSlot();
   if (slot < 0) {
     net::closeFd(fd);
@@ -165,12 +109,7 @@ void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
   c->peer = peer;
   c->local = net::localAddress(fd);
   c->lastActivityMs = delegate_.nowMs();
-  if (c->kind_ == protocol::Kind::WebSocket) {
-    c->ws_.reset(new WebSocketSession());
-    c->ws_->startedMs = c->lastActivityMs;
-  } else if (c->kind_ == protocol::Kind::Http) {
-    c->http_.reset(new HttpSession());
-  }
+  c->session_ = makeServerSession(c->kind_, c->lastActivityMs);
   slots_[size_t(slot)] = c;
   if (reactor_.watch(c, kReadable) != 0) {
     slots_[size_t(slot)] = nullptr;
@@ -185,9 +124,9 @@ void Core::adopt(Listener* l, int fd, const net::RawAddress& peer) {
   pushEvent(kEventAccept, slot, l->id(), 0);
 }
 
-int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
+int32_t Core::connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
                       const std::string& key) {
-  int fd = net::connectTcp(host, port);
+  int fd = net::connectStream(target);
   if (fd < 0) return fd;
   int32_t slot = allocateSlot();
   if (slot < 0) {
@@ -197,13 +136,10 @@ int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, co
   auto* c = new Connection(*this, nullptr, fd, slot, kind);
   c->connecting_ = true;
   c->lastActivityMs = delegate_.nowMs();
-  if (kind == protocol::Kind::WebSocket) {
-    c->ws_.reset(new WebSocketSession());
-    c->ws_->client = true;
-    c->ws_->phase = WebSocketSession::kAwaitResponse;
-    c->ws_->acceptKey = protocol::websocket::acceptKey(key.data(), key.size());
-    c->out_.append(upgradeRequest.data(), upgradeRequest.size(), pool_);
-  }
+  c->session_ = makeClientSession(kind, key);
+  c->masksFrames_ = c->session_ && c->session_->masksSends();
+  // What the protocol sends first (the upgrade request) goes once TCP connects.
+  if (!upgradeRequest.empty()) c->out_.append(upgradeRequest.data(), upgradeRequest.size(), pool_);
   slots_[size_t(slot)] = c;
   int rc = reactor_.watch(c, kWritable);
   if (rc != 0) {
@@ -213,28 +149,25 @@ int32_t Core::connect(const std::string& host, int port, protocol::Kind kind, co
     reactor_.retire(c);
     return rc;
   }
-  stats_.connections++;
+  stats_.outbound++;
   return slot;
 }
 
-void Core::onConnected(Connection* c) {
-  int err = net::connectResult(c->fd_);
+void CoreState::onConnected(Connection* c) {
+  int err = net::connectResult(c->fd());
   if (err != 0) {
     pushEvent(kEventConnectFail, c->slot_, -err, 0);
     closeNow(c, kClosedOnError, true);
     return;
   }
   c->connecting_ = false;
-  c->peer = net::peerAddress(c->fd_);
-  c->local = net::localAddress(c->fd_);
-  net::setStreamOptions(c->fd_, true, 0);
+  c->peer = net::peerAddress(c->fd());
+  c->local = net::localAddress(c->fd());
+  if (c->peer.family != 0) net::setStreamOptions(c->fd(), true, 0);
   c->lastActivityMs = delegate_.nowMs();
-  if (c->ws_) {
-    flush(c, true);  // the upgrade request; kEventConnect follows the 101
-  } else {
-    pushEvent(kEventConnect, c->slot_, 0, 0);
-    if (!c->out_.empty()) flush(c, true);
-  }
+  // As in Workerman, onConnect is the stream's; a ws:// client's 101 is kEventUpgraded.
+  pushEvent(kEventConnect, c->slot_, 0, 0);
+  if (!c->out_.empty() && !flush(c, true)) return;  // the upgrade request, or sends made while connecting
   updateInterest(c);
 }
 
@@ -251,25 +184,23 @@ Connection* Core::connectionEvenIfClosed(int32_t slot) const {
   return slots_[size_t(slot)];
 }
 
-void Core::releaseSlot(int32_t slot) {
+void CoreState::releaseSlot(int32_t slot) {
   if (slot < 0 || size_t(slot) >= slots_.size()) return;
   slots_[size_t(slot)] = nullptr;
   freeSlots_.push_back(slot);
 }
 
-void Core::updateInterest(Connection* c) {
+void CoreState::updateInterest(Connection* c) {
   if (c->closed_) return;
   uint32_t want = 0;
   if (c->connecting_) {
     reactor_.watch(c, kWritable);
     return;
   }
-  bool awaitingAccept = c->ws_ && c->ws_->phase == WebSocketSession::kAwaitAccept;
-  bool lastRequestRead = c->http_ && c->http_->phase == HttpSession::kDone;
-  bool held = awaitingAccept || c->failed_ || lastRequestRead || (c->ws_ && c->ws_->closeReceived);
+  bool held = c->failed_ || (c->session_ && c->session_->holdsInput());
   if (!c->paused_ && !c->closing() && !held) want |= kReadable;
   // Input is held while JS decides the upgrade, but a peer that leaves is noticed.
-  if (awaitingAccept && !c->paused_) want |= kPeerHangup;
+  if (c->session_ && c->session_->watchesHangup() && !c->paused_) want |= kPeerHangup;
   // Paused or held: stay registered so that a reset is still noticed.
   if (want == 0) want = kErrorsOnly;
   if (c->backlogged_) want |= kWritable;
@@ -288,15 +219,12 @@ void Core::setHeld(Connection* c, bool held) {
   // Released: what an ending read deferred (failure answer, close) happens at
   // the end of this batch, or of one run soon.
   markDirty(c);
-  if (!inBatch_ && !wakeRequested_) {
-    wakeRequested_ = true;
-    delegate_.wake();
-  }
+  batch_.wakeSoon();
 }
 
-int32_t Core::admit(Connection* c) {
+int32_t CoreState::admit(Connection* c) {
   if (c->closed_ || c->closing_) return kRefusedClosed;
-  if (c->ws_ && (c->ws_->phase != WebSocketSession::kOpen || c->ws_->closeSent)) return kRefusedClosed;
+  if (c->session_ && !c->session_->acceptsSends()) return kRefusedClosed;
   if (c->connecting_ && c->out_.size() >= c->maxSendBufferSize) {
     stats_.sendFail++;
     return kRefusedFull;
@@ -308,9 +236,9 @@ int32_t Core::admit(Connection* c) {
   return kSent;
 }
 
-uint8_t* Core::reserve(Connection* c, size_t maxBytes) { return c->out_.reserve(maxBytes, pool_); }
+uint8_t* CoreState::reserve(Connection* c, size_t maxBytes) { return c->out_.reserve(maxBytes, pool_); }
 
-int32_t Core::commit(Connection* c, size_t bytes) {
+int32_t CoreState::commit(Connection* c, size_t bytes) {
   size_t before = c->out_.size();
   c->out_.commit(bytes);
   // A reservation committed with nothing in it (an empty string): hold no block.
@@ -319,7 +247,7 @@ int32_t Core::commit(Connection* c, size_t bytes) {
   size_t queued = c->out_.size();
   if (c->backlogged_ || c->connecting_) {
     result = kQueued;
-  } else if (inBatch_ && queued < kCorkLimit && queued < c->maxSendBufferSize) {
+  } else if (batch_.inBatch() && queued < kCorkLimit && queued < c->maxSendBufferSize) {
     markDirty(c);
   } else if (!flush(c, false)) {
     return kPeerGone;  // c is gone; the caller reports the failure itself
@@ -332,13 +260,20 @@ int32_t Core::commit(Connection* c, size_t bytes) {
   return result;
 }
 
-void Core::markDirty(Connection* c) {
+void CoreState::signalIfFilled(Connection* c, size_t before) {
+  if (c->closed_ || c->fullSignalled_) return;
+  if (before >= c->maxSendBufferSize || c->out_.size() < c->maxSendBufferSize) return;
+  c->fullSignalled_ = true;
+  pushEvent(kEventBufferFull, c->slot_, 0, 0);
+}
+
+void CoreState::markDirty(Connection* c) {
   if (c->dirty_) return;
   c->dirty_ = true;
   dirty_.push_back(c);
 }
 
-void Core::flushCorked() {
+void CoreState::flushCorked() {
   // flush() may push events that deliver the batch, and the user may cork more
   // sends meanwhile: take the list first.
   while (!dirty_.empty()) {
@@ -347,17 +282,17 @@ void Core::flushCorked() {
     for (Connection* c : batch) {
       c->dirty_ = false;
       if (c->closed_) continue;
-      if (c->failed_ && !c->held_) finishFailure(c);
+      if (c->failed_ && !c->held_ && c->session_) c->session_->finishFailure(*c);
       flush(c, true);
     }
   }
 }
 
-bool Core::flush(Connection* c, bool notify) {
+bool CoreState::flush(Connection* c, bool notify) {
   for (;;) {
     bool again = false;
     while (!c->out_.empty()) {
-      ssize_t n = c->transport->write(c->fd_, reinterpret_cast<char*>(c->out_.data()), c->out_.size());
+      ssize_t n = c->transport->write(c->fd(), reinterpret_cast<char*>(c->out_.data()), c->out_.size());
       if (n > 0) {
         c->out_.consume(size_t(n), pool_);
         c->bytesWritten += size_t(n);
@@ -373,9 +308,8 @@ bool Core::flush(Connection* c, bool notify) {
       closeNow(c, kClosedOnError, notify);
       return false;
     }
-    // A pong owed to the latest ping goes as soon as the queue is below its limit.
-    if (!c->ws_ || !c->ws_->pongOwed || c->out_.size() >= c->maxSendBufferSize) break;
-    appendOwedPong(c);
+    // What the protocol owes (a pong to the latest ping) goes once the queue has room.
+    if (!c->session_ || !c->session_->appendOwed(*c)) break;
     if (again || c->out_.empty()) break;
   }
   bool wasBacklogged = c->backlogged_;
@@ -384,13 +318,13 @@ bool Core::flush(Connection* c, bool notify) {
   // Drain follows a backlog, and every onBufferFull (so pipe() always resumes).
   if (c->out_.empty() && (wasBacklogged || c->fullSignalled_)) {
     c->fullSignalled_ = false;
-    if (inBatch_) pushEvent(kEventDrain, c->slot_, 0, 0);
+    if (batch_.inBatch()) pushEvent(kEventDrain, c->slot_, 0, 0);
   }
   finishIfDone(c);
   return true;
 }
 
-void Core::finishIfDone(Connection* c) {
+void CoreState::finishIfDone(Connection* c) {
   if (c->closed_ || !c->out_.empty() || c->dirty_) return;
   // Messages read before the ending read are still to be answered (a close()
   // of the user's own, or the WebSocket close handshake it answered, does not wait).
@@ -413,13 +347,17 @@ bool Core::close(Connection* c) {
 
 void Core::destroy(Connection* c) { closeNow(c, kClosedLocally, false); }
 
-void Core::closeNow(Connection* c, int32_t reason, bool notify) {
+void CoreState::closeNow(Connection* c, int32_t reason, bool notify) {
   if (c->closed_) return;
   c->closed_ = true;
-  int fd = c->fd_;
-  stats_.connections--;
-  if (c->listener_) c->listener_->connections--;
-  if (c->ws_ && !c->ws_->topics.empty()) leaveTopics(c);
+  int fd = c->fd();
+  if (c->listener_) {
+    stats_.connections--;
+    c->listener_->connections--;
+  } else {
+    stats_.outbound--;
+  }
+  if (c->session_) c->session_->closed(*c);
   if (notify) pushEvent(kEventClose, c->slot_, reason, 0);
   reactor_.retire(c);  // deleted at the end of this batch, or the next one
   // Unread input would make close() send RST and cut off what is still in flight to the
@@ -428,13 +366,49 @@ void Core::closeNow(Connection* c, int32_t reason, bool notify) {
   net::closeFd(fd);
 }
 
-void Core::failProtocol(Connection* c, int32_t code) {
+void CoreState::failProtocol(Connection* c, int32_t code) {
   if (code == kPackageTooLarge) stats_.packageTooLarge++;
   else stats_.protocolErrors++;
   pushEvent(kEventError, c->slot_, code, 0);
   c->failed_ = true;
   updateInterest(c);
   markDirty(c);
+}
+
+void CoreState::scheduleFlush(Connection* c) {
+  if (batch_.inBatch()) markDirty(c);
+  else flush(c, true);
+}
+
+void CoreState::closeAfterFlush(Connection* c) {
+  if (c->closed_) return;
+  c->closing_ = true;
+  updateInterest(c);
+  if (batch_.inBatch()) {
+    markDirty(c);  // the batch end flushes, then finishIfDone closes
+  } else if (flush(c, true)) {
+    finishIfDone(c);
+  }
+}
+
+void CoreState::failConnect(Connection* c, const char* reason) {
+  size_t length = std::strlen(reason);
+  c->emitPayload(kEventConnectFail, reinterpret_cast<const uint8_t*>(reason), length, false);
+  closeNow(c, kClosedOnError, true);
+}
+
+void CoreState::wantInput(Connection* c) {
+  pendingInput_.push_back(c);
+  batch_.wakeSoon();
+}
+
+void Core::processPendingInput() {
+  while (!pendingInput_.empty()) {
+    std::vector<Connection*> batch;
+    batch.swap(pendingInput_);
+    for (Connection* c : batch)
+      if (!c->closed_) c->processTail();
+  }
 }
 
 // ---- timers and teardown -----------------------------------------------------
@@ -455,13 +429,12 @@ void Core::sweep() {
       closeNow(c, kClosedIdle, true);
       continue;
     }
-    if (c->ws_) sweepWebSocket(c, now);
-    else if (c->http_) sweepHttp(c, now);
+    if (c->session_) c->session_->sweep(*c, now);
   }
 }
 
 bool Core::hasOpenSockets() const {
-  if (stats_.connections > 0) return true;
+  if (stats_.connections > 0 || stats_.outbound > 0 || openUdp_ > 0) return true;
   for (Listener* l : listeners_)
     if (!l->closed()) return true;
   return false;
@@ -471,6 +444,8 @@ void Core::shutdown() {
   for (Connection* c : slots_)
     if (c && !c->closed_) closeNow(c, kClosedShutdown, false);
   for (size_t i = 0; i < listeners_.size(); i++) unlisten(int32_t(i));
+  for (UdpSocket* s : udpSockets_)
+    if (s && !s->closed_) closeUdp(s);
 }
 
 }  // namespace nw

@@ -1,6 +1,7 @@
-// The connection core: listeners, connections by slot, the event batch handed
-// to the embedder, corking, and counters. No Node headers: the embedder
+// The connection core's API: listeners, connections by slot, batches, sending,
+// closing, and the WebSocket and HTTP calls. No Node headers: the embedder
 // provides the slab and event memory and a delegate that delivers batches.
+// What the core shares with its connections and sessions is in internal.h.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -13,32 +14,15 @@
 #include "buffer_pool.h"
 #include "connection.h"
 #include "events.h"
+#include "internal.h"
 #include "listener.h"
 #include "stats.h"
+#include "udp_socket.h"
 
 namespace nw {
 
-class CoreDelegate {
+class Core : public CoreState {
  public:
-  virtual ~CoreDelegate() = default;
-  // Hand the first `count` descriptors to the user; the slab regions they
-  // name are valid until this returns.
-  virtual void deliverEvents(size_t count) = 0;
-  // Keep a copy of a message too large for the slab; returns its index for
-  // an event flagged kEventStashed, or -1 when out of memory.
-  virtual int32_t stashLarge(const uint8_t* data, size_t length) = 0;
-  virtual uint64_t nowMs() = 0;
-  // Events or input are waiting outside a batch: run one soon.
-  virtual void wake() = 0;
-};
-
-class Core {
- public:
-  static constexpr size_t kMinReadSpace = 64 * 1024;
-  static constexpr size_t kMaxRead = 256 * 1024;
-  // Corked bytes past this go out at once instead of waiting for the batch end.
-  static constexpr size_t kCorkLimit = 64 * 1024;
-
   Core(Reactor& reactor, CoreDelegate& delegate, uint8_t* slab, size_t slabSize, int32_t* events,
        size_t eventCapacity);
   ~Core();
@@ -47,7 +31,7 @@ class Core {
   // delivered to the embedder, then corked sends are flushed.
   void beginBatch();
   void endBatch();
-  bool inBatch() const { return inBatch_; }
+  bool inBatch() const { return batch_.inBatch(); }
 
   // Listeners. listen() returns the id, or -errno.
   int32_t listen(const net::ListenOptions& options, const ListenerConfig& config);
@@ -56,28 +40,22 @@ class Core {
   int32_t listenOn(int fd, const ListenerConfig& config);
   Listener* listener(int32_t id) const;
   void unlisten(int32_t id);
-  void setAccepting(Listener* l, bool accepting);
 
-  // Client connections. Returns the slot, or -errno. For WebSocket the
-  // upgrade request is sent once TCP connects, and kEventConnect follows the
-  // 101; `key` is the Sec-WebSocket-Key it carries.
-  int32_t connect(const std::string& host, int port, protocol::Kind kind, const std::string& upgradeRequest,
+  // Client connections. Returns the slot, or -errno. kEventConnect follows
+  // when the stream connects; for WebSocket the upgrade request is sent then,
+  // and kEventUpgraded follows the 101. `key` is the Sec-WebSocket-Key it carries.
+  int32_t connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
                   const std::string& key);
 
   Connection* connection(int32_t slot) const;  // open connections only
   // Also one closed in the current batch, whose slot is not yet released.
   Connection* connectionEvenIfClosed(int32_t slot) const;
 
-  // Sending: admit() first (a refusal code, or kSent when the send may go
-  // ahead), then write into reserve() and commit().
-  int32_t admit(Connection* c);
-  uint8_t* reserve(Connection* c, size_t maxBytes);
-  int32_t commit(Connection* c, size_t bytes);
-
   // Sending a payload framed the connection's way (protocol/outgoing.h):
   // beginSend() admits it and reserves room for up to maxLength payload bytes;
   // the caller writes them at payload(), then finishSend() frames and commits
   // them. A result of beginSend() other than kSent is the send's result.
+  // (admit(), reserve() and commit() are CoreState's.)
   struct Outgoing {
     uint8_t* start = nullptr;
     size_t room = 0;  // before the payload, for the header
@@ -105,11 +83,11 @@ class Core {
   // Input held back (a WebSocket waiting for its accept); call at batch start.
   void processPendingInput();
 
-  // WebSocket (core_websocket.cc).
+  // WebSocket (core_websocket.cc; the work is the connection's session's).
   bool acceptWebSocket(Connection* c, const std::string& extraHeaders);
   void rejectHandshake(Connection* c, int status, const std::string& body);
-  // The automatic pong. At the send limit it waits until the queue is below
-  // it again; a newer ping replaces the payload of one still waiting
+  // The automatic pong. When it would take the queue to the send limit it waits
+  // until there is room below the limit; a newer ping replaces the payload of one still waiting
   // (RFC 6455 5.5.3: the most recent ping is answered).
   void answerPing(Connection* c, const uint8_t* payload, size_t length);
   // Sends a close frame and keeps reading until the peer answers (or 5 s).
@@ -120,9 +98,24 @@ class Core {
                     size_t exceptCount);
   int32_t publish(Listener* l, const std::string& topic, uint8_t opcode, const uint8_t* payload, size_t length);
   bool subscribe(Connection* c, const std::string& topic);
+  bool unsubscribe(Connection* c, const std::string& topic);
   // The user finished a response (the HTTP keep-alive clock restarts).
   void httpResponded(Connection* c);
-  bool unsubscribe(Connection* c, const std::string& topic);
+  // UDP (core_udp.cc): each returns the socket's id, or -errno.
+  int32_t bindUdp(const net::DatagramOptions& options, protocol::Kind kind);
+  int32_t adoptUdp(int fd, protocol::Kind kind);
+  int32_t connectUdp(const std::string& host, int port, protocol::Kind kind);
+  UdpSocket* udpSocket(int32_t id) const;  // open sockets only
+  // One datagram framed as `framing` to `to` (family 0: a connected socket's
+  // peer). In a batch it is corked and leaves with the batch's other replies
+  // (sendmmsg); kSent, or kRefusedClosed / kRefusedFull (too large, or the
+  // kernel refused it: counted in sendFail).
+  int32_t sendDatagram(UdpSocket* s, protocol::Framing framing, const uint8_t* data, size_t length,
+                       const net::RawAddress& to);
+  void closeUdp(UdpSocket* s);
+  // The socket is readable (UdpSocket::onReady).
+  void readDatagrams(UdpSocket* s);
+
   // Closes every connection and listener (process or worker teardown).
   void shutdown();
 
@@ -131,73 +124,16 @@ class Core {
   bool hasOpenSockets() const;
 
  private:
-  friend class Connection;
-  friend class Listener;
-
-  void adopt(Listener* l, int fd, const net::RawAddress& peer);
-  int32_t allocateSlot();
-  void onConnected(Connection* c);
-  void pushEvent(int32_t type, int32_t slot, int32_t a, int32_t b);
-  void deliver();
-  // Where the next read or message copy goes; may deliver the batch first and
-  // start the slab over. While a read is being parsed its bytes are still in use
-  // (and named by descriptors not yet delivered): then, without room at the end,
-  // nullptr (copy the message elsewhere).
-  uint8_t* slabSpace(size_t need);
-  void advanceSlab(size_t n) { slabUsed_ += n; }
-  bool hasSlabRoomFor(size_t n) const { return n <= slabSize_ / 2; }
-  void markDirty(Connection* c);
-  void flushCorked();
-  // False when the write failed and the connection was closed.
-  bool flush(Connection* c, bool notify);
-  void closeNow(Connection* c, int32_t reason, bool notify);
-  void finishIfDone(Connection* c);
-  void updateInterest(Connection* c);
-  void failProtocol(Connection* c, int32_t code);
-  // Stops parsing, and at the batch end (after the user has answered what
-  // arrived before) sends the close frame and closes.
-  void failWebSocket(Connection* c, uint32_t closeCode, int32_t errorCode);
-  void finishFailure(Connection* c);
-  void finishHttpFailure(Connection* c);
-  void failConnect(Connection* c, const char* reason);
-  // HTTP (core_http.cc): answer `status` at the batch end (after the
-  // responses to earlier pipelined requests), then close.
-  void failHttp(Connection* c, int status, const char* error);
-  void queueRaw(Connection* c, const char* text);
-  void sweepHttp(Connection* c, uint64_t now);
-  // A frame of the core's own (close, ping), outside the send limits.
-  void queueFrame(Connection* c, uint8_t opcode, const uint8_t* payload, size_t length);
-  void closeAfterFlush(Connection* c);
-  // Queues the owed pong (flush() calls it once the queue is below its limit).
-  void appendOwedPong(Connection* c);
-  void scheduleFlush(Connection* c);
   void queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written);
-  void leaveTopics(Connection* c);
-  void sweepWebSocket(Connection* c, uint64_t now);
-  void releaseSlot(int32_t slot);
+  int32_t openUdp(int fd, protocol::Kind kind, bool connected);
+  void emitDatagram(UdpSocket* s, const net::RawAddress& from, const uint8_t* payload, size_t length);
+  void flushDatagrams(UdpSocket* s);
+  void flushAllDatagrams();
 
-  Reactor& reactor_;
-  CoreDelegate& delegate_;
-  uint8_t* slab_;
-  size_t slabSize_;
-  size_t slabUsed_ = 0;
-  int32_t* events_;
-  size_t eventCapacity_;
-  size_t eventCount_ = 0;
-  bool inBatch_ = false;
-  bool delivering_ = false;
-  bool parsingSlab_ = false;  // a read is being parsed in place in the slab (Connection::consume)
-  std::vector<int32_t> overflow_;  // events pushed while a full array was being delivered
-  std::vector<Connection*> slots_;
-  std::vector<int32_t> freeSlots_;
-  std::vector<Listener*> listeners_;
-  std::vector<Connection*> dirty_;
-  BufferPool pool_;
-  Stats stats_;
-  int spareFd_ = -1;
-  bool wakeRequested_ = false;
-  std::vector<Connection*> pendingInput_;
-  std::unordered_map<std::string, std::vector<Connection*>> topics_;
+  std::vector<UdpSocket*> udpSockets_;  // by id; ids are not reused
+  std::vector<UdpSocket*> udpDirty_;    // sockets with replies corked in this batch
+  size_t openUdp_ = 0;
+  std::vector<uint8_t> datagramScratch_;
 };
 
 }  // namespace nw

@@ -11,24 +11,12 @@ using protocol::Framing;
 using protocol::Kind;
 
 Framing Connection::framingFor(bool text) const {
+  if (session_) return session_->framingFor(*this, text);
   switch (kind_) {
     case Kind::Text: return Framing::Line;
     case Kind::Frame: return Framing::Length;
-    case Kind::WebSocket: {
-      protocol::WebSocketType type = protocol::WebSocketType::Text;
-      if (ws_ && ws_->ownSendType) type = ws_->sendType;
-      else if (listener_) type = listener_->websocketType;
-      return protocol::websocketFraming(type, text);
-    }
     default: return Framing::None;
   }
-}
-
-bool Connection::setWebSocketType(protocol::WebSocketType type) {
-  if (!ws_) return false;
-  ws_->ownSendType = true;
-  ws_->sendType = type;
-  return true;
 }
 
 int32_t Core::beginSend(Connection* c, Framing framing, size_t maxLength, Outgoing* out) {

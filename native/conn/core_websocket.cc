@@ -1,201 +1,34 @@
-// The core's WebSocket side: handshake answers, frames sent by the core,
-// close handshake, timers, and broadcast/publish that encode a frame once.
+// The core's WebSocket and HTTP calls, handed to the connection's session,
+// and broadcast/publish, which encode a frame once for many connections.
 #include <algorithm>
 #include <cstring>
 
-#include "../net/random.h"
-#include "../protocol/http/status.h"
 #include "../protocol/websocket/frame.h"
 #include "core.h"
+#include "http_session.h"
+#include "websocket_session.h"
 
 namespace nw {
 
 namespace ws = protocol::websocket;
 
-namespace {
-
-constexpr uint64_t kCloseAnswerTimeoutMs = 5000;
-
-}  // namespace
-
-void Core::scheduleFlush(Connection* c) {
-  if (inBatch_) markDirty(c);
-  else flush(c, true);
-}
-
-void Core::closeAfterFlush(Connection* c) {
-  if (c->closed_) return;
-  c->closing_ = true;
-  updateInterest(c);
-  if (inBatch_) {
-    markDirty(c);  // the batch end flushes, then finishIfDone closes
-  } else if (flush(c, true)) {
-    finishIfDone(c);
-  }
-}
-
-void Core::rejectHandshake(Connection* c, int status, const std::string& body) {
-  std::string response =
-      protocol::http::closingResponse(status, body, status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
-  c->out_.append(response.data(), response.size(), pool_);
-  closeAfterFlush(c);
-}
-
 bool Core::acceptWebSocket(Connection* c, const std::string& extraHeaders) {
-  if (!c->ws_ || c->ws_->phase != WebSocketSession::kAwaitAccept) return false;
-  std::string response =
-      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-      c->ws_->acceptKey + "\r\n" + extraHeaders + "\r\n";
-  c->ws_->acceptKey.clear();
-  c->ws_->acceptKey.shrink_to_fit();
-  c->ws_->phase = WebSocketSession::kOpen;
-  c->out_.append(response.data(), response.size(), pool_);
-  scheduleFlush(c);
-  if (c->closed_) return false;
-  updateInterest(c);
-  // Frames that arrived with the request wait in the tail: take them next batch.
-  if (!c->tail_.empty()) {
-    pendingInput_.push_back(c);
-    if (!inBatch_ && !wakeRequested_) {
-      wakeRequested_ = true;
-      delegate_.wake();
-    }
-  }
-  return true;
+  WebSocketSession* s = c->websocket();
+  return s && s->accept(*c, extraHeaders);
 }
 
-void Core::processPendingInput() {
-  while (!pendingInput_.empty()) {
-    std::vector<Connection*> batch;
-    batch.swap(pendingInput_);
-    for (Connection* c : batch)
-      if (!c->closed_) c->processTail();
-  }
-}
-
-void Core::queueFrame(Connection* c, uint8_t opcode, const uint8_t* payload, size_t length) {
-  bool masked = c->isWebSocketClient();
-  uint8_t* dst = c->out_.reserve(ws::headerSize(length, masked) + length, pool_);
-  if (!dst) return;
-  uint8_t mask[4];
-  if (masked) net::randomBytes(mask, 4);
-  c->out_.commit(ws::writeFrame(dst, opcode, payload, length, masked ? mask : nullptr));
-  scheduleFlush(c);
-}
+void Core::rejectHandshake(Connection* c, int status, const std::string& body) { rejectUpgrade(*c, status, body); }
 
 void Core::answerPing(Connection* c, const uint8_t* payload, size_t length) {
-  if (c->closed_ || !c->ws_ || c->ws_->phase != WebSocketSession::kOpen || c->ws_->closeSent) return;
-  WebSocketSession& s = *c->ws_;
-  if (length > ws::kMaxControlPayload) length = ws::kMaxControlPayload;
-  if (c->out_.size() < c->maxSendBufferSize) {
-    s.pongOwed = false;  // an older ping still waiting is answered by this pong
-    s.owedPong.clear();
-    queueFrame(c, ws::kPong, payload, length);
-    return;
-  }
-  s.pongOwed = true;
-  s.owedPong.assign(reinterpret_cast<const char*>(payload), length);
-}
-
-void Core::appendOwedPong(Connection* c) {
-  WebSocketSession& s = *c->ws_;
-  s.pongOwed = false;
-  std::string payload;
-  payload.swap(s.owedPong);
-  if (s.closeSent || c->closed_) return;
-  bool masked = c->isWebSocketClient();
-  uint8_t* dst = c->out_.reserve(ws::headerSize(payload.size(), masked) + payload.size(), pool_);
-  if (!dst) return;
-  uint8_t mask[4];
-  if (masked) net::randomBytes(mask, 4);
-  c->out_.commit(ws::writeFrame(dst, ws::kPong, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(),
-                                masked ? mask : nullptr));
+  if (WebSocketSession* s = c->websocket()) s->answerPing(*c, payload, length);
 }
 
 void Core::closeWebSocket(Connection* c, uint32_t code, const uint8_t* reason, size_t reasonLength) {
-  if (c->closed_ || !c->ws_ || c->ws_->closeSent) return;
-  if (c->ws_->phase != WebSocketSession::kOpen) {
-    closeAfterFlush(c);
-    return;
-  }
-  uint8_t payload[ws::kMaxControlPayload];
-  size_t length = 0;
-  if (code != 1005) {  // 1005 = "no code": an empty close frame
-    payload[0] = uint8_t(code >> 8);
-    payload[1] = uint8_t(code);
-    if (reasonLength > ws::kMaxControlPayload - 2) reasonLength = ws::kMaxControlPayload - 2;
-    if (reasonLength) std::memcpy(payload + 2, reason, reasonLength);
-    length = 2 + reasonLength;
-  }
-  c->ws_->closeSent = true;
-  c->ws_->closeSentAtMs = delegate_.nowMs();
-  queueFrame(c, ws::kClose, payload, length);
-  if (!c->closed_ && c->ws_->closeReceived) closeAfterFlush(c);
+  if (WebSocketSession* s = c->websocket()) s->close(*c, code, reason, reasonLength);
 }
 
-void Core::failWebSocket(Connection* c, uint32_t closeCode, int32_t errorCode) {
-  if (errorCode == kPackageTooLarge) stats_.packageTooLarge++;
-  else stats_.protocolErrors++;
-  pushEvent(kEventError, c->slot_, errorCode, int32_t(closeCode));
-  c->ws_->failCode = uint16_t(closeCode);
-  c->failed_ = true;
-  updateInterest(c);
-  markDirty(c);
-}
-
-void Core::finishFailure(Connection* c) {
-  if (c->http_) {
-    finishHttpFailure(c);
-    return;
-  }
-  if (!c->ws_) return;
-  WebSocketSession& s = *c->ws_;
-  if (!s.closeSent && s.failCode) {
-    const uint8_t code[2] = {uint8_t(s.failCode >> 8), uint8_t(s.failCode)};
-    uint8_t frame[ws::kMaxHeaderSize + 2];
-    uint8_t mask[4];
-    if (s.client) net::randomBytes(mask, 4);  // a client masks every frame, this one too
-    size_t n = ws::writeFrame(frame, ws::kClose, code, 2, s.client ? mask : nullptr);
-    s.closeSent = true;
-    c->out_.append(frame, n, pool_);
-  }
-}
-
-void Core::failConnect(Connection* c, const char* reason) {
-  size_t length = std::strlen(reason);
-  c->emitPayload(kEventConnectFail, reinterpret_cast<const uint8_t*>(reason), length, false);
-  closeNow(c, kClosedOnError, true);
-}
-
-void Core::sweepWebSocket(Connection* c, uint64_t now) {
-  WebSocketSession& s = *c->ws_;
-  Listener* l = c->listener_;
-  if (s.phase == WebSocketSession::kAwaitHead && l && l->handshakeTimeoutMs &&
-      now - s.startedMs >= l->handshakeTimeoutMs) {
-    stats_.handshakeTimeouts++;
-    closeNow(c, kClosedIdle, true);
-    return;
-  }
-  if (s.closeSent) {
-    if (now - s.closeSentAtMs >= kCloseAnswerTimeoutMs) {
-      stats_.closeTimeouts++;
-      closeNow(c, kClosedIdle, true);
-    }
-    return;
-  }
-  if (s.phase != WebSocketSession::kOpen || !l || !l->pingIntervalMs) return;
-  if (s.pingOutstanding) {
-    if (now - s.pingSentAtMs >= l->pingIntervalMs) {
-      stats_.pingTimeouts++;
-      pushEvent(kEventWsCloseSent, c->slot_, 1001, 0);
-      closeWebSocket(c, 1001, nullptr, 0);
-      closeAfterFlush(c);
-    }
-  } else if (now - c->lastActivityMs >= l->pingIntervalMs) {
-    s.pingOutstanding = true;
-    s.pingSentAtMs = now;
-    queueFrame(c, ws::kPing, nullptr, 0);
-  }
+void Core::httpResponded(Connection* c) {
+  if (HttpSession* s = c->http()) s->responded(*c);
 }
 
 // ---- broadcast and topics ----------------------------------------------------
@@ -211,7 +44,7 @@ std::vector<uint8_t> encodeServerFrame(uint8_t opcode, const uint8_t* payload, s
 }  // namespace
 
 void Core::queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written) {
-  if (c->closed_ || !c->ws_ || c->ws_->client) return;
+  if (c->closed_ || !c->websocket() || c->websocket()->client) return;
   int32_t admitted = admit(c);
   if (admitted == kRefusedClosed) return;
   if (admitted == kRefusedFull) {
@@ -257,8 +90,9 @@ int32_t Core::publish(Listener* l, const std::string& topic, uint8_t opcode, con
 }
 
 bool Core::subscribe(Connection* c, const std::string& topic) {
-  if (!c->ws_) return false;
-  auto& topics = c->ws_->topics;
+  WebSocketSession* s = c->websocket();
+  if (!s) return false;
+  auto& topics = s->topics;
   if (std::find(topics.begin(), topics.end(), topic) != topics.end()) return false;
   topics.push_back(topic);
   topics_[topic].push_back(c);
@@ -266,8 +100,9 @@ bool Core::subscribe(Connection* c, const std::string& topic) {
 }
 
 bool Core::unsubscribe(Connection* c, const std::string& topic) {
-  if (!c->ws_) return false;
-  auto& topics = c->ws_->topics;
+  WebSocketSession* s = c->websocket();
+  if (!s) return false;
+  auto& topics = s->topics;
   auto own = std::find(topics.begin(), topics.end(), topic);
   if (own == topics.end()) return false;
   topics.erase(own);
@@ -280,9 +115,9 @@ bool Core::unsubscribe(Connection* c, const std::string& topic) {
   return true;
 }
 
-void Core::leaveTopics(Connection* c) {
+void CoreState::leaveTopics(Connection* c) {
   std::vector<std::string> topics;
-  topics.swap(c->ws_->topics);
+  topics.swap(c->websocket()->topics);
   for (const std::string& topic : topics) {
     auto it = topics_.find(topic);
     if (it == topics_.end()) continue;

@@ -23,14 +23,22 @@ enum EventType : int32_t {
   kEventPong = 13,
   kEventWsClose = 14,        // a peer's close frame: reason bytes; the code is type >> 8
   kEventWsCloseSent = 15,    // the core sent a close frame itself: a = code
-  kEventConnect = 16,        // a client connection is established (after the 101 for ws://)
+  kEventConnect = 16,        // a client connection's stream is established
   kEventConnectFail = 17,    // a = errno, or 0 with the reason as payload
   kEventHttpRequest = 18,    // head + body; type >> 8: bit 0 keep-alive, bit 1 HEAD, bits 2.. head length
+  kEventUpgraded = 19,       // a ws:// client's valid 101: the response head
+  kEventDatagram = 20,       // slot = UDP socket id; a = offset of the sender (kDatagramHeader bytes) and then
+                             // the payload, b = payload length; type >> 8: 0 bytes, 1 UTF-8 text, 2 ASCII text
+  kEventDatagramError = 21,  // slot = UDP socket id, a = errno (a connected socket's ICMP error)
 };
 constexpr int32_t kEventTypeMask = 0x7F;
 constexpr int32_t kEventStashed = 0x80;
 
 constexpr int kEventWords = 4;
+
+// Before a datagram's payload in the slab: family (4 or 6), 0, port (big
+// endian), then 16 address bytes (IPv4: the first 4).
+constexpr int32_t kDatagramHeader = 20;
 
 enum CloseReason : int32_t {
   kClosedByPeer = 0,

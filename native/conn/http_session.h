@@ -1,19 +1,43 @@
-// Per-connection HTTP/1.1 request state; allocated only for http connections.
+// An HTTP/1.1 server connection's session: request heads parsed natively,
+// bodies by Content-Length or chunked, pipelined requests in order, the error
+// answers, 100 Continue, and the head and keep-alive timeouts. Responses
+// themselves are written by JS.
 #pragma once
 #include <cstdint>
 
 #include "../protocol/http/request_head.h"
 #include "byte_buffer.h"
+#include "session.h"
 
 namespace nw {
 
-struct HttpSession {
+class HttpSession final : public Session {
+ public:
   enum Phase : uint8_t {
     kHead,          // reading a request head
     kLengthBody,    // head parsed; waiting for Content-Length bytes (the head stays in front of them)
     kChunkedBody,   // head copied to `assembled`; decoding chunks after it
     kDone,          // the last request was read (Connection: close, CONNECT): nothing after it is read
   };
+
+  size_t consume(Connection& c, uint8_t* p, size_t n, bool inSlab) override;
+  void sweep(Connection& c, uint64_t now) override;
+  void finishFailure(Connection& c) override;
+  // After the last request (Connection: close, CONNECT) nothing more is read.
+  bool holdsInput() const override { return phase == kDone; }
+  void releaseBuffers(BufferPool& pool) override { assembled.release(pool); }
+  HttpSession* http() override { return this; }
+
+  // The user finished a response (the keep-alive clock restarts).
+  void responded(Connection& c);
+
+ private:
+  // Answer `status` at the batch end (after the responses to earlier
+  // pipelined requests), then close.
+  void fail(Connection& c, int status, const char* error);
+  void emitRequest(Connection& c, const uint8_t* p, size_t length, bool inSlab);
+  // Bytes of the core's own (100 Continue), outside the send limits.
+  void queueRaw(Connection& c, const char* text);
 
   Phase phase = kHead;
   uint8_t emptyLines = 0;    // empty lines skipped before the request line being read

@@ -37,7 +37,7 @@ class Listener final : public IoHandle {
   uint32_t maxHeadSize = 16384;
   uint64_t handshakeTimeoutMs = 10000;
   uint64_t pingIntervalMs = 0;
-  protocol::WebSocketType websocketType = protocol::WebSocketType::Text;  // connections that set none
+  protocol::WebSocketType websocketType = protocol::WebSocketType::Auto;  // connections that set none
   // HTTP limits.
   uint64_t headersTimeoutMs = 30000;
   uint64_t keepAliveTimeoutMs = 5000;

@@ -7,7 +7,9 @@ namespace nw {
 // binding's stats() object and lib/statistics.ts (checked by
 // test/contract.test.mjs) all follow it.
 #define NW_STATS(X)                                                                        \
-  X(connections)            /* open now */                                                 \
+  X(connections)            /* accepted connections open now */                            \
+  X(outbound)               /* client connections (AsyncTcpConnection) open or connecting */ \
+  X(outboundRequest)        /* messages delivered on client connections */                 \
   X(accepted)                                                                              \
   X(totalRequest)           /* messages delivered */                                       \
   X(sendFail)                                                                              \
@@ -25,8 +27,9 @@ namespace nw {
   X(closeTimeouts)          /* peers that did not answer our close frame */                \
   X(httpErrors)             /* HTTP requests answered 4xx/5xx by the core (bad input, limits) */ \
   X(headersTimeouts)        /* HTTP heads not complete within headersTimeout (408) */      \
-  X(keepAliveTimeouts)      /* idle keep-alive HTTP connections closed */                  \
-  X(requestTimeouts)        /* HTTP bodies over requestTimeout or stalled past bodyTimeout (408) */
+  X(keepAliveTimeouts)      /* idle keep-alive HTTP connections closed */            \
+  X(requestTimeouts)        /* HTTP bodies over requestTimeout or stalled past bodyTimeout (408) */ \
+  X(udpDropped)             /* datagrams over maxPackageSize or not one message of the protocol */
 
 struct Stats {
 #define NW_STAT_FIELD(name) uint64_t name = 0;

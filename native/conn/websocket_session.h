@@ -1,4 +1,6 @@
-// Per-connection WebSocket state; allocated only for websocket connections.
+// A WebSocket connection's session: the frames both ends read and the core's
+// own frames (close, ping, pong) in websocket_session.cc; the server's upgrade
+// in websocket_server_session.cc, the client's in websocket_client_session.cc.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -6,10 +8,12 @@
 
 #include "../protocol/outgoing.h"
 #include "byte_buffer.h"
+#include "session.h"
 
 namespace nw {
 
-struct WebSocketSession {
+class WebSocketSession : public Session {
+ public:
   enum Phase : uint8_t {
     kAwaitHead,       // server: reading the upgrade request
     kAwaitAccept,     // server: JS decides (onWebSocketConnect); input is held
@@ -17,12 +21,32 @@ struct WebSocketSession {
     kOpen,
   };
 
-  Phase phase = kAwaitHead;
-  bool client = false;  // masks what it sends, expects unmasked frames
+  size_t consume(Connection& c, uint8_t* p, size_t n, bool inSlab) override;
+  bool holdsInput() const override { return phase == kAwaitAccept || closeReceived; }
+  bool watchesHangup() const override { return phase == kAwaitAccept; }
+  bool acceptsSends() const override { return phase == kOpen && !closeSent; }
+  protocol::Framing framingFor(const Connection& c, bool text) const override;
+  void finishFailure(Connection& c) override;
+  bool appendOwed(Connection& c) override;
+  void closed(Connection& c) override;
+  void releaseBuffers(BufferPool& pool) override { fragments.release(pool); }
+  WebSocketSession* websocket() override { return this; }
+
+  // The core's WebSocket calls (core.h says what each does).
+  virtual bool accept(Connection& c, const std::string& extraHeaders) { return false; }
+  void answerPing(Connection& c, const uint8_t* payload, size_t length);
+  void close(Connection& c, uint32_t code, const uint8_t* reason, size_t reasonLength);
+  void setSendType(protocol::WebSocketType type) {
+    ownSendType = true;
+    sendType = type;
+  }
+
+  Phase phase;
+  const bool client;  // masks what it sends, expects unmasked frames
   bool closeSent = false;
   bool closeReceived = false;
   bool pingOutstanding = false;
-  bool pongOwed = false;  // the latest ping found the queue full: answer it when it drains
+  bool pongOwed = false;  // the latest ping found no room below the send limit: answer it when there is
   uint8_t messageOpcode = 0;  // text or binary while a fragmented message is open
   uint8_t utf8State = 0;
   bool nonAscii = false;  // the open fragmented text message has a byte >= 0x80
@@ -36,6 +60,46 @@ struct WebSocketSession {
   std::string owedPong;          // that ping's payload
   std::string acceptKey;         // to send (server) or to expect (client); cleared once open
   std::vector<std::string> topics;
+
+ protected:
+  WebSocketSession(Phase initial, bool isClient) : phase(initial), client(isClient) {}
+  // The upgrade: the request (server) or the 101 (client); returns the bytes used.
+  virtual size_t consumeHandshake(Connection& c, uint8_t* p, size_t n, bool inSlab) = 0;
+  // Stops parsing, and at the batch end (after the user has answered what
+  // arrived before) sends the close frame and closes.
+  void fail(Connection& c, uint32_t closeCode, int32_t errorCode);
+  // A frame of the core's own (close, ping, pong), outside the send limits.
+  void queueFrame(Connection& c, uint8_t opcode, const uint8_t* payload, size_t length);
+
+ private:
+  // Whether a pong with this payload can be queued without reaching the send limit.
+  bool pongFits(const Connection& c, size_t payloadLength) const;
+  size_t consumeFrames(Connection& c, uint8_t* p, size_t n, bool inSlab);
+  bool handleDataFrame(Connection& c, uint8_t opcode, bool fin, uint8_t* payload, size_t length, bool inSlab);
+  bool handleCloseFrame(Connection& c, uint8_t* payload, size_t length, bool inSlab);
 };
+
+class WebSocketServerSession final : public WebSocketSession {
+ public:
+  explicit WebSocketServerSession(uint64_t nowMs) : WebSocketSession(kAwaitHead, false) { startedMs = nowMs; }
+  bool accept(Connection& c, const std::string& extraHeaders) override;
+  // Handshake timeout, keep-alive ping, the close answer's timeout.
+  void sweep(Connection& c, uint64_t now) override;
+
+ protected:
+  size_t consumeHandshake(Connection& c, uint8_t* p, size_t n, bool inSlab) override;
+};
+
+class WebSocketClientSession final : public WebSocketSession {
+ public:
+  explicit WebSocketClientSession(const std::string& key);
+  bool masksSends() const override { return true; }
+
+ protected:
+  size_t consumeHandshake(Connection& c, uint8_t* p, size_t n, bool inSlab) override;
+};
+
+// Answers an upgrade request with an error status and closes.
+void rejectUpgrade(Connection& c, int status, const std::string& body);
 
 }  // namespace nw

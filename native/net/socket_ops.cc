@@ -111,6 +111,26 @@ int connectTcp(const std::string& host, int port) {
   return fd;
 }
 
+int connectUnix(const std::string& path) {
+  sockaddr_un sun{};
+  if (path.empty() || path.size() >= sizeof(sun.sun_path)) return -ENAMETOOLONG;
+  sun.sun_family = AF_UNIX;
+  std::memcpy(sun.sun_path, path.data(), path.size());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int rc;
+  do {
+    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sun), socklen_t(sizeof(sun)));
+  } while (rc < 0 && errno == EINTR);
+  // A unix connect completes at once or fails (a full backlog: EAGAIN).
+  if (rc < 0) return fail(fd);
+  return fd;
+}
+
+int connectStream(const ConnectTarget& target) {
+  return target.unixSocket ? connectUnix(target.path) : connectTcp(target.host, target.port);
+}
+
 int adoptListeningSocket(int fd) {
   int listening = 0;
   socklen_t len = sizeof(listening);

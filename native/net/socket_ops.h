@@ -44,9 +44,18 @@ int listenSocket(const ListenOptions& opts);  // the listening fd
 int adoptListeningSocket(int fd);
 // Clears close-on-exec, so that a child process inherits the descriptor.
 int keepAcrossExec(int fd);
-// Starts a non-blocking connect to a numeric address; the fd becomes
-// writable when it completes (check connectResult()).
+// Where a client connection goes: a numeric IPv4/IPv6 address and port, or a unix socket path.
+struct ConnectTarget {
+  bool unixSocket = false;
+  std::string host;
+  int port = 0;
+  std::string path;
+};
+// Starts a non-blocking connect; the fd becomes writable when it completes
+// (check connectResult()).
 int connectTcp(const std::string& host, int port);
+int connectUnix(const std::string& path);
+int connectStream(const ConnectTarget& target);
 int connectResult(int fd);  // 0 or -errno (SO_ERROR)
 RawAddress peerAddress(int fd);
 int localPort(int fd);

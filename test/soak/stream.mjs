@@ -71,8 +71,8 @@ export async function streamSession(ctx, proto) {
       halfclose: ending === 'halfclose',
       slowBulk: () => writeBulk(ctx, conn, message),
     });
-    // The known bug (see driver.mjs): an ending read together with messages the server
-    // holds for pauseRecv loses their replies. Unless SOAK_KNOWN=1, end after the echoes.
+    // With SOAK_KNOWN=0 a slow session ends only after its echoes (no ending read behind
+    // messages the server holds for pauseRecv; see driver.mjs).
     if (style === 'slow' && !ctx.endBehindPausedReader && ending === 'bad') await waitAll('the echoes of the bulk');
 
     if (!(await endPlainly(ctx, conn, ending, { waitAll, verify: () => expect.verify() }))) {

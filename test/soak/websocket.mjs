@@ -139,7 +139,7 @@ export async function websocketSession(ctx) {
   let seq = 0;
   let checked = 0;
   let pongsChecked = 0;
-  // Behind a paused reader a pong can be refused (the known bug): pings there only with SOAK_KNOWN=1.
+  // Pings right behind a paused reader too, unless SOAK_KNOWN=0.
   let pingsBetweenFragments = true;
   let answered = 0; // pings[0 .. answered) are answered or skipped
   const style = rng.weighted([[3, 'echo'], [3, 'pipeline'], [1, 'slow'], [1, 'badhandshake']]);
@@ -223,9 +223,8 @@ export async function websocketSession(ctx) {
     }
 
     // A ping last in the slow style: RFC 6455 lets older pings go unanswered, never the most
-    // recent one. Right behind the bulk (the server's queue full) with SOAK_KNOWN=1, where
-    // the known bug drops it (the automatic pong is refused like a send); by default after
-    // the echoes. Likewise no pings between fragments there by default.
+    // recent one. Right behind the bulk (the server's queue full), and between fragments;
+    // with SOAK_KNOWN=0 only after the echoes.
     const lastPing = Buffer.from(`${token}.last-ping`);
     const ping = () => {
       pings.push(lastPing);
@@ -241,8 +240,8 @@ export async function websocketSession(ctx) {
         if (ctx.endBehindPausedReader) ping();
       },
     });
-    // The known bug (see driver.mjs): an ending read together with messages the server
-    // holds for pauseRecv loses their replies. Unless SOAK_KNOWN=1, end after the echoes.
+    // With SOAK_KNOWN=0 a slow session ends only after its echoes (no ending read behind
+    // messages the server holds for pauseRecv; see driver.mjs).
     if (style === 'slow' && !ctx.endBehindPausedReader && ending !== 'reset' && ending !== 'halfclose') {
       await waitAll('the echoes of the bulk');
       ping();

@@ -52,10 +52,12 @@ function finish(endpoint: WebSocketEndpoint, request: WebSocketRequest | null, a
   if (connection.status === 'closed') return;
   const slot = connection._slot;
   if (request?._rejection) {
+    connection._dropEarly();
     native.rejectWebSocket(slot, request._rejection.status, request._rejection.body);
     return;
   }
   if (!accepted || rejected) {
+    connection._dropEarly();
     native.rejectWebSocket(slot, 403, 'Forbidden');
     return;
   }
@@ -63,12 +65,15 @@ function finish(endpoint: WebSocketEndpoint, request: WebSocketRequest | null, a
   try {
     lines = responseHeaderLines(connection, request);
   } catch (error) {
+    connection._dropEarly();
     native.rejectWebSocket(slot, 500, (error as Error).message);
     native.raiseUncaught(error);
     return;
   }
   if (!native.acceptWebSocket(slot, lines)) return;
   endpoint.phase = WebSocketPhase.Open;
+  // What onConnect (or onWebSocketConnect) sent goes right after the 101.
+  connection._sendEarly();
   const connected = connection.onWebSocketConnected ?? connection.worker?.onWebSocketConnected;
   if (connected && request) invoke(connected, connection, request);
 }
