@@ -12,6 +12,8 @@
         "native/protocol/websocket/utf8.cc",
         "native/protocol/websocket/handshake.cc",
         "native/protocol/http/head.cc",
+        "native/protocol/http/chunked.cc",
+        "native/protocol/http/request_target.cc",
         "native/protocol/http/request_head.cc",
         "native/conn/connection.cc",
         "native/conn/listener.cc",

@@ -243,7 +243,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   onWebSocketPong: WebSocketDataCallback<C> | undefined = undefined;
   onWebSocketClose: WebSocketCloseCallback<C> | undefined = undefined;
 
-  /** HTTP: seconds to receive a complete request head; slower clients get 408 and are closed. */
+  /** HTTP: seconds to receive a complete request head; slower clients get 408 and are closed. It ends with the head. */
   get headersTimeout(): number {
     return this._headersTimeout;
   }
@@ -252,6 +252,33 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this.pushListenerLimits();
   }
   private _headersTimeout = 30;
+  /** HTTP: seconds to receive a whole request, head and body (as Node's http); 408 past it. 0 = off. */
+  get requestTimeout(): number {
+    return this._requestTimeout;
+  }
+  set requestTimeout(seconds: number) {
+    this._requestTimeout = nonNegative('requestTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _requestTimeout = 300;
+  /** HTTP: seconds a request body may go without a byte arriving; 408 past it. 0 = off. */
+  get bodyTimeout(): number {
+    return this._bodyTimeout;
+  }
+  set bodyTimeout(seconds: number) {
+    this._bodyTimeout = nonNegative('bodyTimeout', seconds);
+    this.pushListenerLimits();
+  }
+  private _bodyTimeout = 30;
+  /** HTTP: CONNECT requests reach onMessage (no tunnel: nothing after them is read, the connection closes after the response); otherwise 405. */
+  get allowConnect(): boolean {
+    return this._allowConnect;
+  }
+  set allowConnect(allow: boolean) {
+    this._allowConnect = allow === true;
+    this.pushListenerLimits();
+  }
+  private _allowConnect = false;
   /** HTTP: seconds an idle keep-alive connection stays open. */
   get keepAliveTimeout(): number {
     return this._keepAliveTimeout;
@@ -515,6 +542,9 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
       this.listenerId,
       Math.round(this._headersTimeout * 1000),
       Math.round(this._keepAliveTimeout * 1000),
+      Math.round(this._requestTimeout * 1000),
+      Math.round(this._bodyTimeout * 1000),
+      this._allowConnect,
     );
   }
 

@@ -112,7 +112,14 @@ interface Binding {
   raiseUncaught(error: unknown): void;
   /** websocketType: that of the listener's connections that set none. */
   setWebSocketLimits(id: number, maxHeadSize: number, handshakeTimeoutMs: number, pingIntervalMs: number, websocketType: WebSocketType): void;
-  setHttpLimits(id: number, headersTimeoutMs: number, keepAliveTimeoutMs: number): void;
+  setHttpLimits(
+    id: number,
+    headersTimeoutMs: number,
+    keepAliveTimeoutMs: number,
+    requestTimeoutMs: number,
+    bodyTimeoutMs: number,
+    allowConnect: boolean,
+  ): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
   rejectWebSocket(slot: number, status: number, body: string): void;
   closeWebSocket(slot: number, code: number, reason: string): void;

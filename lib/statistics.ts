@@ -53,6 +53,8 @@ export interface Statistics {
   headersTimeouts: number;
   /** Idle HTTP keep-alive connections closed after keepAliveTimeout. */
   keepAliveTimeouts: number;
+  /** HTTP requests whose body took longer than requestTimeout or stalled past bodyTimeout (answered 408). */
+  requestTimeouts: number;
   /** UDP datagrams dropped: over maxPackageSize, not one message of the protocol, or a JavaScript protocol refused them. */
   udpDropped: number;
   /** TLS handshakes completed. */

@@ -405,13 +405,16 @@ Napi::Value SetWebSocketLimits(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setHttpLimits(id, headersTimeoutMs, keepAliveTimeoutMs)
+// setHttpLimits(id, headersTimeoutMs, keepAliveTimeoutMs, requestTimeoutMs, bodyTimeoutMs, allowConnect)
 Napi::Value SetHttpLimits(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
   Listener* l = listenerOf(info, &loop);
   if (l) {
     l->headersTimeoutMs = uint64_t(info[1].As<Napi::Number>().Int64Value());
     l->keepAliveTimeoutMs = uint64_t(info[2].As<Napi::Number>().Int64Value());
+    l->requestTimeoutMs = uint64_t(info[3].As<Napi::Number>().Int64Value());
+    l->bodyTimeoutMs = uint64_t(info[4].As<Napi::Number>().Int64Value());
+    l->allowConnect = info[5].ToBoolean();
   }
   return info.Env().Undefined();
 }

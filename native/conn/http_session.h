@@ -17,11 +17,14 @@ class HttpSession final : public Session {
     kHead,          // reading a request head
     kLengthBody,    // head parsed; waiting for Content-Length bytes (the head stays in front of them)
     kChunkedBody,   // head copied to `assembled`; decoding chunks after it
+    kDone,          // the last request was read (Connection: close, CONNECT): nothing after it is read
   };
 
   size_t consume(Connection& c, uint8_t* p, size_t n, bool inSlab) override;
   void sweep(Connection& c, uint64_t now) override;
   void finishFailure(Connection& c) override;
+  // After the last request (Connection: close, CONNECT) nothing more is read.
+  bool holdsInput() const override { return phase == kDone; }
   void releaseBuffers(BufferPool& pool) override { assembled.release(pool); }
   HttpSession* http() override { return this; }
 
@@ -37,10 +40,13 @@ class HttpSession final : public Session {
   void queueRaw(Connection& c, const char* text);
 
   Phase phase = kHead;
+  uint8_t emptyLines = 0;    // empty lines skipped before the request line being read
   uint16_t errorStatus = 0;  // bad input: answer with this status at the batch end, then close
   const char* error = "";
   uint32_t outstanding = 0;  // requests handed to JS whose response has not ended
-  uint64_t headStartedMs = 0;  // first byte of an unfinished head; 0 when none
+  uint64_t headStartedMs = 0;     // first byte of an unfinished head; 0 when none
+  uint64_t requestStartedMs = 0;  // first byte of an unfinished request; 0 when none
+  uint64_t bodyProgressMs = 0;    // the last bytes read of an unfinished body
   protocol::http::RequestHead head;
   protocol::http::ChunkedDecoder chunked;
   ByteBuffer assembled;  // head + decoded body of a chunked request

@@ -47,6 +47,9 @@ class Listener final : public IoHandle {
   // HTTP limits.
   uint64_t headersTimeoutMs = 30000;
   uint64_t keepAliveTimeoutMs = 5000;
+  uint64_t requestTimeoutMs = 300000;  // a whole request, head and body
+  uint64_t bodyTimeoutMs = 30000;      // between two reads of a body
+  bool allowConnect = false;           // CONNECT reaches JS instead of a 405
 
  private:
   void acceptOverflow();

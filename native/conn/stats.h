@@ -28,6 +28,7 @@ namespace nw {
   X(httpErrors)             /* HTTP requests answered 4xx/5xx by the core (bad input, limits) */ \
   X(headersTimeouts)        /* HTTP heads not complete within headersTimeout (408) */      \
   X(keepAliveTimeouts)      /* idle keep-alive HTTP connections closed */              \
+  X(requestTimeouts)        /* HTTP bodies over requestTimeout or stalled past bodyTimeout (408) */ \
   X(udpDropped)             /* datagrams over maxPackageSize or not one message of the protocol */ \
   X(tlsHandshakes)          /* TLS handshakes completed */                             \
   X(tlsHandshakeErrors)     /* TLS handshakes failed (plaintext, garbage, bad certificate, ...) */ \

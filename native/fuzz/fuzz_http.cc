@@ -7,9 +7,15 @@
 // same result, output and consumption whether the body comes at once or in
 // pieces.
 //
-// Input: byte 0 bit 0 picks the target (0: head, 1: chunked); for heads bit 1
-// picks small limits; the remaining bits seed the split points. The rest is
-// the head or the body.
+// The chunked decoder must also agree with a line-by-line reading of the RFC
+// 9112 grammar (reference.h): the same body ends at the same byte, what one
+// refuses the other refuses, and its limits (extension bytes, trailer bytes)
+// are the only difference. An accepted head's target has the form its method
+// allows.
+//
+// Input: byte 0 bit 0 picks the target (0: head, 1: chunked); bit 1 picks small
+// limits; the remaining bits seed the split points. The rest is the head or the
+// body.
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -19,6 +25,7 @@
 
 using namespace nw::protocol::http;
 using nwfuzz::SplitPoints;
+using nwfuzz::lowerCase;
 
 namespace {
 
@@ -49,6 +56,14 @@ void checkAccepted(const uint8_t* p, const RequestHead& r, const Limits& limits)
   if (r.body == Body::kChunked) FUZZ_ASSERT(transferEncodings > 0);
   if (r.body == Body::kLength) FUZZ_ASSERT(!contentLengths.empty() && r.contentLength > 0);
   if (r.body == Body::kNone) FUZZ_ASSERT(transferEncodings == 0 && r.contentLength == 0);
+  std::string line = f.startLine;
+  std::string method = line.substr(0, line.find(' '));
+  std::string target = line.substr(method.size() + 1, line.size() - method.size() - 10);
+  bool absolute = lowerCase(target.substr(0, 7)) == "http://" || lowerCase(target.substr(0, 8)) == "https://";
+  if (method == "CONNECT") FUZZ_ASSERT(r.connect && target[0] != '/' && target != "*" && !absolute && target.find(':') != std::string::npos);
+  else if (target == "*") FUZZ_ASSERT(method == "OPTIONS");
+  else FUZZ_ASSERT(target[0] == '/' || absolute);
+  if (absolute) FUZZ_ASSERT(target.find('@') == std::string::npos || target.find('@') > target.find_first_of("/?", target.find("//") + 2));
 }
 
 void fuzzHead(const uint8_t* p, size_t n, bool small, SplitPoints split) {
@@ -82,14 +97,15 @@ void fuzzHead(const uint8_t* p, size_t n, bool small, SplitPoints split) {
 
 struct Decoded {
   ChunkedDecoder::Result result = ChunkedDecoder::kNeedMore;
+  const char* error = "";
   size_t consumed = 0;
   std::string out;
   uint64_t decodedSize = 0;
 };
 
 // Feeds pieces of at most `most` bytes (0: all at once) until the decoder ends.
-Decoded decode(const uint8_t* p, size_t n, SplitPoints* split, size_t most) {
-  ChunkedDecoder decoder;
+Decoded decode(const uint8_t* p, size_t n, SplitPoints* split, size_t most, const ChunkedLimits& limits) {
+  ChunkedDecoder decoder(limits);
   Decoded d;
   size_t pos = 0;
   while (pos < n) {
@@ -106,16 +122,37 @@ Decoded decode(const uint8_t* p, size_t n, SplitPoints* split, size_t most) {
   }
   d.consumed = pos;
   d.decodedSize = decoder.decodedSize();
+  d.error = decoder.error();
   return d;
 }
 
-void fuzzChunked(const uint8_t* p, size_t n, SplitPoints split) {
-  Decoded whole = decode(p, n, &split, 0);
+void fuzzChunked(const uint8_t* p, size_t n, bool small, SplitPoints split) {
+  ChunkedLimits limits;
+  if (small) {
+    limits.maxExtensionBytes = 24;
+    limits.maxTrailerBytes = 32;
+  }
+  Decoded whole = decode(p, n, &split, 0, limits);
   FUZZ_ASSERT(whole.decodedSize == whole.out.size());
   if (whole.result != ChunkedDecoder::kError) FUZZ_ASSERT(whole.out.size() <= whole.consumed);
+  nwfuzz::RefChunked ref = nwfuzz::referenceChunked(std::string(reinterpret_cast<const char*>(p), n));
+  bool overLimits = ref.extensionBytes > limits.maxExtensionBytes || ref.trailerBytes > limits.maxTrailerBytes;
+  if (whole.result == ChunkedDecoder::kDone) {
+    FUZZ_ASSERT(ref.verdict == nwfuzz::RefChunked::kValid && !overLimits);
+    FUZZ_ASSERT(ref.length == whole.consumed && ref.body == whole.out);
+  }
+  if (ref.verdict == nwfuzz::RefChunked::kValid && !overLimits) FUZZ_ASSERT(whole.result == ChunkedDecoder::kDone);
+  if (ref.verdict == nwfuzz::RefChunked::kInvalid) FUZZ_ASSERT(whole.result == ChunkedDecoder::kError);
+  // A valid body is refused only for a limit (an unfinished one may be refused
+  // for its unfinished line, which the reference does not read).
+  if (whole.result == ChunkedDecoder::kError && ref.verdict == nwfuzz::RefChunked::kValid) {
+    FUZZ_ASSERT(overLimits);
+    FUZZ_ASSERT(std::string(whole.error) == "chunk extensions too long" || std::string(whole.error) == "trailer section too large");
+  }
   for (size_t most : {size_t(1), size_t(3), size_t(17)}) {
-    Decoded pieces = decode(p, n, &split, most);
+    Decoded pieces = decode(p, n, &split, most, limits);
     FUZZ_ASSERT(pieces.result == whole.result);
+    FUZZ_ASSERT(std::string(pieces.error) == whole.error);
     FUZZ_ASSERT(pieces.out == whole.out);
     if (whole.result == ChunkedDecoder::kDone) FUZZ_ASSERT(pieces.consumed == whole.consumed);
   }
@@ -126,7 +163,7 @@ void fuzzChunked(const uint8_t* p, size_t n, SplitPoints split) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   SplitPoints split{uint32_t(data[0] >> 2) * 2654435761u + 1};
-  if (data[0] & 1) fuzzChunked(data + 1, size - 1, split);
+  if (data[0] & 1) fuzzChunked(data + 1, size - 1, (data[0] & 2) != 0, split);
   else fuzzHead(data + 1, size - 1, (data[0] & 2) != 0, split);
   return 0;
 }

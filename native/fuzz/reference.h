@@ -2,6 +2,7 @@
 // the protocol rules, over the whole stream at once, to compare the real
 // (incremental, in-place) framers against.
 #pragma once
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -115,6 +116,144 @@ struct SplitPoints {
 // A plain reading of a complete HTTP head of h bytes, split at CRLF: the start
 // line, and each field line's lower-cased name and its value without the
 // whitespace around it, to hold the head parser to the rules.
+// Transfer-Encoding: chunked read line by line with the RFC 9112 grammar
+// written out as a recursive descent, over the whole input at once.
+struct RefChunked {
+  enum Verdict { kValid, kInvalid, kIncomplete } verdict = kIncomplete;
+  std::string body;
+  size_t length = 0;           // bytes of a valid body, trailers included
+  size_t extensionBytes = 0;   // size-line bytes past the digits
+  size_t trailerBytes = 0;     // the trailer section with its final empty line
+};
+
+inline bool refTchar(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c != 0 && std::string("!#$%&'*+-.^_`|~").find(c) != std::string::npos);
+}
+
+// chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ), the whole of `e`.
+inline bool refExtensions(const std::string& e) {
+  size_t i = 0;
+  auto bws = [&] { while (i < e.size() && (e[i] == ' ' || e[i] == '\t')) i++; };
+  auto token = [&] {
+    size_t start = i;
+    while (i < e.size() && refTchar(e[i])) i++;
+    return i > start;
+  };
+  while (i < e.size()) {
+    bws();
+    if (i >= e.size() || e[i] != ';') return false;
+    i++;
+    bws();
+    if (!token()) return false;
+    size_t save = i;
+    bws();
+    if (i < e.size() && e[i] == '=') {
+      i++;
+      bws();
+      if (i < e.size() && e[i] == '"') {
+        for (i++;; i++) {
+          if (i >= e.size()) return false;
+          uint8_t c = uint8_t(e[i]);
+          if (c == '"') break;
+          if (c == '\\') {
+            if (++i >= e.size()) return false;
+            c = uint8_t(e[i]);
+            if (!(c == '\t' || (c >= 0x20 && c != 0x7F))) return false;
+          } else if (!(c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x7E) || c >= 0x80)) {
+            return false;
+          }
+        }
+        i++;
+      } else if (!token()) {
+        return false;
+      }
+    } else {
+      i = save;
+    }
+  }
+  return true;
+}
+
+inline bool refTrailerField(const std::string& line) {
+  size_t colon = 0;
+  while (colon < line.size() && refTchar(line[colon])) colon++;
+  if (colon == 0 || colon >= line.size() || line[colon] != ':') return false;
+  for (size_t i = colon + 1; i < line.size(); i++) {
+    uint8_t c = uint8_t(line[i]);
+    if (c < 0x20 ? c != '\t' : c == 0x7F) return false;
+  }
+  return true;
+}
+
+inline RefChunked referenceChunked(const std::string& s) {
+  RefChunked r;
+  size_t pos = 0;
+  // The next line without its CRLF; false when the input ends first. A CR or
+  // LF inside a line makes it invalid.
+  auto line = [&](std::string* out) -> int {
+    size_t lf = s.find('\n', pos);
+    if (lf == std::string::npos) {
+      size_t cr = s.find('\r', pos);
+      return cr != std::string::npos && cr + 1 < s.size() ? -1 : 0;
+    }
+    if (lf == pos || s[lf - 1] != '\r') return -1;
+    *out = s.substr(pos, lf - 1 - pos);
+    if (out->find('\r') != std::string::npos) return -1;
+    pos = lf + 1;
+    return 1;
+  };
+  for (;;) {
+    std::string sizeLine;
+    int got = line(&sizeLine);
+    if (got <= 0) {
+      r.verdict = got < 0 ? RefChunked::kInvalid : RefChunked::kIncomplete;
+      return r;
+    }
+    size_t digits = 0;
+    uint64_t size = 0;
+    while (digits < sizeLine.size() && std::isxdigit(uint8_t(sizeLine[digits]))) {
+      size = size * 16 + uint64_t(std::strtoul(sizeLine.substr(digits, 1).c_str(), nullptr, 16));
+      digits++;
+    }
+    if (digits == 0 || digits > 15 || !refExtensions(sizeLine.substr(digits))) {
+      r.verdict = RefChunked::kInvalid;
+      return r;
+    }
+    r.extensionBytes += sizeLine.size() - digits;
+    if (size == 0) break;
+    if (s.size() - pos < size + 2) {
+      r.verdict = RefChunked::kIncomplete;
+      return r;
+    }
+    r.body += s.substr(pos, size_t(size));
+    pos += size_t(size);
+    if (s.compare(pos, 2, "\r\n") != 0) {
+      r.verdict = RefChunked::kInvalid;
+      return r;
+    }
+    pos += 2;
+  }
+  size_t trailerStart = pos;
+  for (;;) {
+    std::string field;
+    int got = line(&field);
+    if (got <= 0) {
+      r.verdict = got < 0 ? RefChunked::kInvalid : RefChunked::kIncomplete;
+      return r;
+    }
+    if (field.empty()) break;
+    if (!refTrailerField(field)) {
+      r.verdict = RefChunked::kInvalid;
+      return r;
+    }
+  }
+  r.trailerBytes = pos - trailerStart;
+  r.length = pos;
+  r.verdict = RefChunked::kValid;
+  return r;
+}
+
 struct RefHead {
   std::string startLine;
   std::vector<std::pair<std::string, std::string>> fields;

@@ -182,7 +182,9 @@ TEST(send_core_websocket_follows_websocket_type) {
     s.core->send(conn, conn->framingFor(false), reinterpret_cast<const uint8_t*>("b"), 1);
     return readSome(s, c, 6);
   };
-  CHECK(sendBoth() == "\x81\x01t\x81\x01" "b");  // the listener's default: text
+  CHECK(sendBoth() == "\x81\x01t\x82\x01" "b");  // the listener's default: auto
+  s.core->listener(s.lid)->websocketType = WebSocketType::Text;
+  CHECK(sendBoth() == "\x81\x01t\x81\x01" "b");
   s.core->listener(s.lid)->websocketType = WebSocketType::Auto;
   CHECK(sendBoth() == "\x81\x01t\x82\x01" "b");
   CHECK(conn->setWebSocketType(WebSocketType::Binary));  // its own wins from now on

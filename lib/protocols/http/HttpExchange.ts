@@ -76,6 +76,7 @@ export class HttpExchange {
   private eventStream = false; // a text/event-stream response is open: it lasts until the connection closes
   private busy = false; // a file is being streamed: later sends wait
   private closeAfterResponse = false; // the head being answered said Connection: close
+  private ended = false; // a response closed the connection: requests read after it are not answered (RFC 9112 9.6)
   private readonly deferred: Sendable[] = [];
 
   constructor(private readonly transport: HttpTransport) {}
@@ -87,7 +88,7 @@ export class HttpExchange {
    */
   request(connection: TcpConnection, head: string, body: Buffer, keepAlive: boolean, isHead: boolean): Request | null {
     const request = new Request(head, body, connection, keepAlive, isHead);
-    if (this.eventStream) {
+    if (this.eventStream || this.ended) {
       request._cleanup();
       return null;
     }
@@ -115,7 +116,7 @@ export class HttpExchange {
   send(data: Sendable): true | null | false {
     // Only events go into an event stream; anything else has no place on this connection any more.
     if (this.eventStream) return data instanceof ServerSentEvents ? this.transport.write(data.toString(), false) : false;
-    if (data instanceof ServerSentEvents) return false; // no stream open (it answered a HEAD, say)
+    if (data instanceof ServerSentEvents || this.ended) return false; // no stream open (it answered a HEAD, say), or closed
     // Responses wait for the file or chunked stream before them: they go out in request order.
     if (this.busy || (this.streamingRequest !== undefined && !(data instanceof Chunk))) {
       this.deferred.push(data);
@@ -172,7 +173,7 @@ export class HttpExchange {
     head += `Content-Length: ${Buffer.byteLength(body)}\r\n${keepAlive ? 'Connection: keep-alive' : 'Connection: close'}\r\n\r\n`;
     const result = this.transport.write(request._isHead ? head : head + body, true);
     request._cleanup();
-    if (!keepAlive) this.transport.close();
+    if (!keepAlive) this.end();
     return result;
   }
 
@@ -251,7 +252,16 @@ export class HttpExchange {
   /** After a response: uploads removed; closed unless its head kept the connection alive. */
   private finish(request: Request | undefined): void {
     request?._cleanup();
-    if (this.closeAfterResponse) this.transport.close();
+    if (this.closeAfterResponse) this.end();
+  }
+
+  /** The response just written closes the connection: requests pipelined behind it are given up. */
+  private end(): void {
+    this.ended = true;
+    for (const later of this.waiting) later._cleanup();
+    this.waiting.length = 0;
+    this.deferred.length = 0;
+    this.transport.close();
   }
 
   private async sendFile(response: Response, request: Request | undefined): Promise<void> {

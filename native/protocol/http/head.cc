@@ -7,12 +7,6 @@ namespace protocol {
 namespace http {
 namespace {
 
-bool isTchar(uint8_t c) {
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != 0;
-}
-
 bool isDigit(uint8_t c) { return c >= '0' && c <= '9'; }
 
 bool fail(Head* out, int status, const char* error) {
@@ -85,7 +79,7 @@ bool parseField(const uint8_t* line, const uint8_t* stop, Field* f, Head* out) {
   const uint8_t* valueEnd = stop;
   while (valueEnd > value && (valueEnd[-1] == ' ' || valueEnd[-1] == '\t')) valueEnd--;
   for (const uint8_t* v = value; v < valueEnd; v++)
-    if ((*v < 0x20 && *v != '\t') || *v == 0x7F) return fail(out, 400, "invalid character in header value");
+    if (!isFieldValueByte(*v)) return fail(out, 400, "invalid character in header value");
   *f = Field{line, size_t(c - line), value, size_t(valueEnd - value)};
   return false;
 }

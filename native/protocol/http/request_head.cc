@@ -67,6 +67,12 @@ bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestH
   if (!parseHead(p, n, StartLine::kRequest, limits, scanned, &fields, &head)) return false;
   out->headLength = head.length;
   if (head.status) return fail(out, head.status, head.error);
+  size_t targetStart = head.methodLength + 1;
+  size_t targetLength = head.startLine - targetStart - 9;  // before " HTTP/1.x"
+  Target target = checkTarget(p, head.methodLength, p + targetStart, targetLength);
+  if (target.error) return fail(out, 400, target.error);
+  out->target = target.form;
+  out->connect = target.form == TargetForm::kAuthority;
   out->head = head.methodLength == 4 && std::memcmp(p, "HEAD", 4) == 0;
   out->get = head.methodLength == 3 && std::memcmp(p, "GET", 3) == 0;
   out->http11 = head.minor == 1;
@@ -77,6 +83,7 @@ bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestH
   if (fields.unsupportedEncoding) return fail(out, 501, "only Transfer-Encoding: chunked is supported");
   if (fields.chunked && fields.lengths) return fail(out, 400, "both Content-Length and Transfer-Encoding");
   if (fields.chunked && !out->http11) return fail(out, 400, "Transfer-Encoding in an HTTP/1.0 request");
+  if (out->connect && (fields.chunked || fields.lengths)) return fail(out, 400, "a CONNECT request has no body");
   if (fields.chunked) out->body = Body::kChunked;
   else if (fields.lengths && out->contentLength > 0) out->body = Body::kLength;
   if (fields.closeToken) out->keepAlive = false;

@@ -6,7 +6,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "chunked.h"
 #include "head.h"
+#include "request_target.h"
 
 namespace nw {
 namespace protocol {
@@ -25,6 +27,8 @@ struct RequestHead {
   bool head = false;  // the HEAD method: the response has no body
   bool get = false;   // the GET method
   bool http11 = false;
+  bool connect = false;  // the CONNECT method (its target is authority-form, it has no body)
+  TargetForm target = TargetForm::kOrigin;
 };
 
 // Returns false while the head is incomplete (and within limits); true when
@@ -33,26 +37,20 @@ struct RequestHead {
 bool parseRequestHead(const uint8_t* p, size_t n, const Limits& limits, RequestHead* out, size_t scanned = 0,
                       FieldVisitor* more = nullptr);
 
-// Incremental Transfer-Encoding: chunked decoder.
-class ChunkedDecoder {
- public:
-  enum Result { kNeedMore, kDone, kError };
-  // Consumes input (sets *consumed) and calls sink(data, length) for decoded
-  // bytes. Stops after the final chunk and its trailers.
-  template <typename Sink>
-  Result feed(const uint8_t* p, size_t n, size_t* consumed, Sink sink);
-  uint64_t decodedSize() const { return decoded_; }
+// RFC 9112 2.2: empty lines (CRLF) received before a request line are ignored,
+// up to kMaxEmptyLines of them (more are refused, 400).
+constexpr size_t kMaxEmptyLines = 8;
 
- private:
-  enum State : uint8_t { kSize, kExtension, kSizeLF, kData, kDataCR, kDataLF, kTrailerStart, kTrailerLine, kTrailerLF, kFinalLF };
-  State state_ = kSize;
-  uint64_t remaining_ = 0;
-  uint64_t decoded_ = 0;
-  int sizeDigits_ = 0;
-};
+// The number of whole CRLF pairs at the front of p[0, n); *needMore when what
+// follows them is a CR that may still become one.
+inline size_t leadingEmptyLines(const uint8_t* p, size_t n, bool* needMore) {
+  size_t lines = 0;
+  while (2 * lines + 1 < n && p[2 * lines] == '\r' && p[2 * lines + 1] == '\n') lines++;
+  *needMore = 2 * lines + 1 == n && p[2 * lines] == '\r';
+  return lines;
+}
 
 }  // namespace http
 }  // namespace protocol
 }  // namespace nw
 
-#include "chunked-inl.h"
