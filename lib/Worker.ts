@@ -148,6 +148,8 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   onWorkerReload: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
   /** @internal listen() or runAll() was called (see unstartedWarning.ts) */
   _started = false;
+  /** @internal The constructor finished (one that threw leaves a registered but unusable Worker). */
+  _constructed = false;
   /** @internal creation order: a worker process finds its Worker by it */
   readonly _index = registerWorker(this);
 
@@ -336,6 +338,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     else if (lookupProtocol(scheme)) this.protocol = scheme;
     else throw new Error(`unknown protocol "${scheme}" in "${socketName}": ${schemeHint(scheme, socketName)}`);
     if (this.address.transport === 'tcp') checkListenHost(socketName, this.address.host);
+    this._constructed = true;
   }
 
   /** The socket name given to the constructor (Workerman's getSocketName()). */

@@ -18,7 +18,7 @@ export function watchForUnstartedWorkers(): void {
 
 function warnIfUnstarted(): void {
   if (runAllCalled) return;
-  const names = registeredWorkers().filter((w) => !w._started && w.getSocketName() !== undefined).map((w) => w.getSocketName());
+  const names = registeredWorkers().filter((w) => w._constructed && !w._started).map((w) => w.getSocketName());
   if (names.length === 0) return;
   process.emitWarning(
     `${names.length === 1 ? 'a Worker was' : `${names.length} Workers were`} created but never started (${names.join(', ')}): ` +
