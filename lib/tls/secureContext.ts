@@ -57,6 +57,16 @@ export interface PeerCertificate {
 
 const OPTION_NAMES = new Set(['cert', 'key', 'passphrase', 'ca', 'ciphers', 'minVersion', 'maxVersion', 'alpn', 'requestCert', 'rejectUnauthorized', 'sni']);
 const CLIENT_OPTION_NAMES = new Set([...OPTION_NAMES, 'servername']);
+/** Workerman's (PHP stream context) names for the same settings. */
+const WORKERMAN_NAMES: Readonly<Record<string, string>> = { local_cert: 'cert', local_pk: 'key', cafile: 'ca', ciphers: 'ciphers' };
+
+/** Workerman's ssl context ({ local_cert, local_pk, cafile }) as these options. */
+function fromWorkermanNames(options: ServerSecureContextOptions): ServerSecureContextOptions {
+  if (!Object.keys(options).some((name) => name in WORKERMAN_NAMES && WORKERMAN_NAMES[name] !== name)) return options;
+  const mapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) mapped[WORKERMAN_NAMES[name] ?? name] = value;
+  return mapped as ServerSecureContextOptions;
+}
 
 function pemText(name: string, source: PemSource): string {
   if (Buffer.isBuffer(source)) return source.toString('latin1');
@@ -71,8 +81,9 @@ function pemText(name: string, source: PemSource): string {
 
 function nativeOptions(options: ServerSecureContextOptions, server: boolean, inherited?: NativeSecureContextOptions): NativeSecureContextOptions {
   if (!options || typeof options !== 'object') throw new TypeError('ssl options must be an object');
+  options = fromWorkermanNames(options);
   for (const name of Object.keys(options)) {
-    if (!(server ? OPTION_NAMES : CLIENT_OPTION_NAMES).has(name) || (!server && name === 'requestCert')) throw new TypeError(`unknown ssl option "${name}"`);
+    if (!(server ? OPTION_NAMES : CLIENT_OPTION_NAMES).has(name) || (!server && name === 'requestCert')) throw new TypeError(`unknown ssl option "${name}" (known: ${[...(server ? OPTION_NAMES : CLIENT_OPTION_NAMES)].join(', ')}; Workerman's local_cert, local_pk and cafile are read as cert, key and ca)`);
   }
   if (options.alpn !== undefined && (!Array.isArray(options.alpn) || options.alpn.some((p) => typeof p !== 'string'))) {
     throw new TypeError('ssl.alpn must be an array of protocol names');
