@@ -64,7 +64,8 @@ else
   FILES=()
   for f in test/*.test.mjs; do
     case "$(basename "$f")" in
-      packaging.test.mjs | chat-browser.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
+      # Other Node binaries (packaging, tls-node-versions) cannot load an ASan build without the preload.
+      packaging.test.mjs | chat-browser.test.mjs | tls-node-versions.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
     esac
     FILES+=("$f")
   done

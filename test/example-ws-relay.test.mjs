@@ -91,5 +91,6 @@ test('ws-relay: 100 MiB from a fast upstream to a slow WebSocket reader, relay m
   await sleep(10);
   assert.equal(received, total, 'every byte arrived');
   const growthMiB = (peak - baseline) / 1024;
-  assert.ok(growthMiB < 64, `relay RSS grew ${growthMiB.toFixed(1)} MiB moving 100 MiB (baseline ${(baseline / 1024).toFixed(0)} MiB)`);
+  // Under ASan (scripts/test-asan.sh) the quarantine keeps freed memory; the byte count above still holds.
+  if (process.env.NETWRIGHT_ASAN !== '1') assert.ok(growthMiB < 64, `relay RSS grew ${growthMiB.toFixed(1)} MiB moving 100 MiB (baseline ${(baseline / 1024).toFixed(0)} MiB)`);
 });

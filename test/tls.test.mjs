@@ -325,7 +325,8 @@ test('64 MiB to a slow TLS reader: pipe-style backpressure counts plaintext, mem
   assert.equal(digest.digest('hex'), expected.digest('hex'));
   assert.ok(fullEvents > 0, 'the send buffer filled');
   assert.ok(maxQueued <= 512 * 1024 + chunk.length, `queued plaintext ${maxQueued} stayed near maxSendBufferSize`);
-  assert.ok(rssPeak - rssBefore < 64 * 1024 * 1024, `RSS grew ${rssPeak - rssBefore} bytes for 64 MiB sent`);
+  // Under ASan (scripts/test-asan.sh) the quarantine keeps freed memory: the queue bound above still holds.
+  if (process.env.NETWRIGHT_ASAN !== '1') assert.ok(rssPeak - rssBefore < 64 * 1024 * 1024, `RSS grew ${rssPeak - rssBefore} bytes for 64 MiB sent`);
 });
 
 /** The first flight of a real TLS client, as bytes. */
