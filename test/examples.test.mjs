@@ -12,22 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { connect, until } from './helpers/harness.mjs';
+import { freePort } from './fixtures/runall-helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLES = path.join(ROOT, 'examples');
 const T = { timeout: 60_000 };
-
-/** A port free right now (the example binds it a moment later). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `node examples/<script> ...args`, output recorded; killed after the test if still running. */
 function run(t, script, args = [], env = {}) {

@@ -61,22 +61,6 @@ socklen_t toSockaddr(const RawAddress& raw, sockaddr_storage* ss) {
   return 0;
 }
 
-RawAddress fromSockaddr(const sockaddr_storage& ss) {
-  RawAddress raw;
-  if (ss.ss_family == AF_INET) {
-    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-    raw.family = AF_INET;
-    raw.port = ntohs(a->sin_port);
-    std::memcpy(raw.bytes, &a->sin_addr, 4);
-  } else if (ss.ss_family == AF_INET6) {
-    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    raw.family = AF_INET6;
-    raw.port = ntohs(a->sin6_port);
-    std::memcpy(raw.bytes, &a->sin6_addr, 16);
-  }
-  return raw;
-}
-
 }  // namespace
 
 int bindDatagram(const DatagramOptions& o) {
@@ -138,7 +122,7 @@ int receiveDatagrams(int fd, uint8_t* buffer, size_t slotSize, size_t count, Rec
   for (int i = 0; i < n; i++) {
     out[i].length = messages[i].msg_len;
     out[i].truncated = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-    out[i].from = fromSockaddr(senders[i]);
+    out[i].from = toRaw(senders[i]);
   }
   return n;
 }

@@ -67,6 +67,8 @@ int listenTcp(const ListenOptions& o) {
   return fd;
 }
 
+}  // namespace
+
 RawAddress toRaw(const sockaddr_storage& ss) {
   RawAddress raw;
   if (ss.ss_family == AF_INET) {
@@ -82,8 +84,6 @@ RawAddress toRaw(const sockaddr_storage& ss) {
   }
   return raw;
 }
-
-}  // namespace
 
 int connectTcp(const std::string& host, int port) {
   sockaddr_storage ss{};

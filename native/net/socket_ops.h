@@ -57,6 +57,8 @@ int connectTcp(const std::string& host, int port);
 int connectUnix(const std::string& path);
 int connectStream(const ConnectTarget& target);
 int connectResult(int fd);  // 0 or -errno (SO_ERROR)
+// An IPv4 or IPv6 socket address as a RawAddress (family 0 for anything else).
+RawAddress toRaw(const sockaddr_storage& ss);
 RawAddress peerAddress(int fd);
 int localPort(int fd);
 int acceptOne(int listenFd, RawAddress* peer);  // the new non-blocking, close-on-exec fd
