@@ -46,6 +46,8 @@ export interface NativeSecureContextOptions {
   requestCert: boolean;
   rejectUnauthorized: boolean;
   sni?: Array<{ host: string; options: NativeSecureContextOptions }>;
+  /** Server: handshakes pause at the ClientHello with a ServerName event, answered by resolveServerName(). */
+  sniCallback?: boolean;
 }
 
 /** [version, alpnProtocol, servername, verifyResult (0 = verified)] once the handshake is done. */
@@ -73,6 +75,8 @@ interface Binding {
   /** Connections the listener accepts from now on use it; false for an unknown listener. */
   setSecureContext(id: number, context: SecureContextHandle): boolean;
   tlsInfo(slot: number): TlsInfo | undefined;
+  /** Answers a ServerName event: the context to serve, or null to refuse; false when none waits. */
+  resolveServerName(slot: number, context: SecureContextHandle | null): boolean;
   /** The peer's certificate (DER), if it sent one. */
   peerCertificate(slot: number): Buffer | undefined;
   closeFd(fd: number): void;
@@ -140,7 +144,7 @@ interface Binding {
   udpLocalAddress(id: number): [string, number] | undefined;
   udpSetMaxPackageSize(id: number, size: number): void;
   /** The slot, or -errno; a unix socket when unixPath is not empty. */
-  connect(host: string, port: number, unixPath: string, kind: NativeProtocol, upgradeRequest: string, key: string, secureContext?: SecureContextHandle, servername?: string): number;
+  connect(host: string, port: number, unixPath: string, kind: NativeProtocol, upgradeRequest: string, key: string, secureContext?: SecureContextHandle, servername?: string, handshakeTimeoutMs?: number): number;
 }
 
 const packageRoot = path.join(__dirname, '..');
@@ -200,7 +204,7 @@ const group = <N extends string>(name: string, names: readonly N[]) => contractG
 export const EventType = group('EventType', [
   'Accept', 'Message', 'AsciiMessage', 'Close', 'Drain', 'Error', 'BinaryMessage', 'BufferFull',
   'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest', 'Upgraded',
-  'Datagram', 'DatagramError',
+  'Datagram', 'DatagramError', 'ServerName',
 ] as const);
 export type EventType = number;
 const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words', 'DatagramHeader'] as const);
