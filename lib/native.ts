@@ -145,6 +145,8 @@ interface Binding {
   udpSetMaxPackageSize(id: number, size: number): void;
   /** The slot, or -errno; a unix socket when unixPath is not empty. */
   connect(host: string, port: number, unixPath: string, kind: NativeProtocol, upgradeRequest: string, key: string, secureContext?: SecureContextHandle, servername?: string, handshakeTimeoutMs?: number): number;
+  /** Whether a client connection's TCP connect is still pending (its TLS handshake is bounded natively). */
+  tcpConnecting(slot: number): boolean;
 }
 
 const packageRoot = path.join(__dirname, '..');

@@ -515,6 +515,13 @@ Napi::Value Connect(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, slot);
 }
 
+// tcpConnecting(slot) -> whether a client connection's TCP connect is still pending (a TLS
+// handshake after it is bounded natively, by the connect's handshakeTimeoutMs)
+Napi::Value TcpConnecting(const Napi::CallbackInfo& info) {
+  Connection* c = connectionOf(info);
+  return Napi::Boolean::New(info.Env(), c && c->connecting_);
+}
+
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NodeLoop* loop = loopOf(info);
@@ -651,6 +658,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("publish", Napi::Function::New(env, Publish));
   exports.Set("subscribe", Napi::Function::New(env, Subscribe));
   exports.Set("connect", Napi::Function::New(env, Connect));
+  exports.Set("tcpConnecting", Napi::Function::New(env, TcpConnecting));
   registerUdp(env, exports);
   registerTls(env, exports);
   return exports;
