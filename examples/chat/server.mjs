@@ -2,10 +2,12 @@
 // plus a tiny static HTTP server for the page.
 //   node examples/chat/server.mjs            then open http://127.0.0.1:8080/
 //   HTTP_PORT=8080 WS_PORT=8081 HOST=0.0.0.0 node examples/chat/server.mjs
+//   TLS_CERT=cert.pem TLS_KEY=key.pem node examples/chat/server.mjs   (https page, wss)
 // The page learns the WebSocket port from the HTML the HTTP server injects
 // (window.CHAT_WS_PORT); ?ws=PORT in the page URL overrides it.
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'netwright';
@@ -15,10 +17,11 @@ const MAX_MESSAGE = 4096;
 
 /**
  * Start the chat: returns { worker, httpServer, wsPort, httpPort, url, stop() }.
- * Ports 0 pick free ones.
+ * Ports 0 pick free ones. With `ssl` ({ cert, key }: PEM or file paths) the
+ * page is served over https and the chat is wss.
  */
-export async function startChat({ host = '127.0.0.1', httpPort = 0, wsPort = 0 } = {}) {
-  const worker = new Worker(`websocket://${host}:${wsPort}`);
+export async function startChat({ host = '127.0.0.1', httpPort = 0, wsPort = 0, ssl } = {}) {
+  const worker = ssl ? new Worker(`wss://${host}:${wsPort}`, { ssl }) : new Worker(`websocket://${host}:${wsPort}`);
   worker.name = 'chat';
   worker.onWebSocketConnect = (connection) => {
     connection.maxPackageSize = MAX_MESSAGE;
@@ -38,7 +41,9 @@ export async function startChat({ host = '127.0.0.1', httpPort = 0, wsPort = 0 }
   worker.listen();
 
   const page = await fs.readFile(path.join(here, 'index.html'), 'utf8');
-  const httpServer = http.createServer((req, res) => {
+  const pemOf = (source) => (String(source).includes('-----BEGIN') ? source : fs.readFile(source));
+  const pageTls = ssl ? { cert: await pemOf(ssl.cert), key: await pemOf(ssl.key) } : undefined;
+  const handler = (req, res) => {
     const url = new URL(req.url, 'http://x');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -51,7 +56,8 @@ export async function startChat({ host = '127.0.0.1', httpPort = 0, wsPort = 0 }
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-  });
+  };
+  const httpServer = pageTls ? https.createServer(pageTls, handler) : http.createServer(handler);
   await new Promise((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(httpPort, host, resolve);
@@ -63,7 +69,7 @@ export async function startChat({ host = '127.0.0.1', httpPort = 0, wsPort = 0 }
     httpServer,
     wsPort: worker.port,
     httpPort: actualHttpPort,
-    url: `http://${shownHost}:${actualHttpPort}/`,
+    url: `${ssl ? 'https' : 'http'}://${shownHost}:${actualHttpPort}/`,
     async stop() {
       httpServer.closeAllConnections?.();
       await new Promise((resolve) => httpServer.close(() => resolve()));
@@ -77,6 +83,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     host: process.env.HOST ?? '127.0.0.1',
     httpPort: Number(process.env.HTTP_PORT ?? 8080),
     wsPort: Number(process.env.WS_PORT ?? 8081),
+    ssl: process.env.TLS_CERT ? { cert: process.env.TLS_CERT, key: process.env.TLS_KEY } : undefined,
   });
   console.log(`chat: open ${chat.url} (WebSocket on port ${chat.wsPort}; Ctrl+C to stop)`);
   process.on('SIGINT', async () => {
