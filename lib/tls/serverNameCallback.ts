@@ -1,15 +1,24 @@
 // ssl.sni as a callback: the native handshake pauses at the ClientHello
 // (a ServerName event) until the callback's answer (options, a SecureContext,
 // or a Promise of either) is turned into a native context for that
-// connection. Answers are compiled once per options object.
+// connection. An answer is compiled once: per options object, and per
+// content (a callback answering a fresh { cert, key } literal each time
+// shares one context, not one per connection).
+import { createHash } from 'node:crypto';
+
 import { native, type NativeSecureContextOptions, type SecureContextHandle } from '../native';
 import { SecureContext, compileServerOptions, type SniAnswer as ServerNameAnswer } from './secureContext';
 
 export type ServerNameCallback = (servername: string) => ServerNameAnswer | PromiseLike<ServerNameAnswer>;
 
+/** Contexts kept by content: the most recently answered ones (more are compiled again when answered). */
+const KEPT_BY_CONTENT = 64;
+
 export class ServerNameResolver {
-  // An options object answered again (the usual case: a table lookup) is not compiled again.
+  // An options object answered again (a table lookup) is not even read again.
   private readonly compiled = new WeakMap<object, SecureContextHandle>();
+  // Insertion order is recency: the first key is the least recently answered.
+  private readonly byContent = new Map<string, SecureContextHandle>();
 
   constructor(
     private readonly callback: ServerNameCallback,
@@ -53,10 +62,18 @@ export class ServerNameResolver {
     if (answer instanceof SecureContext) return answer._handle;
     if (typeof answer !== 'object') throw new TypeError(`the answer must be ssl options, a SecureContext or null (got ${typeof answer})`);
     let context = this.compiled.get(answer);
-    if (!context) {
-      context = native.createSecureContext(compileServerOptions(answer, this.outer));
-      this.compiled.set(answer, context);
+    if (context) return context;
+    const options = compileServerOptions(answer, this.outer);
+    const key = createHash('sha256').update(JSON.stringify(options)).digest('base64');
+    context = this.byContent.get(key);
+    if (context) {
+      this.byContent.delete(key);
+    } else {
+      context = native.createSecureContext(options);
+      if (this.byContent.size >= KEPT_BY_CONTENT) this.byContent.delete(this.byContent.keys().next().value as string);
     }
+    this.byContent.set(key, context);
+    this.compiled.set(answer, context);
     return context;
   }
 }
