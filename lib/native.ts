@@ -160,6 +160,17 @@ function load(): Binding {
     return nodeGypBuild(packageRoot);
   } catch (cause) {
     const where = `${process.platform}-${process.arch}`;
+    // TLS uses the OpenSSL this Node links and exports; netwright bundles none to fall back on.
+    const openssl = /undefined symbol: ((?:SSL|BIO|X509|EVP|ERR|PEM|ASN1|OPENSSL|CRYPTO|i2d|d2i|a2i)_?\w*)/.exec((cause as Error).message ?? '');
+    if (openssl) {
+      const error = new Error(
+        `netwright: this Node (${process.version}) does not export the OpenSSL function ${openssl[1]} that netwright's TLS ` +
+          `uses: netwright runs TLS on Node's own OpenSSL and loads no second one. Use an official Node build ` +
+          `(20, 22 or 24). Cause: ${(cause as Error).message}`,
+      );
+      (error as Error & { code: string }).code = 'NETWRIGHT_NO_OPENSSL';
+      throw error;
+    }
     const error = new Error(
       `netwright: no native binary for ${where} (Node ${process.version}). ` +
         (process.platform === 'linux'

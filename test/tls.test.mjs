@@ -373,6 +373,21 @@ test('renegotiation is refused: the TLS 1.2 connection that asks fails alone, th
   await fresh.waitLines(1);
 });
 
+test('ciphers: a TLS 1.2 suite and a TLS 1.3 suite are the ones negotiated; a client offering neither is refused', T, async (t) => {
+  const h = harness(t);
+  const w = await h.serve('text://127.0.0.1:0', echoText, {
+    ssl: { ...certs.server, ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:TLS_CHACHA20_POLY1305_SHA256' },
+  });
+  const tls12 = h.ownClient(await tlsConnect(w.port, { ...trust, maxVersion: 'TLSv1.2' }));
+  assert.equal(tls12.socket.getCipher().name, 'ECDHE-ECDSA-AES256-GCM-SHA384');
+  const tls13 = h.ownClient(await tlsConnect(w.port, trust));
+  assert.equal(tls13.socket.getCipher().name, 'TLS_CHACHA20_POLY1305_SHA256');
+  tls13.write('x\n');
+  await tls13.waitLines(1);
+  const refused = await tlsHandshakeFails(w.port, { ...trust, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
+  assert.match(String(refused.code ?? refused.message), /HANDSHAKE_FAILURE|closed|ECONNRESET/);
+});
+
 /** The first flight of a real TLS client, as bytes. */
 async function captureClientHello() {
   const net = await import('node:net');
