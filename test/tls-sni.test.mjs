@@ -142,3 +142,23 @@ test('sni callback options are checked: an answer cannot nest sni; createSecureC
   const w = new Worker('text://127.0.0.1:0', { ssl: { ...certs.server, sni: 'nope' } });
   assert.throws(() => w.listen(), /ssl.sni must map host names to ssl options, or be a callback/);
 });
+
+test('pauseRecv() in onConnect holds a handshake answered by the sni callback; resumeRecv() lets it finish', T, async (t) => {
+  const h = harness(t);
+  let paused;
+  const w = await h.serve('text://127.0.0.1:0', (w) => {
+    echoWithName(w);
+    w.onConnect = (c) => {
+      c.pauseRecv();
+      paused = c;
+    };
+  }, { ssl: { ...certs.server, sni: async () => certs.other } });
+  let done = false;
+  const pending = tlsConnect(w.port, { ...trust, servername: 'other.test' }).then((c) => { done = true; return c; });
+  await until(() => paused, 'onConnect');
+  await sleep(200);
+  assert.equal(done, false, 'no handshake while paused');
+  paused.resumeRecv();
+  const c = h.ownClient(await pending);
+  await echoes(c, 'go', 'other.test:go');
+});

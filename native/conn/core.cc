@@ -272,6 +272,8 @@ void CoreState::updateInterest(Connection* c) {
 void Core::setReceiving(Connection* c, bool receiving) {
   c->paused_ = !receiving;
   updateInterest(c);
+  // A TLS handshake answered while paused: its input is parked, not in the socket.
+  if (receiving && c->tlsResumePending_) wantInput(c);
 }
 
 void Core::setHeld(Connection* c, bool held) {
@@ -477,8 +479,9 @@ void Core::processPendingInput() {
     for (Connection* c : batch) {
       if (c->closed_) continue;
       if (c->tlsResumePending_) {
+        if (c->paused_) continue;  // resumeRecv() queues it again
         c->tlsResumePending_ = false;
-        if (!c->paused_ && !c->closing()) c->readAvailable();
+        if (!c->closing()) c->readAvailable();
       } else {
         c->processTail();
       }
