@@ -162,3 +162,20 @@ test('pauseRecv() in onConnect holds a handshake answered by the sni callback; r
   const c = h.ownClient(await pending);
   await echoes(c, 'go', 'other.test:go');
 });
+
+test('setSecureContext() switches between an SNI callback and none; open connections keep their certificate', T, async (t) => {
+  const h = harness(t);
+  const w = await h.serve('text://127.0.0.1:0', echoWithName, { ssl: certs.server });
+  const before = h.ownClient(await tlsConnect(w.port, { ...trust, servername: 'localhost' }));
+  const asked = [];
+  w.setSecureContext({ ...certs.server, sni: (servername) => { asked.push(servername); return certs.other; } });
+  const viaCallback = h.ownClient(await tlsConnect(w.port, { ...trust, servername: 'other.test' }));
+  assert.equal(viaCallback.socket.getPeerCertificate().subject.CN, 'other.test');
+  assert.deepEqual(asked, ['other.test']);
+  w.setSecureContext(certs.server);
+  const without = h.ownClient(await tlsConnect(w.port, { ...trust, servername: 'localhost' }));
+  assert.equal(without.socket.getPeerCertificate().subject.CN, 'localhost');
+  assert.deepEqual(asked, ['other.test'], 'the callback is gone');
+  await echoes(before, 'a', 'localhost:a');
+  await echoes(viaCallback, 'b', 'other.test:b');
+});
