@@ -2,6 +2,7 @@
 // locally built) addon, types its surface and owns the shared batch memory.
 import * as path from 'node:path';
 
+import { noBinaryMessage } from './platformSupport';
 import type { Statistics } from './statistics';
 
 /** A group of numbers shared with the core: names here, values defined once in C++. */
@@ -153,15 +154,7 @@ function load(): Binding {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding;
     return nodeGypBuild(packageRoot);
   } catch (cause) {
-    const where = `${process.platform}-${process.arch}`;
-    const error = new Error(
-      `netwright: no native binary for ${where} (Node ${process.version}). ` +
-        (process.platform === 'linux'
-          ? `Prebuilt binaries ship for linux-x64 with glibc; on this platform build from source with ` +
-            `"npm rebuild netwright --build-from-source" (needs python3, make and a C++17 compiler).`
-          : `netwright supports Linux only for now (epoll); ${process.platform} is not supported.`) +
-        ` Cause: ${(cause as Error).message}`,
-    );
+    const error = new Error(noBinaryMessage((cause as Error).message));
     (error as Error & { code: string }).code = 'NETWRIGHT_NO_BINARY';
     throw error;
   }

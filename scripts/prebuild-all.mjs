@@ -20,7 +20,8 @@
 //                or $NETWRIGHT_PREBUILD_TARGETS, comma-separated)
 //   --force      rebuild even when the inputs are unchanged
 //   --available  skip, saying so, the targets whose toolchain is missing (default: fail, naming
-//                the package to install: a publish must not silently lack a platform)
+//                the package to install: a publish must not silently lack a platform);
+//                NETWRIGHT_PREBUILD_AVAILABLE=1 does the same (the packaging test outside CI)
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -199,7 +200,7 @@ async function buildTarget(name, files, { force }) {
 
 async function main(argv) {
   const force = argv.includes('--force');
-  const available = argv.includes('--available');
+  const available = argv.includes('--available') || process.env.NETWRIGHT_PREBUILD_AVAILABLE === '1';
   const named = argv.filter((a) => !a.startsWith('--'));
   const fromEnv = (process.env.NETWRIGHT_PREBUILD_TARGETS || '').split(',').map((s) => s.trim()).filter(Boolean);
   const wanted = named.length ? named : fromEnv.length ? fromEnv : Object.keys(TARGETS);
