@@ -16,7 +16,8 @@
 #        ones that launch foreign programs, which would inherit the ASan preload:
 #        packaging.test.mjs (npm pack, the compiler, other Node binaries; it tests the shipped
 #        non-ASan prebuild anyway) and chat-browser.test.mjs (Chromium does not start with the
-#        ASan runtime preloaded). NETWRIGHT_ASAN_ALL=1 includes them.
+#        ASan runtime preloaded), tls-node-versions.test.mjs and arm64-qemu.test.mjs (other Node
+#        binaries, the latter an arm64 one loading the arm64 prebuild). NETWRIGHT_ASAN_ALL=1 includes them.
 #        NETWRIGHT_ASAN_SKIP_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,7 +66,7 @@ else
   for f in test/*.test.mjs; do
     case "$(basename "$f")" in
       # Other Node binaries (packaging, tls-node-versions) cannot load an ASan build without the preload.
-      packaging.test.mjs | chat-browser.test.mjs | tls-node-versions.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
+      packaging.test.mjs | chat-browser.test.mjs | tls-node-versions.test.mjs | arm64-qemu.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
     esac
     FILES+=("$f")
   done

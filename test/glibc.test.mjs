@@ -41,7 +41,7 @@ function hostGlibc() {
 
 test('binutils (objdump or readelf) is available and an addon is built', (t) => {
   assert.ok(elfTool, 'need objdump or readelf (Debian/Ubuntu: apt-get install binutils)');
-  assert.ok(BINARIES.length > 0, 'no addon: build it with `npx node-gyp rebuild` (or `npm run prebuild`)');
+  assert.ok(BINARIES.length > 0, 'no addon: build it with `npx node-gyp rebuild` (or `npm run prebuild:all`)');
   t.diagnostic(`using ${elfTool}; floor GLIBC_${GLIBC_FLOOR}; host glibc ${hostGlibc()}`);
 });
 
