@@ -86,7 +86,7 @@ async function smoke(t, nodeBin, major, { arm64 = false } = {}) {
 
 test(`npm pack makes a tarball with dist/ and the prebuilds for linux-x64 and linux-arm64, glibc (<= ${GLIBC_FLOOR}) and musl, no build/ or test/`, { timeout: 1_200_000 }, async (t) => {
   const { tarball, packed, ms, installMs } = await prepare();
-  t.diagnostic(packed ? `npm pack (prepack: build:ts + prebuildify) took ${ms} ms` : `using NETWRIGHT_TARBALL=${tarball}`);
+  t.diagnostic(packed ? `npm pack (prepack: build:ts + prebuild:all) took ${ms} ms` : `using NETWRIGHT_TARBALL=${tarball}`);
   t.diagnostic(`npm install --ignore-scripts of the tarball took ${installMs} ms`);
   const files = await listTarball(tarball);
   t.diagnostic(`${path.basename(tarball)}: ${files.length} files, ${fs.statSync(tarball).size} bytes`);
@@ -200,6 +200,23 @@ for (const major of [20, 22, 24]) {
       await smoke(t, node.bin, major, { arm64: true });
     });
 }
+
+test('node-gyp-build picks each libc\'s prebuild: glibc here, musl where LIBC=musl (as on Alpine), for x64 and (under qemu) arm64', { timeout: 300_000 }, async (t) => {
+  const { project } = await prepare();
+  const script = ['-e', "console.log(JSON.stringify({ file: require('node-gyp-build').path(require('path').dirname(require.resolve('netwright/package.json'))) }))"];
+  const runs = [['x64', process.execPath, false]];
+  if (FULL && !ARM64_WHY) runs.push(['arm64', (await ensureArm64Node(CURRENT_MAJOR)).bin, true]);
+  else t.diagnostic(`arm64 not resolved: ${ARM64_WHY ?? 'NETWRIGHT_PACKAGING_TEST is not 1'}`);
+  for (const [arch, bin, arm64] of runs) {
+    for (const libc of ['glibc', 'musl']) {
+      const r = await runNode(bin, script, project, libc === 'musl' ? { LIBC: 'musl' } : {}, { arm64 });
+      assert.equal(r.code, 0, `${arch} ${libc}: ${r.stdout}\n${r.stderr}`);
+      const file = path.relative(fs.realpathSync(project), fs.realpathSync(lastJson(r.stdout).file));
+      assert.equal(file, path.join('node_modules', 'netwright', 'prebuilds', `linux-${arch}`, `netwright.${libc}.node`));
+      t.diagnostic(`linux-${arch} ${libc}: ${file}`);
+    }
+  }
+});
 
 test('with no binary for the platform, loading fails with NETWRIGHT_NO_BINARY naming it', { timeout: 600_000 }, async (t) => {
   const { project } = await prepare();
