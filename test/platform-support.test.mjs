@@ -46,3 +46,25 @@ test('linux-x64 or linux-arm64 without a loadable prebuild: the install is incom
   assert.ok(musl.includes('on a musl system other than Alpine set LIBC=musl so the musl prebuild is chosen'), musl);
   assert.doesNotMatch(noBinaryMessage('x', 'linux', 'x64', 'musl', 'musl'), /set LIBC=musl/, 'already set: no hint');
 });
+
+// npm's own platform check (npm-install-checks, bundled with npm, which Arborist runs for every
+// non-optional package): the "os" field makes `npm install netwright` stop at once on macOS and
+// Windows with EBADPLATFORM, before anything is fetched or built.
+test('package.json "os": npm refuses darwin and win32 with EBADPLATFORM and accepts linux', (t) => {
+  const { execFileSync } = require('node:child_process');
+  const path = require('node:path');
+  const npmRoot = execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim();
+  let checks;
+  try {
+    checks = require(path.join(npmRoot, 'npm', 'node_modules', 'npm-install-checks'));
+  } catch {
+    t.skip(`npm-install-checks not found under ${npmRoot}/npm`);
+    return;
+  }
+  const manifest = require('../package.json');
+  assert.deepEqual(manifest.os, ['linux']);
+  for (const os of ['darwin', 'win32']) {
+    assert.throws(() => checks.checkPlatform(manifest, false, { os, cpu: 'arm64' }), (e) => e.code === 'EBADPLATFORM', os);
+  }
+  for (const cpu of ['x64', 'arm64']) checks.checkPlatform(manifest, false, { os: 'linux', cpu, libc: 'musl' });
+});
