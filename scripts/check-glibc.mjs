@@ -130,6 +130,21 @@ export function checkElf(file, floor = GLIBC_FLOOR, target = targetOf(file)) {
   return { info, lines, problems };
 }
 
+/** The dynamic symbol names of an ELF: its undefined ones (`undefined: true`) or those it defines. */
+export function dynamicSymbols(file, { undefined: wantUndefined }) {
+  const out = execFileSync('readelf', ['--dyn-syms', '-W', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const names = [];
+  for (const line of out.split('\n')) {
+    const t = line.trim().split(/\s+/);
+    if (t.length < 8 || !/^\d+:$/.test(t[0])) continue;
+    if ((t[6] === 'UND') === wantUndefined && t[7]) names.push(t[7].replace(/@.*/, ''));
+  }
+  return names;
+}
+
+/** musl's libc.so as Debian's `musl` package installs it (x86-64). */
+export const MUSL_LIBC = '/lib/x86_64-linux-musl/libc.so';
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   let failed = false;
   for (const file of process.argv.slice(2)) {

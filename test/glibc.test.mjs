@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GLIBC_FLOOR, checkElf, elfTool, targetOf } from '../scripts/check-glibc.mjs';
+import { GLIBC_FLOOR, MUSL_LIBC, checkElf, dynamicSymbols, elfTool, targetOf } from '../scripts/check-glibc.mjs';
 import { TARGETS, prebuildPath } from '../scripts/prebuild-all.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,5 +72,28 @@ for (const file of BINARIES) {
     const { lines, problems } = checkElf(file);
     for (const line of lines) t.diagnostic(line);
     assert.deepEqual(problems, [], `${rel}:\n${problems.join('\n')}`);
+  });
+}
+
+// No musl Node can be had here, so the musl prebuilds are not loaded. What a load would resolve is
+// checked instead: every symbol a musl prebuild leaves undefined must be defined by musl's libc.so
+// (Debian's musl 1.2.3, older than Alpine 3.19's 1.2.4) or by node (Node-API, libuv, OpenSSL; this
+// x64 node's exports stand for an arm64 or musl build of the same version, which export the same).
+for (const file of BINARIES.filter((f) => targetOf(f).libc === 'musl')) {
+  const rel = path.relative(root, file);
+  const noMusl = !fs.existsSync(MUSL_LIBC) && `${MUSL_LIBC} missing (apt-get install musl)`;
+  test(`${rel}: every undefined symbol is musl's or node's`, { skip: (!elfTool && 'no binutils') || (noMusl && process.env.NETWRIGHT_REQUIRE_ALL !== '1' && noMusl) }, (t) => {
+    assert.ok(fs.existsSync(MUSL_LIBC), `${MUSL_LIBC} missing (apt-get install musl)`);
+    const musl = new Set(dynamicSymbols(MUSL_LIBC, { undefined: false }));
+    const node = new Set(dynamicSymbols(process.execPath, { undefined: false }));
+    const wanted = dynamicSymbols(file, { undefined: true });
+    const fromMusl = wanted.filter((s) => musl.has(s));
+    const fromNode = wanted.filter((s) => !musl.has(s) && node.has(s));
+    const unresolved = wanted.filter((s) => !musl.has(s) && !node.has(s));
+    t.diagnostic(`${wanted.length} undefined: ${fromMusl.length} from musl, ${fromNode.length} from node`);
+    assert.deepEqual(unresolved, [], `${rel} would not load under musl: no definition for ${unresolved.join(', ')}`);
+    assert.ok(fromMusl.includes('epoll_wait'), 'libc from musl');
+    assert.ok(fromNode.includes('napi_create_reference') && fromNode.includes('SSL_new') && fromNode.includes('uv_poll_start'),
+      'Node-API, OpenSSL and libuv from node');
   });
 }
