@@ -130,9 +130,29 @@ function sourceFiles() {
   return out.sort();
 }
 
+/**
+ * Where node-gyp takes the Node headers from: npm's nodedir when set (npm run sets
+ * npm_config_nodedir from its config), else this node's own install when it ships them (as
+ * scripts/test-asan.sh does), so no build downloads headers. Null: node-gyp downloads them.
+ */
+function nodeHeadersDir() {
+  if (process.env.npm_config_nodedir) return process.env.npm_config_nodedir;
+  const prefix = path.dirname(path.dirname(process.execPath));
+  return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? prefix : null;
+}
+
+function headersId() {
+  const dir = nodeHeadersDir();
+  if (!dir) return 'node headers: downloaded by node-gyp';
+  const versionH = path.join(dir, 'include', 'node', 'node_version.h');
+  const text = fs.existsSync(versionH) ? fs.readFileSync(versionH, 'utf8') : '';
+  const v = ['MAJOR', 'MINOR', 'PATCH'].map((k) => new RegExp(`#define NODE_${k}_VERSION (\\d+)`).exec(text)?.[1] ?? '?').join('.');
+  return `node headers ${v} in ${dir}`;
+}
+
 function inputsHash(files, toolchainId) {
   const hash = crypto.createHash('sha256');
-  hash.update(`node headers ${process.versions.node}\nnode-addon-api ${require('node-addon-api/package.json').version}\n${toolchainId}\n`);
+  hash.update(`${headersId()}\nnode-addon-api ${require('node-addon-api/package.json').version}\n${toolchainId}\n`);
   for (const f of files) hash.update(`${f}\n`).update(fs.readFileSync(path.join(root, f)));
   return hash.digest('hex');
 }
@@ -177,7 +197,9 @@ async function buildTarget(name, files, { force }) {
     const started = Date.now();
     // prebuildify passes process.env on; CC/CXX/... are set here for its node-gyp child.
     const saved = { ...process.env };
-    Object.assign(process.env, toolchain.env, { JOBS: String(os.availableParallelism?.() ?? os.cpus().length) });
+    const nodedir = nodeHeadersDir();
+    Object.assign(process.env, toolchain.env, { JOBS: String(os.availableParallelism?.() ?? os.cpus().length) },
+      nodedir ? { npm_config_nodedir: nodedir } : {});
     try {
       await prebuildify({
         cwd: src, out: root, name: 'netwright', napi: true, strip: true, stripBin: toolchain.strip,
