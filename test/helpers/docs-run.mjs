@@ -118,6 +118,19 @@ export function exchange(port, bytes, ms = 2000) {
   });
 }
 
+/** GET on a connection of its own (no keep-alive pool): { status, headers, body }. */
+export async function httpGet(url, options = {}) {
+  const http = await import(url.startsWith('https:') ? 'node:https' : 'node:http');
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false, ...options }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (d) => { body += d; });
+      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, body }));
+    }).on('error', reject);
+  });
+}
+
 function binary(name, hint) {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
   if (found) return found;
@@ -193,7 +206,7 @@ export async function mosquittoServer(t, port) {
 /** Everything a `<!-- test -->` check can name. */
 export function checkHelpers(t) {
   return {
-    assert, sleep, until, ask, lineClient, waitPort, wsClient, exchange, fetch: globalThis.fetch, WebSocket, net,
+    assert, sleep, until, ask, lineClient, waitPort, wsClient, exchange, httpGet, fetch: globalThis.fetch, WebSocket, net,
     certificates: testCertificates,
     redisServer: (port) => redisServer(t, port),
     mariadbServer: (port) => mariadbServer(t, port),
