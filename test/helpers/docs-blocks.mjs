@@ -11,7 +11,7 @@
 //   to it (for a fragment that continues the code shown above it).
 // - Port numbers written as `:PORT` in a block or its check are replaced by
 //   free ports, the same in both; `ports="8080 9000"` names them instead.
-// - Other languages (sh, text, jsonc, php, none) are shown, not run; `sh` blocks
+// - Other languages (sh, text, jsonc, php, md, none) are shown, not run; `sh` blocks
 //   are checked for the scripts and files they name.
 //
 // node --test runs every .mjs under test/ as a test file, this one included:
@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export const RUN_LANGUAGES = new Set(['js', 'mjs', 'ts']);
-const SHOWN_LANGUAGES = new Set(['sh', 'text', 'jsonc', 'php', '']);
+const SHOWN_LANGUAGES = new Set(['sh', 'text', 'jsonc', 'php', 'md', '']);
 
 /** README.md and every docs/*.md page, as paths relative to `root`. */
 export function docFiles(root) {
