@@ -131,6 +131,12 @@ export async function httpGet(url, options = {}) {
   });
 }
 
+/** The environment for servers that are not netwright: without the ASan run's preload. */
+function plainEnv() {
+  const { LD_PRELOAD, ASAN_OPTIONS, ...env } = process.env;
+  return env;
+}
+
 function binary(name, hint) {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
   if (found) return found;
@@ -177,12 +183,12 @@ export async function mariadbServer(t, port) {
   const mariadbd = binary('mariadbd', 'apt-get install mariadb-server');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netwright-mariadb-'));
   const user = os.userInfo().username;
-  const install = spawnSync(installDb, [`--datadir=${dir}/data`, `--user=${user}`, '--auth-root-authentication-method=normal',
-    '--skip-test-db', '--skip-name-resolve', '--no-defaults'], { encoding: 'utf8' });
+  const install = spawnSync(installDb, ['--no-defaults', `--datadir=${dir}/data`, `--user=${user}`, '--auth-root-authentication-method=normal',
+    '--skip-test-db', '--skip-name-resolve'], { encoding: 'utf8', env: plainEnv() });
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stdout}${install.stderr}`);
   const child = spawn(mariadbd, ['--no-defaults', `--datadir=${dir}/data`, `--socket=${dir}/mysqld.sock`, `--pid-file=${dir}/mysqld.pid`,
     '--bind-address=127.0.0.1', `--port=${port}`, `--user=${user}`, '--skip-log-bin', '--innodb-buffer-pool-size=16M',
-    '--skip-name-resolve', '--log-error=' + path.join(dir, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--skip-name-resolve', '--log-error=' + path.join(dir, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'], env: plainEnv() });
   stopOnExit(t, child, dir);
   await until(() => canConnect(port, 500), 'mariadbd to accept connections', 30_000, 100).catch((e) => {
     throw new Error(`${e.message}: ${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`);
@@ -196,7 +202,7 @@ export async function mosquittoServer(t, port) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netwright-mqtt-'));
   const config = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\nlog_type all\n`);
-  const child = spawn(mosquitto, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(mosquitto, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'], env: plainEnv() });
   stopOnExit(t, child, dir);
   await Promise.race([started(child, /running|Opening ipv4 listen socket/, 'mosquitto'), until(() => canConnect(port, 300), 'mosquitto', 30_000, 100)]);
   await waitPort(port);
