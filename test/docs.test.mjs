@@ -171,7 +171,7 @@ runnable.forEach((block, index) => {
       }
     } catch (e) {
       if (e instanceof Skip) {
-        console.log(`# SKIPPED ${where(block)}: ${e.message}`);
+        console.log(`SKIPPED ${where(block)}: ${e.message}`);
         t.skip(e.message);
         return;
       }

@@ -179,8 +179,8 @@ function stopOnExit(t, child, dir) {
  * directory from mariadb-install-db, no grant checks beyond the root user without a password, removed after.
  */
 export async function mariadbServer(t, port) {
-  const installDb = binary('mariadb-install-db', 'apt-get install mariadb-server');
-  const mariadbd = binary('mariadbd', 'apt-get install mariadb-server');
+  const installDb = binary(process.env.MARIADB_INSTALL_DB ?? 'mariadb-install-db', 'apt-get install mariadb-server');
+  const mariadbd = binary(process.env.MARIADBD ?? 'mariadbd', 'apt-get install mariadb-server');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netwright-mariadb-'));
   const user = os.userInfo().username;
   const install = spawnSync(installDb, ['--no-defaults', `--datadir=${dir}/data`, `--user=${user}`, '--auth-root-authentication-method=normal',
@@ -198,7 +198,7 @@ export async function mariadbServer(t, port) {
 
 /** A mosquitto broker of its own on 127.0.0.1:port (anonymous clients allowed, no persistence). */
 export async function mosquittoServer(t, port) {
-  const mosquitto = binary('mosquitto', 'apt-get install mosquitto');
+  const mosquitto = binary(process.env.MOSQUITTO ?? 'mosquitto', 'apt-get install mosquitto');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netwright-mqtt-'));
   const config = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\nlog_type all\n`);
