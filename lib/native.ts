@@ -121,7 +121,8 @@ interface Binding {
     allowConnect: boolean,
   ): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
-  rejectWebSocket(slot: number, status: number, body: string): void;
+  /** headerLines: extra response header lines (each ending in CRLF), already checked. */
+  rejectWebSocket(slot: number, status: number, body: string, headerLines?: string): void;
   closeWebSocket(slot: number, code: number, reason: string): void;
   broadcast(listenerId: number, data: string | Uint8Array, binary: boolean, except: Int32Array | null): number;
   publish(listenerId: number, topic: string, data: string | Uint8Array, binary: boolean): number;

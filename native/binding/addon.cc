@@ -427,12 +427,14 @@ Napi::Value AcceptWebSocket(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ok);
 }
 
-// rejectWebSocket(slot, status, body)
+// rejectWebSocket(slot, status, body, headerLines?) — headerLines checked by JS (CRLF-terminated lines)
 Napi::Value RejectWebSocket(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
   Connection* c = connectionOf(info, &loop);
   if (c) {
-    loop->core().rejectHandshake(c, info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::String>().Utf8Value());
+    std::string headerLines = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : std::string();
+    loop->core().rejectHandshake(c, info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::String>().Utf8Value(),
+                                 headerLines);
     loop->updateRef();
   }
   return info.Env().Undefined();

@@ -92,7 +92,8 @@ class Core : public CoreState {
 
   // WebSocket (core_websocket.cc; the work is the connection's session's).
   bool acceptWebSocket(Connection* c, const std::string& extraHeaders);
-  void rejectHandshake(Connection* c, int status, const std::string& body);
+  // headerLines: extra response header lines, each ending in CRLF (checked by the caller).
+  void rejectHandshake(Connection* c, int status, const std::string& body, const std::string& headerLines = "");
   // The automatic pong. When it would take the queue to the send limit it waits
   // until there is room below the limit; a newer ping replaces the payload of one still waiting
   // (RFC 6455 5.5.3: the most recent ping is answered).

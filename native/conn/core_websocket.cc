@@ -17,7 +17,9 @@ bool Core::acceptWebSocket(Connection* c, const std::string& extraHeaders) {
   return s && s->accept(*c, extraHeaders);
 }
 
-void Core::rejectHandshake(Connection* c, int status, const std::string& body) { rejectUpgrade(*c, status, body); }
+void Core::rejectHandshake(Connection* c, int status, const std::string& body, const std::string& headerLines) {
+  rejectUpgrade(*c, status, body, headerLines);
+}
 
 void Core::answerPing(Connection* c, const uint8_t* payload, size_t length) {
   if (WebSocketSession* s = c->websocket()) s->answerPing(*c, payload, length);

@@ -59,9 +59,9 @@ bool WebSocketServerSession::accept(Connection& c, const std::string& extraHeade
   return true;
 }
 
-void rejectUpgrade(Connection& c, int status, const std::string& body) {
+void rejectUpgrade(Connection& c, int status, const std::string& body, const std::string& headerLines) {
   std::string response =
-      protocol::http::closingResponse(status, body, status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
+      protocol::http::closingResponse(status, body, status == 426 ? "Sec-WebSocket-Version: 13\r\n" + headerLines : headerLines);
   c.out_.append(response.data(), response.size(), c.core_.pool_);
   c.core_.closeAfterFlush(&c);
 }

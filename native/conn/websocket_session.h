@@ -99,7 +99,8 @@ class WebSocketClientSession final : public WebSocketSession {
   size_t consumeHandshake(Connection& c, uint8_t* p, size_t n, bool inSlab) override;
 };
 
-// Answers an upgrade request with an error status and closes.
-void rejectUpgrade(Connection& c, int status, const std::string& body);
+// Answers an upgrade request with an error status and closes; `headerLines`
+// (each ending in CRLF) go into the response (the user's, already checked).
+void rejectUpgrade(Connection& c, int status, const std::string& body, const std::string& headerLines = "");
 
 }  // namespace nw
