@@ -364,7 +364,11 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this._maxConnections = integerAtLeast('maxConnections', value, 0);
     this.pushListenerLimits();
   }
-  /** Seconds without received data before a connection is closed; 0 = off. */
+  /**
+   * Seconds without received data before a connection is closed; 0 = off. An open
+   * WebSocket gets a close frame 1001 (and the TCP connection goes once the peer
+   * answers, or 5 s later).
+   */
   get idleTimeout(): number {
     return this._idleTimeout;
   }
@@ -372,6 +376,20 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this._idleTimeout = nonNegative('idleTimeout', value);
     this.pushListenerLimits();
   }
+  /**
+   * WebSocket: whether pings and pongs received (a client's automatic answers to
+   * pingInterval's pings, its own keep-alive pings) count as activity for
+   * idleTimeout. true (default): any byte does. false: only messages do, so a
+   * client that is alive but says nothing is closed after idleTimeout.
+   */
+  get pingPongIsActivity(): boolean {
+    return this._pingPongIsActivity;
+  }
+  set pingPongIsActivity(value: boolean) {
+    this._pingPongIsActivity = checkBoolean('pingPongIsActivity', value);
+    this.pushListenerLimits();
+  }
+  private _pingPongIsActivity = true;
 
   /** Starts accepting in this process. Throws an Error with .code (EADDRINUSE, EACCES, ...) on failure. */
   listen(): void {
@@ -533,7 +551,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
 
   private pushListenerLimits(): void {
     if (this.listenerId < 0) return;
-    native.setListenerLimits(this.listenerId, this._maxConnections, Math.round(this._idleTimeout * 1000));
+    native.setListenerLimits(this.listenerId, this._maxConnections, Math.round(this._idleTimeout * 1000), this._pingPongIsActivity);
     native.setWebSocketLimits(
       this.listenerId,
       this._maxHeadSize,

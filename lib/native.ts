@@ -79,7 +79,8 @@ interface Binding {
   listenerPort(id: number): number | undefined;
   unlisten(id: number): void;
   setAccepting(id: number, accepting: boolean): void;
-  setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number): void;
+  /** pingPongIsActivity: WebSocket pings and pongs received reset idleTimeout's clock. */
+  setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number, pingPongIsActivity: boolean): void;
   /**
    * Framed the connection's way (its kind; WebSocket: its websocketType). stringLength: a
    * string's length, -1 for bytes (the core then needs not ask which it is).

@@ -204,13 +204,14 @@ Napi::Value SetAccepting(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setListenerLimits(id, maxConnections, idleTimeoutMs)
+// setListenerLimits(id, maxConnections, idleTimeoutMs, pingPongIsActivity)
 Napi::Value SetListenerLimits(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
   Listener* l = listenerOf(info, &loop);
   if (l) {
     l->maxConnections = uint32_t(info[1].As<Napi::Number>().Int64Value());
     l->idleTimeoutMs = uint64_t(info[2].As<Napi::Number>().Int64Value());
+    l->pingPongIsActivity = info[3].ToBoolean();
   }
   return info.Env().Undefined();
 }

@@ -487,7 +487,8 @@ void Core::sweep() {
       continue;
     }
     uint64_t idle = c->listener_->idleTimeoutMs;
-    if (idle && now - c->lastActivityMs >= idle) {
+    uint64_t activeSince = c->session_ ? c->session_->activeSince(*c) : c->lastActivityMs;
+    if (idle && now - activeSince >= idle && !(c->session_ && c->session_->closeIdle(*c))) {
       stats_.idleTimeouts++;
       closeNow(c, kClosedIdle, true);
       continue;

@@ -50,6 +50,7 @@ bool WebSocketServerSession::accept(Connection& c, const std::string& extraHeade
   acceptKey.clear();
   acceptKey.shrink_to_fit();
   phase = kOpen;
+  messageActivityMs = c.core_.delegate_.nowMs();
   c.out_.append(response.data(), response.size(), c.core_.pool_);
   c.core_.scheduleFlush(&c);
   if (c.closed_) return false;

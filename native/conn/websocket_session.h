@@ -30,6 +30,8 @@ class WebSocketSession : public Session {
   bool appendOwed(Connection& c) override;
   void closed(Connection& c) override;
   void releaseBuffers(BufferPool& pool) override { fragments.release(pool); }
+  uint64_t activeSince(const Connection& c) const override;
+  bool closeIdle(Connection& c) override;
   WebSocketSession* websocket() override { return this; }
 
   // The core's WebSocket calls (core.h says what each does).
@@ -56,6 +58,7 @@ class WebSocketSession : public Session {
   uint64_t startedMs = 0;
   uint64_t closeSentAtMs = 0;
   uint64_t pingSentAtMs = 0;
+  uint64_t messageActivityMs = 0;  // the last read that carried (part of) a data frame, or a close frame
   ByteBuffer fragments;          // payload of the open fragmented message
   std::string owedPong;          // that ping's payload
   std::string acceptKey;         // to send (server) or to expect (client); cleared once open
