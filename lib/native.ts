@@ -120,7 +120,12 @@ interface Binding {
     requestTimeoutMs: number,
     bodyTimeoutMs: number,
     allowConnect: boolean,
+    websocketUpgrades: boolean,
   ): void;
+  /** The request announced by EventType.HttpUpgrade becomes a WebSocket handshake (false: an invalid upgrade, refused natively with its status). */
+  upgradeHttp(slot: number): boolean;
+  /** That request is served as ordinary HTTP; reading goes on behind it. */
+  declineUpgrade(slot: number): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
   /** headerLines: extra response header lines (each ending in CRLF), already checked. */
   rejectWebSocket(slot: number, status: number, body: string, headerLines?: string): void;
@@ -202,7 +207,7 @@ const group = <N extends string>(name: string, names: readonly N[]) => contractG
 export const EventType = group('EventType', [
   'Accept', 'Message', 'AsciiMessage', 'Close', 'Drain', 'Error', 'BinaryMessage', 'BufferFull',
   'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest', 'Upgraded',
-  'Datagram', 'DatagramError',
+  'Datagram', 'DatagramError', 'HttpUpgrade',
 ] as const);
 export type EventType = number;
 const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words', 'DatagramHeader'] as const);

@@ -406,7 +406,7 @@ Napi::Value SetWebSocketLimits(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setHttpLimits(id, headersTimeoutMs, keepAliveTimeoutMs, requestTimeoutMs, bodyTimeoutMs, allowConnect)
+// setHttpLimits(id, headersTimeoutMs, keepAliveTimeoutMs, requestTimeoutMs, bodyTimeoutMs, allowConnect, websocketUpgrades)
 Napi::Value SetHttpLimits(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
   Listener* l = listenerOf(info, &loop);
@@ -416,7 +416,26 @@ Napi::Value SetHttpLimits(const Napi::CallbackInfo& info) {
     l->requestTimeoutMs = uint64_t(info[3].As<Napi::Number>().Int64Value());
     l->bodyTimeoutMs = uint64_t(info[4].As<Napi::Number>().Int64Value());
     l->allowConnect = info[5].ToBoolean();
+    l->websocketUpgrades = info[6].ToBoolean();
   }
+  return info.Env().Undefined();
+}
+
+// upgradeHttp(slot) -> boolean: the http:// request announced by kEventHttpUpgrade becomes a WebSocket
+// handshake waiting for acceptWebSocket/rejectWebSocket (false: the upgrade was invalid, refused natively)
+Napi::Value UpgradeHttp(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  bool ok = c && loop->core().upgradeHttp(c);
+  if (c) loop->updateRef();
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
+// declineUpgrade(slot): that request is served as ordinary HTTP; reading goes on behind it
+Napi::Value DeclineUpgrade(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  if (c) loop->core().declineUpgrade(c);
   return info.Env().Undefined();
 }
 
@@ -575,7 +594,8 @@ Napi::Object Constants(Napi::Env env) {
                                          {"HttpRequest", kEventHttpRequest},
                                          {"Upgraded", kEventUpgraded},
                                          {"Datagram", kEventDatagram},
-                                         {"DatagramError", kEventDatagramError}}));
+                                         {"DatagramError", kEventDatagramError},
+                                         {"HttpUpgrade", kEventHttpUpgrade}}));
   c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords},
                                            {"DatagramHeader", kDatagramHeader}}));
   c.Set("CloseReason", ConstantGroup(env, {{"ByPeer", kClosedByPeer},
@@ -645,6 +665,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("setWebSocketLimits", Napi::Function::New(env, SetWebSocketLimits));
   exports.Set("setHttpLimits", Napi::Function::New(env, SetHttpLimits));
   exports.Set("acceptWebSocket", Napi::Function::New(env, AcceptWebSocket));
+  exports.Set("upgradeHttp", Napi::Function::New(env, UpgradeHttp));
+  exports.Set("declineUpgrade", Napi::Function::New(env, DeclineUpgrade));
   exports.Set("rejectWebSocket", Napi::Function::New(env, RejectWebSocket));
   exports.Set("closeWebSocket", Napi::Function::New(env, CloseWebSocket));
   exports.Set("broadcast", Napi::Function::New(env, Broadcast));

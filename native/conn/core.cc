@@ -48,6 +48,7 @@ void Core::endBatch() {
     if (batch_.count() == 0 && pendingInput_.empty()) break;
   }
   batch_.end();
+  retiredSessions_.clear();
   reactor_.releaseFrees();
 }
 

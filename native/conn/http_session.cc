@@ -10,12 +10,14 @@
 
 #include "../protocol/http/request_head.h"
 #include "../protocol/http/status.h"
+#include "../protocol/websocket/handshake.h"
 #include "connection.h"
 #include "listener.h"
 
 namespace nw {
 
 namespace http = protocol::http;
+namespace ws = protocol::websocket;
 
 size_t HttpSession::consume(Connection& c, uint8_t* p, size_t n, bool inSlab) {
   HttpSession& s = *this;
@@ -24,6 +26,7 @@ size_t HttpSession::consume(Connection& c, uint8_t* p, size_t n, bool inSlab) {
   // closing_: the user closed (after a Connection: close response, say): nothing more is parsed.
   while (pos < n && !c.closed_ && !c.failed_ && !c.closing_) {
     if (s.phase == HttpSession::kDone) return n;
+    if (s.phase == HttpSession::kUpgradePending) break;  // what follows may be frames: it waits in the tail
     if (s.phase == HttpSession::kHead) {
       if (!s.headStartedMs) s.headStartedMs = s.requestStartedMs = now;
       bool needMore = false;
@@ -46,7 +49,12 @@ size_t HttpSession::consume(Connection& c, uint8_t* p, size_t n, bool inSlab) {
       if (c.listener_) limits.maxHeadSize = c.listener_->maxHeadSize;
       // Only a head at the front of the tail was given before: c.tailScanned_ is about it.
       size_t scanned = pos == 0 && !inSlab ? c.tailScanned_ : 0;
-      if (!http::parseRequestHead(p + pos, n - pos, limits, &s.head, scanned)) {
+      // Only a listener that takes upgrades looks for them (and pays for their fields).
+      ws::UpgradeRequest upgrade;
+      bool parsed = c.listener_ && c.listener_->websocketUpgrades
+                        ? ws::parseRequestOrUpgrade(p + pos, n - pos, limits, scanned, &s.head, &s.upgradeAsked, &upgrade)
+                        : http::parseRequestHead(p + pos, n - pos, limits, &s.head, scanned);
+      if (!parsed) {
         c.tailScanned_ = n - pos;  // what is left becomes the tail
         break;
       }
@@ -64,6 +72,11 @@ size_t HttpSession::consume(Connection& c, uint8_t* p, size_t n, bool inSlab) {
         // Decided from Content-Length, before reading the body.
         fail(c, 413, "request body too large");
         return n;
+      }
+      if (s.upgradeAsked) {
+        s.upgradeStatus_ = uint16_t(upgrade.status);
+        s.upgradeError_ = upgrade.error;
+        s.upgradeKey_ = std::move(upgrade.acceptKey);
       }
       // The head timeout ends with the head; the body has requestTimeout and bodyTimeout.
       s.headStartedMs = 0;
@@ -122,6 +135,14 @@ void HttpSession::emitRequest(Connection& c, const uint8_t* p, size_t length, bo
   bool last = !h.keepAlive || h.connect;
   int32_t extras = (last ? 0 : 1) | (h.head ? 2 : 0) | int32_t(h.headLength << 2);
   s.phase = last ? HttpSession::kDone : HttpSession::kHead;
+  if (s.upgradeAsked) {
+    // First, so that JS knows it when the request itself arrives (a batch may be delivered between the two).
+    c.core_.pushEvent(kEventHttpUpgrade, c.slot_, s.upgradeStatus_, 0);
+    s.upgradeAsked = false;
+    s.afterUpgrade = s.phase;
+    s.phase = HttpSession::kUpgradePending;
+    last = true;  // held until JS decides
+  }
   s.emptyLines = 0;
   s.headStartedMs = s.requestStartedMs = s.bodyProgressMs = 0;
   s.outstanding++;
@@ -161,6 +182,14 @@ void HttpSession::finishFailure(Connection& c) {
   const char* allow = status == 405 ? "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n" : "";
   std::string response = http::closingResponse(status, std::string(error) + "\n", allow);
   c.out_.append(response.data(), response.size(), c.core_.pool_);
+}
+
+void HttpSession::declineUpgrade(Connection& c) {
+  if (phase != kUpgradePending) return;
+  phase = afterUpgrade;
+  upgradeKey_.clear();
+  c.core_.updateInterest(&c);
+  if (phase == kHead && !c.tail_.empty()) c.core_.wantInput(&c);
 }
 
 void HttpSession::responded(Connection& c) {

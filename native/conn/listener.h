@@ -51,6 +51,7 @@ class Listener final : public IoHandle {
   uint64_t requestTimeoutMs = 300000;  // a whole request, head and body
   uint64_t bodyTimeoutMs = 30000;      // between two reads of a body
   bool allowConnect = false;           // CONNECT reaches JS instead of a 405
+  bool websocketUpgrades = false;      // requests that ask for a WebSocket are handed on as kEventHttpUpgrade
 
  private:
   void acceptOverflow();

@@ -85,6 +85,11 @@ class WebSocketSession : public Session {
 class WebSocketServerSession final : public WebSocketSession {
  public:
   explicit WebSocketServerSession(uint64_t nowMs) : WebSocketSession(kAwaitHead, false) { startedMs = nowMs; }
+  // An http:// connection's upgrade request, already read and valid: JS decides its accept.
+  WebSocketServerSession(uint64_t nowMs, std::string key) : WebSocketSession(kAwaitAccept, false) {
+    startedMs = nowMs;
+    acceptKey = std::move(key);
+  }
   bool accept(Connection& c, const std::string& extraHeaders) override;
   // Handshake timeout, keep-alive ping, the close answer's timeout.
   void sweep(Connection& c, uint64_t now) override;
