@@ -135,6 +135,23 @@ void fuzzUpgradeRequest(const uint8_t* p, size_t n, SplitPoints* split) {
   } else if (decided) {
     FUZZ_ASSERT(request.status >= 400 && request.status <= 599 && request.error[0] != '\0');
   }
+  // An http:// listener that takes upgrades (parseRequestOrUpgrade) reads the same head as a
+  // plain one, asks for a WebSocket exactly when both tokens are there, and then decides the
+  // upgrade as a websocket:// listener does.
+  http::RequestHead viaHttp;
+  bool asks = false;
+  websocket::UpgradeRequest upgrade;
+  FUZZ_ASSERT(websocket::parseRequestOrUpgrade(p, n, limits, 0, &viaHttp, &asks, &upgrade) == decided);
+  if (decided) {
+    FUZZ_ASSERT(viaHttp.status == head.status && viaHttp.headLength == head.headLength && viaHttp.body == head.body &&
+                viaHttp.keepAlive == head.keepAlive && viaHttp.contentLength == head.contentLength);
+  }
+  if (decided && head.status == 0) {
+    nwfuzz::RefHead f = nwfuzz::referenceHead(p, head.headLength);
+    FUZZ_ASSERT(asks == (lists(f.values("upgrade"), "websocket") && lists(f.values("connection"), "upgrade")));
+    if (asks) FUZZ_ASSERT(upgrade.status == request.status && upgrade.acceptKey == request.acceptKey);
+    else FUZZ_ASSERT(upgrade.status == 0 && upgrade.acceptKey.empty());
+  }
   nwfuzz::checkDecidedByBytes<websocket::UpgradeRequest>(
       n, split,
       [&](size_t k, size_t scanned, websocket::UpgradeRequest* r) {
