@@ -10,7 +10,6 @@
 
 #include "../protocol/http/request_head.h"
 #include "../protocol/http/status.h"
-#include "../protocol/websocket/handshake.h"
 #include "connection.h"
 #include "listener.h"
 
@@ -50,9 +49,8 @@ size_t HttpSession::consume(Connection& c, uint8_t* p, size_t n, bool inSlab) {
       // Only a head at the front of the tail was given before: c.tailScanned_ is about it.
       size_t scanned = pos == 0 && !inSlab ? c.tailScanned_ : 0;
       // Only a listener that takes upgrades looks for them (and pays for their fields).
-      ws::UpgradeRequest upgrade;
       bool parsed = c.listener_ && c.listener_->websocketUpgrades
-                        ? ws::parseRequestOrUpgrade(p + pos, n - pos, limits, scanned, &s.head, &s.upgradeAsked, &upgrade)
+                        ? ws::parseRequestOrUpgrade(p + pos, n - pos, limits, scanned, &s.head, &s.upgradeAsked, &s.upgrade_)
                         : http::parseRequestHead(p + pos, n - pos, limits, &s.head, scanned);
       if (!parsed) {
         c.tailScanned_ = n - pos;  // what is left becomes the tail
@@ -72,11 +70,6 @@ size_t HttpSession::consume(Connection& c, uint8_t* p, size_t n, bool inSlab) {
         // Decided from Content-Length, before reading the body.
         fail(c, 413, "request body too large");
         return n;
-      }
-      if (s.upgradeAsked) {
-        s.upgradeStatus_ = uint16_t(upgrade.status);
-        s.upgradeError_ = upgrade.error;
-        s.upgradeKey_ = std::move(upgrade.acceptKey);
       }
       // The head timeout ends with the head; the body has requestTimeout and bodyTimeout.
       s.headStartedMs = 0;
@@ -137,7 +130,7 @@ void HttpSession::emitRequest(Connection& c, const uint8_t* p, size_t length, bo
   s.phase = last ? HttpSession::kDone : HttpSession::kHead;
   if (s.upgradeAsked) {
     // First, so that JS knows it when the request itself arrives (a batch may be delivered between the two).
-    c.core_.pushEvent(kEventHttpUpgrade, c.slot_, s.upgradeStatus_, 0);
+    c.core_.pushEvent(kEventHttpUpgrade, c.slot_, s.upgrade_.status, 0);
     s.upgradeAsked = false;
     s.afterUpgrade = s.phase;
     s.phase = HttpSession::kUpgradePending;
@@ -187,7 +180,7 @@ void HttpSession::finishFailure(Connection& c) {
 void HttpSession::declineUpgrade(Connection& c) {
   if (phase != kUpgradePending) return;
   phase = afterUpgrade;
-  upgradeKey_.clear();
+  upgrade_ = protocol::websocket::UpgradeRequest{};
   c.core_.updateInterest(&c);
   if (phase == kHead && !c.tail_.empty()) c.core_.wantInput(&c);
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "../protocol/http/request_head.h"
+#include "../protocol/websocket/handshake.h"
 #include "byte_buffer.h"
 #include "session.h"
 
@@ -39,9 +40,9 @@ class HttpSession final : public Session {
   // The request handed on with kEventHttpUpgrade: whether it waits for JS,
   // the status refusing it as an upgrade (0: a valid one) and why, its accept key.
   bool upgradePending() const { return phase == kUpgradePending; }
-  int upgradeStatus() const { return upgradeStatus_; }
-  const char* upgradeError() const { return upgradeError_; }
-  std::string takeUpgradeKey() { return std::move(upgradeKey_); }
+  int upgradeStatus() const { return upgrade_.status; }
+  const char* upgradeError() const { return upgrade_.error; }
+  std::string takeUpgradeKey() { return std::move(upgrade_.acceptKey); }
   // JS serves it as an ordinary request: reading goes on behind it.
   void declineUpgrade(Connection& c);
 
@@ -56,9 +57,7 @@ class HttpSession final : public Session {
   Phase phase = kHead;
   Phase afterUpgrade = kHead;  // where a declined upgrade request leaves the connection
   bool upgradeAsked = false;   // the head being read asks for a WebSocket
-  uint16_t upgradeStatus_ = 0;
-  const char* upgradeError_ = "";
-  std::string upgradeKey_;
+  protocol::websocket::UpgradeRequest upgrade_;  // its verdict as an upgrade (a listener that takes them)
   uint8_t emptyLines = 0;    // empty lines skipped before the request line being read
   uint16_t errorStatus = 0;  // bad input: answer with this status at the batch end, then close
   const char* error = "";
