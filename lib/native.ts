@@ -80,7 +80,8 @@ interface Binding {
   listenerPort(id: number): number | undefined;
   unlisten(id: number): void;
   setAccepting(id: number, accepting: boolean): void;
-  setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number): void;
+  /** pingPongIsActivity: WebSocket pings and pongs received reset idleTimeout's clock. */
+  setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number, pingPongIsActivity: boolean): void;
   /**
    * Framed the connection's way (its kind; WebSocket: its websocketType). stringLength: a
    * string's length, -1 for bytes (the core then needs not ask which it is).
@@ -120,9 +121,15 @@ interface Binding {
     requestTimeoutMs: number,
     bodyTimeoutMs: number,
     allowConnect: boolean,
+    websocketUpgrades: boolean,
   ): void;
+  /** The request announced by EventType.HttpUpgrade becomes a WebSocket handshake (false: an invalid upgrade, refused natively with its status). */
+  upgradeHttp(slot: number): boolean;
+  /** That request is served as ordinary HTTP; reading goes on behind it. */
+  declineUpgrade(slot: number): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
-  rejectWebSocket(slot: number, status: number, body: string): void;
+  /** headerLines: extra response header lines (each ending in CRLF), already checked. */
+  rejectWebSocket(slot: number, status: number, body: string, headerLines?: string): void;
   closeWebSocket(slot: number, code: number, reason: string): void;
   broadcast(listenerId: number, data: string | Uint8Array, binary: boolean, except: Int32Array | null): number;
   publish(listenerId: number, topic: string, data: string | Uint8Array, binary: boolean): number;
@@ -193,7 +200,7 @@ const group = <N extends string>(name: string, names: readonly N[]) => contractG
 export const EventType = group('EventType', [
   'Accept', 'Message', 'AsciiMessage', 'Close', 'Drain', 'Error', 'BinaryMessage', 'BufferFull',
   'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest', 'Upgraded',
-  'Datagram', 'DatagramError',
+  'Datagram', 'DatagramError', 'HttpUpgrade',
 ] as const);
 export type EventType = number;
 const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words', 'DatagramHeader'] as const);
