@@ -1,7 +1,8 @@
-// A real browser against the websocket:// server: examples/chat driven by
+// A real browser against examples/chat: one http:// worker serves the page and
+// upgrades /chat to WebSocket on the same port (worker.websocket), driven by
 // headless Chromium (Debian's /usr/bin/chromium through playwright-core).
-// Two pages join, one sends, the other sees it; over ws://, and over wss://
-// (the page on https) with certificates from a test CA that Chromium is told
+// Two pages join, one sends, the other sees it; over ws://, and over https://
+// and wss:// on that one port with certificates from a test CA that Chromium is told
 // to accept by the leaf's public key hash (--ignore-certificate-errors-spki-list,
 // which works headless without an NSS database). Without Chromium the tests are
 // skipped and say so, unless NETWRIGHT_REQUIRE_ALL=1 (CI), where they fail.
@@ -64,7 +65,7 @@ async function chatInChromium(t, { ssl, args = [] } = {}) {
   assert.ok(fs.existsSync(CHROMIUM), `chromium not installed at ${CHROMIUM} (NETWRIGHT_REQUIRE_ALL=1 makes this mandatory)`);
   assert.ok(playwright, 'playwright-core not installed (NETWRIGHT_REQUIRE_ALL=1 makes this mandatory)');
   const { startChat } = await import('../examples/chat/server.mjs');
-  const chat = await startChat({ host: '127.0.0.1', httpPort: 0, wsPort: 0, ssl });
+  const chat = await startChat({ host: '127.0.0.1', port: 0, ssl });
   if (ssl) assert.match(chat.url, /^https:/);
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netwright-chromium-'));
   let context = null;
@@ -93,10 +94,15 @@ async function chatInChromium(t, { ssl, args = [] } = {}) {
   const alice = await open();
   const bob = await open();
   await bob.waitForFunction(() => document.getElementById('online').textContent === '2');
-  assert.equal(chat.worker.connections.size, 2);
+  assert.equal(chat.online(), 2);
+  // The page's WebSocket went to the port that served the page: one port for both.
+  assert.equal(await alice.evaluate(() => location.port), String(chat.port));
+  const upgraded = [...chat.worker.connections.values()].filter((c) => c._isWebSocket).length;
+  assert.equal(upgraded, 2, 'two upgraded connections among the worker\'s');
+  // Every connection (the page's and the WebSocket ones) over TLS when the page came over https.
   for (const c of chat.worker.connections.values()) {
     assert.equal(c.transport, ssl ? 'ssl' : 'tcp');
-    assert.equal(c.tlsVersion, ssl ? 'TLSv1.3' : null);
+    if (c._isWebSocket) assert.equal(c.tlsVersion, ssl ? 'TLSv1.3' : null);
   }
 
   const text = `hello from alice ${Date.now()} 😀`;
