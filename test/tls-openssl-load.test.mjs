@@ -13,7 +13,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CC = process.env.CC ?? 'cc';
 const requireAll = process.env.NETWRIGHT_REQUIRE_ALL === '1';
 
 function has(tool) {
@@ -24,6 +23,8 @@ function has(tool) {
     return false;
   }
 }
+
+const CC = [process.env.CC, 'cc', 'clang', 'gcc'].find((tool) => tool && has(tool)) ?? 'cc';
 
 const skip = has(CC) || requireAll ? false : `no C compiler (${CC})`;
 
