@@ -53,6 +53,7 @@ class Session final : public net::Transport {
   Session(std::shared_ptr<Context> context, Stats* stats, uint64_t nowMs);
   enum class Progress { Full, WantRead, Closed, Failed };
   Progress decrypt(char* buf, size_t len, size_t* produced);
+  bool drained() const;
   void fail();
   void noteEstablished();
   // Sends what OpenSSL produced: 0 when all went, -EAGAIN when some waits, or -errno.
