@@ -169,8 +169,15 @@ ssize_t Session::flushOut(int fd) {
     if (n < 0) return n;
     cipher_.outSent += size_t(n);
   }
-  if (cipher_.out.capacity() > kKeptOutCapacity) std::vector<uint8_t>().swap(cipher_.out);
-  else cipher_.out.clear();
+  // The handshake's flights (and a server's session tickets) are the largest writes an idle
+  // connection ever made: their buffer goes once they are sent, after the handshake.
+  bool handshakeBuffer = established_ && !handshakeOutReleased_;
+  if (cipher_.out.capacity() > kKeptOutCapacity || handshakeBuffer) {
+    std::vector<uint8_t>().swap(cipher_.out);
+    handshakeOutReleased_ = established_;
+  } else {
+    cipher_.out.clear();
+  }
   cipher_.outSent = 0;
   return 0;
 }

@@ -67,6 +67,7 @@ class Session final : public net::Transport {
   bool established_ = false;
   bool failed_ = false;
   bool receivedAny_ = false;
+  bool handshakeOutReleased_ = false;
   std::string failure_;
 };
 
