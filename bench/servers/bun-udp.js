@@ -1,5 +1,6 @@
-// Bun UDP echo with Bun.udpSocket: every datagram goes back to its sender. send() throws when an
-// ICMP error (port unreachable, once the load generator has gone) is pending on the socket.
+// Bun UDP echo with Bun.udpSocket: every datagram goes back to its sender. An ICMP error (port
+// unreachable, once the load generator has gone) makes send() throw and reaches error(); neither
+// may end the server.
 const port = Number(process.argv[2]);
 await Bun.udpSocket({
   hostname: '127.0.0.1',
@@ -10,6 +11,7 @@ await Bun.udpSocket({
         socket.send(buf, rport, raddr);
       } catch {}
     },
+    error() {},
   },
 });
 console.log(`ready ${port}`);
