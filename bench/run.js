@@ -484,7 +484,8 @@ async function runClient(scn, subject, srv, port, ctx) {
   });
   const budget = ctx.warmup + ctx.duration + 40;
   const timer = setTimeout(() => killTree(child, 'SIGKILL'), budget * 1000);
-  const [code, sig] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  // 'close', not 'exit': the result line may still be in the pipe when the process has exited
+  const [code, sig] = await new Promise((resolve) => child.on('close', (c, s) => resolve([c, s])));
   clearTimeout(timer);
   if (result && result.unavailable) return { status: 'unavailable', reason: result.unavailable };
   if (!result || !t0 || !t1) return { status: 'failed', reason: `client (${sig || code}): ${err.trim().slice(-300) || 'no result'}` };
