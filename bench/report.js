@@ -258,14 +258,14 @@ function renderSvg(results, env, subjects, ctx) {
 function shortDetail(scn, ctx) {
   const d = scn.detail(ctx || { quick: false });
   return d
+    .replace(/ sockets × (\d+) datagrams? in flight × /, ' sockets × $1 × ')
+    .replace(/ client conns × (\d+) in flight × /, ' × $1 × ')
     .replace(/ conns × /, '×')
     .replace(/ in flight × /, '×')
     .replace(/ concurrent clients.*/, ' clients')
     .replace(/1 publisher × (\d+) in flight( \(until every subscriber has it\))? → /, '1×$1 → ')
     .replace(/ (spread )?over (the|2) processes/, '')
     .replace(/ open (WebSocket|TLS|wss) connections, server RSS per connection/, ' open, RSS per connection')
-    .replace(/ sockets × (\d+) datagrams? in flight × /, '×$1×')
-    .replace(/ client conns × /, '×')
     .replace(/, client on core 0, server on core 1/, '');
 }
 
