@@ -2,6 +2,7 @@
 // context array ({ socket: { backlog, so_reuseport, ... } }) mapped to them.
 import { checkBoolean, describeValue, integerAtLeast } from './optionChecks';
 import type { ServerSecureContextOptions } from './tls/secureContext';
+import type { WebSocketUpgrades } from './protocols/websocket/upgradeRoutes';
 
 export interface WorkerOptions<C = unknown> {
   /** listen() backlog; default 511. */
@@ -20,6 +21,11 @@ export interface WorkerOptions<C = unknown> {
   context?: () => C;
   /** TLS (Workerman's `ssl` context): certificate, key and the rest; makes transport 'ssl'. */
   ssl?: ServerSecureContextOptions;
+  /**
+   * http:// workers: WebSocket upgrades on the same port (as worker.websocket);
+   * given here, onMessage's data is typed `HttpRequest | string | Buffer`.
+   */
+  websocket?: WebSocketUpgrades;
 }
 
 /** The keys of Workerman's `['socket' => [...]]` context that have a netwright equivalent. */
@@ -30,9 +36,9 @@ export interface WorkermanSocketContext {
   tcp_nodelay?: boolean | 0 | 1;
 }
 
-export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context' | 'ssl'>>;
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context' | 'ssl' | 'websocket'>>;
 
-const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context', 'ssl'];
+const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context', 'ssl', 'websocket'];
 const SOCKET_CONTEXT: Record<string, keyof ResolvedWorkerOptions> = {
   backlog: 'backlog',
   so_reuseport: 'reusePort',
