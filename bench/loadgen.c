@@ -9,6 +9,14 @@
 //           --pace pub (default) counts a message in flight until the publisher has it back;
 //           --pace all until every receiver has it (the honest pace when subscribers are served
 //           by other processes than the publisher's, which can lag behind it)
+//   udp     N UDP sockets (each connected to the server), D datagrams in flight on each; every
+//           datagram carries its socket's tag and a sequence number and must come back whole from
+//           the server. A datagram not answered within --rto ms is counted lost (apart from the
+//           errors) and its slot sends a new one, so a drop never stalls the run; an answer that
+//           comes after that is counted late.
+// --tls wraps every TCP connection in TLS (the system's OpenSSL, non-blocking SSL_connect, the
+// server's certificate not verified: the bench uses a self-signed one, full handshakes, no session
+// resumption); what is sent and checked is the same plaintext as without it.
 // Protocols (--proto): text (lines ending \n, --size counts the \n), frame (4-byte big-endian
 // total length including the header, --size is the total), raw (byte echo; a message is a
 // --size chunk of the stream), ws (masked client frames, --size is the payload; the length form
@@ -22,7 +30,7 @@
 // sequence number, so a length, order or content fault counts as an error and closes that
 // connection. Output: one JSON object on stdout. Progress and diagnostics go to stderr.
 //
-// Build: cc -O2 -o loadgen loadgen.c
+// Build: cc -O2 -o loadgen loadgen.c -lssl -lcrypto   (or -DLOADGEN_NO_TLS without OpenSSL)
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,11 +48,18 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#ifndef LOADGEN_NO_TLS
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#else
+typedef struct ssl_st SSL;
+#endif
 
 enum { P_TEXT, P_FRAME, P_RAW, P_WS, P_SIO };
-enum { M_ECHO, M_STORM, M_IDLE, M_FANOUT };
-// S_SIO: WebSocket open, Socket.IO connect not answered yet (still counted as pending)
-enum { S_FREE, S_CONNECTING, S_HANDSHAKE, S_SIO, S_OPEN, S_DEAD };
+enum { M_ECHO, M_STORM, M_IDLE, M_FANOUT, M_UDP };
+// S_TLS: TLS handshake under way; S_SIO: WebSocket open, Socket.IO connect not answered yet
+// (both still counted as pending)
+enum { S_FREE, S_CONNECTING, S_TLS, S_HANDSHAKE, S_SIO, S_OPEN, S_DEAD };
 enum { WS_HDR, WS_DATA, WS_SKIP, WS_CTRL };
 
 #define RBUF_SIZE (256 * 1024)
@@ -65,6 +80,10 @@ typedef struct conn {
   uint64_t cycles;    // storm: completed cycles of this slot
   uint8_t hdr[14];
   char key[25];
+  uint8_t tls_up;     // TLS handshake done (a close_notify is sent at close)
+  SSL *ssl;
+  uint64_t *useq;     // udp: the sequence number each slot has in flight (slot k sends k, k+D, ...)
+  uint8_t *ubusy;     // udp: slot k waits for its answer
   uint8_t *pend;      // bytes the kernel did not take yet
   uint64_t *ts;       // send timestamps, ring indexed by seq
   uint32_t ts_mask;
@@ -75,9 +94,9 @@ typedef struct conn {
 
 static struct {
   const char *host, *path, *mode_name, *proto_name, *pace_name;
-  int port, conns, depth, size, proto, mode, batch, verbose, pace_all;
-  double duration, warmup, hold, timeout;
-} o = {"127.0.0.1", NULL, "echo", "text", "pub", 0, 50, 1, 32, P_TEXT, M_ECHO, 256, 0, 0, 5, 1, 2, 0};
+  int port, conns, depth, size, proto, mode, batch, verbose, pace_all, tls;
+  double duration, warmup, hold, timeout, rto_ms;
+} o = {"127.0.0.1", NULL, "echo", "text", "pub", 0, 50, 1, 32, P_TEXT, M_ECHO, 256, 0, 0, 0, 5, 1, 2, 0, 200};
 
 // processes whose CPU is measured: the server's (summed), and helpers reported apart
 typedef struct {
@@ -110,6 +129,8 @@ static uint64_t m_msgs, m_bytes, total_msgs;
 static uint64_t n_recv, n_send, n_wait;  // syscalls in the measured window (load-side cost)
 static uint64_t err_mismatch, err_closed, err_connect, err_handshake, err_protocol, err_unexpected, err_missing;
 static int n_open, n_pending, n_dead, next_connect;
+// udp: datagrams given up after --rto (lost), answers that came after that (late); *_m: measured window
+static uint64_t udp_lost, udp_late, udp_lost_m, udp_late_m, udp_send_short;
 static uint64_t hist[64 * 64 + 128];
 
 static uint64_t now_ns(void) {
@@ -350,10 +371,97 @@ static void ep_set(conn *c, uint32_t events, int op) {
   struct epoll_event ev = {.events = events, .data.ptr = c};
   if (epoll_ctl(ep, op, c->fd, &ev) < 0) die("epoll_ctl");
 }
+// ---- TLS (the system's OpenSSL) and the byte I/O every TCP mode goes through ----
+#ifndef LOADGEN_NO_TLS
+static SSL_CTX *tls_ctx;
+static void tls_init(void) {
+  tls_ctx = SSL_CTX_new(TLS_client_method());
+  if (!tls_ctx) {
+    fprintf(stderr, "loadgen: SSL_CTX_new failed\n");
+    exit(2);
+  }
+  // a self-signed test certificate: not verified; every connection a full handshake
+  SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
+  SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+  SSL_CTX_set_session_cache_mode(tls_ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_mode(tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+  SSL_CTX_set_options(tls_ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);  // a close without close_notify is a close
+#endif
+  SSL_CTX_set_read_ahead(tls_ctx, 1);  // one read per socket wakeup, not one per record header
+}
+static const char *tls_error(int e) {
+  static char b[256];
+  unsigned long code = ERR_get_error();
+  if (code) ERR_error_string_n(code, b, sizeof b);
+  else snprintf(b, sizeof b, "TLS error %d (%s)", e, errno ? strerror(errno) : "connection closed");
+  ERR_clear_error();
+  return b;
+}
+#endif
+// > 0 bytes, 0 closed, -1 with errno (EAGAIN: nothing now)
+static ssize_t io_recv(conn *c, uint8_t *buf, size_t n) {
+  if (!c->ssl) return recv(c->fd, buf, n, 0);
+#ifndef LOADGEN_NO_TLS
+  ERR_clear_error();
+  int r = SSL_read(c->ssl, buf, n > (1u << 30) ? (1 << 30) : (int)n);
+  if (r > 0) return r;
+  int e = SSL_get_error(c->ssl, r);
+  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+    errno = EAGAIN;
+    return -1;
+  }
+  c->tls_up = 0;  // no close_notify after this
+  if (e == SSL_ERROR_ZERO_RETURN) return 0;
+  if (o.verbose) fprintf(stderr, "loadgen: conn %u: SSL_read: %s\n", c->tag, tls_error(e));
+  ERR_clear_error();
+  errno = e == SSL_ERROR_SYSCALL && errno ? errno : EPROTO;
+#endif
+  return -1;
+}
+// bytes taken (SSL_write keeps what it took; a retry must start right after them), -1 with errno
+static ssize_t io_send(conn *c, const uint8_t *d, size_t n) {
+  if (!c->ssl) return send(c->fd, d, n, MSG_NOSIGNAL);
+  size_t done = 0;
+#ifndef LOADGEN_NO_TLS
+  while (done < n) {
+    ERR_clear_error();
+    size_t k = n - done;
+    int w = SSL_write(c->ssl, d + done, k > (1u << 30) ? (1 << 30) : (int)k);
+    if (w > 0) {
+      done += (size_t)w;
+      continue;
+    }
+    int e = SSL_get_error(c->ssl, w);
+    if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) break;
+    c->tls_up = 0;
+    ERR_clear_error();
+    errno = EPIPE;
+    return -1;
+  }
+#endif
+  if (!done && n) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return (ssize_t)done;
+}
+static void tls_free(conn *c) {
+  if (!c->ssl) return;
+#ifndef LOADGEN_NO_TLS
+  if (c->tls_up) SSL_shutdown(c->ssl);  // one try at close_notify, as a polite client does
+  SSL_free(c->ssl);
+  ERR_clear_error();
+#endif
+  c->ssl = NULL;
+  c->tls_up = 0;
+}
+
 static void conn_close(conn *c, int dead) {
+  tls_free(c);
   if (c->fd >= 0) close(c->fd);
   if (c->state == S_OPEN) n_open--;
-  if (c->state == S_CONNECTING || c->state == S_HANDSHAKE || c->state == S_SIO) n_pending--;
+  if (c->state == S_CONNECTING || c->state == S_TLS || c->state == S_HANDSHAKE || c->state == S_SIO) n_pending--;
   c->fd = -1;
   free(c->hs);
   c->hs = NULL;
@@ -369,7 +477,12 @@ static void fail(conn *c, uint64_t *counter, const char *why) {
   // storm slots start over; other modes lose the connection
   conn_close(c, o.mode != M_STORM);
 }
+static void udp_start(conn *c);
 static void conn_start(conn *c) {
+  if (o.mode == M_UDP) {
+    udp_start(c);
+    return;
+  }
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) {
     err_connect++;
@@ -398,7 +511,7 @@ static void send_bytes(conn *c, const uint8_t *d, size_t n) {
     c->pend_len += (uint32_t)n;
     return;
   }
-  ssize_t w = send(c->fd, d, n, MSG_NOSIGNAL);
+  ssize_t w = io_send(c, d, n);
   if (measuring) n_send++;
   if (w < 0) {
     if (errno != EAGAIN) {
@@ -417,7 +530,7 @@ static void send_bytes(conn *c, const uint8_t *d, size_t n) {
 }
 static void flush_pending(conn *c) {
   while (c->pend_off < c->pend_len) {
-    ssize_t w = send(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
+    ssize_t w = io_send(c, c->pend + c->pend_off, c->pend_len - c->pend_off);
     if (w < 0) {
       if (errno == EAGAIN) return;
       fail(c, &err_closed, "send");
@@ -432,8 +545,13 @@ static void flush_pending(conn *c) {
   ep_set(c, EPOLLIN, EPOLL_CTL_MOD);
 }
 
+static void udp_top_up(conn *c, uint64_t now);
 // send messages until D are in flight (echo, fanout), or the one message (storm)
 static void top_up(conn *c, uint64_t now) {
+  if (o.mode == M_UDP) {
+    udp_top_up(c, now);
+    return;
+  }
   if (c->state != S_OPEN || c->pend_len || finished || !running) return;
   if (o.mode == M_IDLE || (o.mode == M_FANOUT && !c->is_pub)) return;
   uint64_t want = o.mode == M_STORM ? 1 : (uint64_t)o.depth;
@@ -694,8 +812,8 @@ static int check_handshake(conn *c, uint64_t now) {
   return rc;
 }
 
-static void on_readable(conn *c, uint64_t now) {
-  ssize_t r = recv(c->fd, rbuf, RBUF_SIZE, 0);
+static void read_once(conn *c, uint64_t now) {
+  ssize_t r = io_recv(c, rbuf, RBUF_SIZE);
   if (measuring) n_recv++;
   if (r == 0) {
     fail(c, &err_closed, "closed by server");
@@ -719,8 +837,203 @@ static void on_readable(conn *c, uint64_t now) {
   if (is_ws()) consume_ws(c, rbuf, (size_t)r, now);
   else consume_unit(c, rbuf, (size_t)r, now);
 }
+static void on_readable(conn *c, uint64_t now) {
+  read_once(c, now);
+#ifndef LOADGEN_NO_TLS
+  // records OpenSSL already read ahead from the socket: epoll will not say so again
+  for (int i = 0; i < 64 && c->ssl && c->state != S_FREE && c->state != S_DEAD && SSL_has_pending(c->ssl); i++)
+    read_once(c, now);
+#endif
+}
+
+// the transport is up (TCP connected, and TLS done with --tls): WebSocket handshake, or open
+static void transport_up(conn *c, uint64_t now) {
+  if (is_ws()) {
+    c->state = S_HANDSHAKE;
+    send_handshake(c);
+  } else {
+    on_open(c, now);
+  }
+}
+
+#ifndef LOADGEN_NO_TLS
+static void tls_step(conn *c, uint64_t now) {
+  ERR_clear_error();
+  int r = SSL_do_handshake(c->ssl);
+  if (r == 1) {
+    c->tls_up = 1;
+    ep_set(c, EPOLLIN, EPOLL_CTL_MOD);
+    transport_up(c, now);
+    if (c->ssl && (c->state == S_OPEN || c->state == S_HANDSHAKE || c->state == S_SIO) && SSL_has_pending(c->ssl))
+      on_readable(c, now);
+    return;
+  }
+  int e = SSL_get_error(c->ssl, r);
+  if (e == SSL_ERROR_WANT_READ) ep_set(c, EPOLLIN, EPOLL_CTL_MOD);
+  else if (e == SSL_ERROR_WANT_WRITE) ep_set(c, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+  else fail(c, &err_handshake, tls_error(e));
+}
+static void tls_start(conn *c, uint64_t now) {
+  c->ssl = SSL_new(tls_ctx);
+  if (!c->ssl || !SSL_set_fd(c->ssl, c->fd)) {
+    fail(c, &err_handshake, "SSL_new failed");
+    return;
+  }
+  SSL_set_tlsext_host_name(c->ssl, "localhost");
+  SSL_set_connect_state(c->ssl);
+  c->state = S_TLS;
+  tls_step(c, now);
+}
+#endif
+
+// ---- udp: connected sockets, D slots each; slot k sends sequence numbers k, k+D, k+2D, ... ----
+#define UDP_RX 64
+static struct mmsghdr *u_msgs;
+static struct iovec *u_iov;
+static int *u_slot;
+static uint64_t udp_last_sweep;
+
+static void udp_start(conn *c) {
+  c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c->fd < 0) {
+    err_connect++;
+    c->state = S_DEAD, n_dead++;
+    return;
+  }
+  c->state = S_CONNECTING;
+  n_pending++;
+  if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    fail(c, &err_connect, strerror(errno));
+    return;
+  }
+  ep_set(c, EPOLLIN, EPOLL_CTL_ADD);
+  for (int k = 0; k < o.depth; k++) c->useq[k] = (uint64_t)k, c->ubusy[k] = 0;
+  on_open(c, now_ns());
+}
+
+static void udp_top_up(conn *c, uint64_t now) {
+  if (c->state != S_OPEN || finished || !running) return;
+  int n = 0;
+  for (int k = 0; k < o.depth; k++) {
+    if (c->ubusy[k]) continue;
+    uint8_t *d = tbuf + (size_t)n * (size_t)o.size;
+    unit(d, c->tag, c->useq[k]);
+    u_iov[n].iov_base = d, u_iov[n].iov_len = (size_t)o.size;
+    memset(&u_msgs[n].msg_hdr, 0, sizeof u_msgs[n].msg_hdr);
+    u_msgs[n].msg_hdr.msg_iov = &u_iov[n], u_msgs[n].msg_hdr.msg_iovlen = 1;
+    u_slot[n++] = k;
+    c->ubusy[k] = 1, c->ts[k] = now;
+  }
+  if (!n) return;
+  int sent = sendmmsg(c->fd, u_msgs, (unsigned)n, 0);
+  if (measuring) n_send++;
+  if (sent < 0) {
+    if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) {
+      fail(c, &err_closed, strerror(errno));  // ECONNREFUSED: an ICMP port unreachable came back
+      return;
+    }
+    sent = 0;
+  }
+  for (int j = sent; j < n; j++) c->ubusy[u_slot[j]] = 0, udp_send_short++;  // not sent: sent again later
+  c->sent += (uint64_t)sent;
+}
+
+static int hexval(uint8_t ch) {
+  return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+static void udp_datagram(conn *c, const uint8_t *p, size_t len, int truncated, uint64_t now) {
+  uint64_t seq = 0;
+  uint32_t tag = 0;
+  int ok = !truncated && len == (size_t)o.size;
+  for (int i = 0; ok && i < 16; i++) {
+    int v = hexval(p[i]);
+    if (v < 0) ok = 0;
+    else if (i < 4) tag = tag << 4 | (uint32_t)v;
+    else seq = seq << 4 | (uint64_t)v;
+  }
+  if (!ok || tag != c->tag) {
+    err_mismatch++;
+    if (o.verbose) fprintf(stderr, "loadgen: socket %u: a datagram of %zu bytes that is not one of its own\n", c->tag, len);
+    return;
+  }
+  uint32_t k = (uint32_t)(seq % (uint64_t)o.depth);
+  if (seq < c->useq[k]) {  // answered after it was given up (or twice)
+    udp_late++;
+    if (measuring && !finished) udp_late_m++;
+    return;
+  }
+  if (seq > c->useq[k] || !c->ubusy[k]) {
+    err_unexpected++;
+    return;
+  }
+  unit(c->exp, c->tag, seq);
+  if (memcmp(c->exp, p, len)) {
+    err_mismatch++;
+    return;
+  }
+  c->ubusy[k] = 0, c->useq[k] += (uint64_t)o.depth;
+  c->recvd++;
+  total_msgs++;
+  if (measuring && !finished) {
+    m_msgs++;
+    m_bytes += (uint64_t)o.size;
+    hist[hidx(now > c->ts[k] ? now - c->ts[k] : 0)]++;
+  }
+}
+
+static void udp_readable(conn *c, uint64_t now) {
+  size_t slot = (size_t)o.size + 1;  // one byte more: a longer datagram shows as such
+  int rx = (int)(RBUF_SIZE / slot < UDP_RX ? RBUF_SIZE / slot : UDP_RX);
+  for (int round = 0; round < 8; round++) {
+    for (int i = 0; i < rx; i++) {
+      u_iov[i].iov_base = rbuf + (size_t)i * slot, u_iov[i].iov_len = slot;
+      memset(&u_msgs[i].msg_hdr, 0, sizeof u_msgs[i].msg_hdr);
+      u_msgs[i].msg_hdr.msg_iov = &u_iov[i], u_msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n = recvmmsg(c->fd, u_msgs, (unsigned)rx, MSG_DONTWAIT, NULL);
+    if (measuring) n_recv++;
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return;
+      fail(c, &err_closed, strerror(errno));
+      return;
+    }
+    for (int i = 0; i < n; i++)
+      udp_datagram(c, rbuf + (size_t)i * slot, u_msgs[i].msg_len, (u_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now);
+    if (n < rx) return;
+  }
+}
+
+// every 10 ms: a datagram not answered within --rto is lost; its slot sends the next one
+static void udp_sweep(uint64_t now) {
+  if (now - udp_last_sweep < 10000000ull) return;
+  udp_last_sweep = now;
+  uint64_t rto = (uint64_t)(o.rto_ms * 1e6);
+  for (int i = 0; i < nconns; i++) {
+    conn *c = &cs[i];
+    if (c->state != S_OPEN) continue;
+    int freed = 0;
+    for (int k = 0; k < o.depth; k++) {
+      if (!c->ubusy[k] || now - c->ts[k] < rto) continue;
+      c->ubusy[k] = 0, c->useq[k] += (uint64_t)o.depth, freed = 1;
+      udp_lost++;
+      if (measuring && !finished) udp_lost_m++;
+    }
+    if (freed) udp_top_up(c, now);
+  }
+}
 
 static void on_event(conn *c, uint32_t ev, uint64_t now) {
+  if (o.mode == M_UDP) {
+    if (ev & (EPOLLIN | EPOLLERR)) udp_readable(c, now);
+    udp_top_up(c, now);
+    return;
+  }
+#ifndef LOADGEN_NO_TLS
+  if (c->state == S_TLS) {
+    tls_step(c, now);
+    return;
+  }
+#endif
   if (c->state == S_CONNECTING) {
     int err = 0;
     socklen_t el = sizeof err;
@@ -730,12 +1043,13 @@ static void on_event(conn *c, uint32_t ev, uint64_t now) {
       return;
     }
     ep_set(c, EPOLLIN, EPOLL_CTL_MOD);
-    if (is_ws()) {
-      c->state = S_HANDSHAKE;
-      send_handshake(c);
-    } else {
-      on_open(c, now);
+#ifndef LOADGEN_NO_TLS
+    if (o.tls) {
+      tls_start(c, now);
+      return;
     }
+#endif
+    transport_up(c, now);
     return;
   }
   if (ev & EPOLLIN || (ev & (EPOLLERR | EPOLLHUP))) {
@@ -749,8 +1063,8 @@ static void on_event(conn *c, uint32_t ev, uint64_t now) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: loadgen --port P [--host 127.0.0.1] [--mode echo|storm|idle|fanout]\n"
-          "  [--proto text|frame|raw|ws|socketio] [--conns N] [--depth D] [--size BYTES]\n"
+          "usage: loadgen --port P [--host 127.0.0.1] [--mode echo|storm|idle|fanout|udp] [--tls]\n"
+          "  [--proto text|frame|raw|ws|socketio] [--conns N] [--depth D] [--size BYTES] [--rto MS]\n"
           "  [--duration S] [--warmup S] [--hold S] [--pid PID[,PID...]] [--aux-pid PID[,PID...]]\n"
           "  [--pace pub|all] [--path /] [--batch PENDING_CONNECTS] [--timeout S] [--verbose]\n");
   exit(2);
@@ -778,6 +1092,8 @@ int main(int argc, char **argv) {
     else if (ARG("--batch")) o.batch = atoi(v);
     else if (ARG("--proto")) o.proto_name = v;
     else if (ARG("--mode")) o.mode_name = v;
+    else if (ARG("--rto")) o.rto_ms = atof(v);
+    else if (!strcmp(a, "--tls")) o.tls = 1;
     else if (!strcmp(a, "--verbose")) o.verbose = 1;
     else usage();
   }
@@ -793,7 +1109,21 @@ int main(int argc, char **argv) {
   else if (!strcmp(o.mode_name, "fanout")) {
     o.mode = M_FANOUT;
     if (o.proto != P_SIO) o.proto = P_WS, o.proto_name = "ws";
+  } else if (!strcmp(o.mode_name, "udp")) {
+    o.mode = M_UDP, o.proto = P_RAW, o.proto_name = "udp";
+    if (o.size < 16 || o.size > 65507 || o.tls || o.conns > 65535 || o.rto_ms <= 0) {
+      fprintf(stderr, "loadgen: udp needs 16 <= --size <= 65507, at most 65535 sockets, --rto > 0 and no --tls\n");
+      return 2;
+    }
   } else usage();
+  if (o.tls) {
+#ifdef LOADGEN_NO_TLS
+    fprintf(stderr, "loadgen: built without OpenSSL (LOADGEN_NO_TLS): --tls is not available (apt-get install libssl-dev)\n");
+    return 2;
+#else
+    tls_init();
+#endif
+  }
   if (!strcmp(o.pace_name, "all")) o.pace_all = 1;
   else if (strcmp(o.pace_name, "pub")) usage();
   if (!o.path) o.path = o.proto == P_SIO ? "/socket.io/?EIO=4&transport=websocket" : "/";
@@ -841,12 +1171,23 @@ int main(int argc, char **argv) {
     c->fd = -1;
     c->tag = c->etag = (uint32_t)i;
     if (o.mode != M_IDLE) c->exp = malloc(unit_len);
+    if (o.mode == M_UDP) {
+      c->ts = malloc(sizeof(uint64_t) * (size_t)o.depth);
+      c->useq = malloc(sizeof(uint64_t) * (size_t)o.depth);
+      c->ubusy = calloc((size_t)o.depth, 1);
+    }
     if (o.mode == M_ECHO || o.mode == M_STORM) {
       uint32_t r = 1;
       while (r < (uint32_t)o.depth) r <<= 1;
       c->ts = malloc(sizeof(uint64_t) * r);
       c->ts_mask = r - 1;
     }
+  }
+  if (o.mode == M_UDP) {
+    int m = o.depth > UDP_RX ? o.depth : UDP_RX;
+    u_msgs = calloc((size_t)m, sizeof *u_msgs);
+    u_iov = calloc((size_t)m, sizeof *u_iov);
+    u_slot = calloc((size_t)m, sizeof *u_slot);
   }
   if (o.mode == M_FANOUT) {
     conn *p = &cs[nconns - 1];
@@ -929,6 +1270,7 @@ int main(int argc, char **argv) {
       fprintf(stderr, "loadgen: every connection failed\n");
       break;
     }
+    if (o.mode == M_UDP && running) udp_sweep(now);
     int n = epoll_wait(ep, evs, 1024, 5);
     if (measuring) n_wait++;
     if (n < 0 && errno != EINTR) die("epoll_wait");
@@ -996,6 +1338,11 @@ int main(int argc, char **argv) {
     printf("\"fanout\":{\"published\":%llu,\"acked\":%llu,\"min_received\":%llu,\"max_received\":%llu},",
            (unsigned long long)fan_published, (unsigned long long)(acks ? acked : fan_min), (unsigned long long)fan_min,
            (unsigned long long)fan_max);
+  if (o.mode == M_UDP)
+    printf("\"udp\":{\"rto_ms\":%.0f,\"lost\":%llu,\"late\":%llu,\"lost_total\":%llu,\"late_total\":%llu,\"unsent\":%llu},",
+           o.rto_ms, (unsigned long long)udp_lost_m, (unsigned long long)udp_late_m, (unsigned long long)udp_lost,
+           (unsigned long long)udp_late, (unsigned long long)udp_send_short);
+  printf("\"tls\":%s,", o.tls ? "true" : "false");
   printf("\"open_at_end\":%d,\"dead\":%d,\"total_messages\":%llu,\"storm_cycles\":%llu,\"timed_out\":%s,", n_open,
          n_dead, (unsigned long long)total_msgs, (unsigned long long)storm_cycles, timed_out ? "true" : "false");
   printf("\"nofile_limit\":%llu,", (unsigned long long)rl.rlim_cur);

@@ -73,7 +73,7 @@ function renderMarkdown(results, env, ctx, subjects, svgName) {
   );
   L.push(
     `Software: Node ${env.node}, Bun ${env.bun}, ws ${env.ws} + bufferutil ${env.bufferutil}, ${env.wrk}, ` +
-      `socket.io ${env.socketio} + @socket.io/redis-adapter ${env.redisAdapter}, ioredis ${env.ioredis}, Redis ${env.redis}; netwright commit ${env.commit}.  `,
+      `socket.io ${env.socketio} + @socket.io/redis-adapter ${env.redisAdapter}, ioredis ${env.ioredis}, Redis ${env.redis}; OpenSSL: ${env.openssl || '?'}; netwright commit ${env.commit}.  `,
   );
   L.push(
     `Method: ${ctx.reps} repetition(s) per server, interleaved (A B C A B C …), median reported; ${ctx.warmup} s warm-up then ${ctx.duration} s measured; ` +
@@ -112,11 +112,12 @@ function renderMarkdown(results, env, ctx, subjects, svgName) {
     }
     const fig = c.scn.metric;
     L.push(`| ${name} | ${c.peer} | ${fig} | ${c.scn.higherIsBetter ? fmtRate(c.nw.rate) : num(c.nw.rate)} | ${c.scn.higherIsBetter ? fmtRate(c.pr.rate) : num(c.pr.rate)} | **${ratio(c.figure)}** |`);
+    const who = c.scn.cpuOf || 'server';
     if (Number.isFinite(c.cpu))
-      L.push(`| ${name} | ${c.peer} | server CPU ns/${c.scn.unit} | ${num(c.nw.cpuNs)} | ${num(c.pr.cpuNs)} | **${ratio(c.cpu)}** |`);
+      L.push(`| ${name} | ${c.peer} | ${who} CPU ns/${c.scn.unit} | ${num(c.nw.cpuNs)} | ${num(c.pr.cpuNs)} | **${ratio(c.cpu)}** |`);
     if (Number.isFinite(c.cpuAux))
       L.push(
-        `| ${name} | ${c.peer} | server + ${c.scn.aux} CPU ns/${c.scn.unit} | ${num(c.nw.cpuNs + c.nw.auxCpuNs)} | ${num(c.pr.cpuNs + c.pr.auxCpuNs)} | **${ratio(c.cpuAux)}** |`,
+        `| ${name} | ${c.peer} | ${who} + ${c.scn.aux} CPU ns/${c.scn.unit} | ${num(c.nw.cpuNs + c.nw.auxCpuNs)} | ${num(c.pr.cpuNs + c.pr.auxCpuNs)} | **${ratio(c.cpuAux)}** |`,
       );
   }
   L.push('');
@@ -124,7 +125,7 @@ function renderMarkdown(results, env, ctx, subjects, svgName) {
   if (goals.length) {
     L.push('## Goals');
     L.push('');
-    L.push('CPU per delivery ratios (the inverse of deliveries per CPU-second). Figures of one run on a shared machine are indicative; the goal is judged on the medians.');
+    L.push('Ratios of CPU per message (the inverse of messages per CPU-second): a peer\'s ÷ netwright\'s for "at least", 2 processes ÷ 1 for "at most". Figures of one run on a shared machine are indicative; the goal is judged on the medians.');
     L.push('');
     L.push('| Scenario | Goal | Bound | Measured | |');
     L.push('|---|---|---:|---:|---|');
@@ -138,12 +139,17 @@ function renderMarkdown(results, env, ctx, subjects, svgName) {
     L.push(`### ${scenarioName(scn, ctx)}`);
     L.push('');
     // processes: shown when a server has more than one; aux: the helper's CPU (Redis)
+    // udp: datagrams lost (given up after the load generator's timeout) and answered late
+    const who = scn.cpuOf || 'server';
     const multi = scn.subjects.some((s) => summary[s].processes > 1);
-    const extraHead = (multi ? ' processes |' : '') + (scn.aux ? ` ${scn.aux} CPU ns/${scn.unit} | server + ${scn.aux} CPU ns/${scn.unit} |` : '');
-    const extraCols = (multi ? 1 : 0) + (scn.aux ? 2 : 0);
-    const extra = (r) => (multi ? ` ${num(r.processes)} |` : '') + (scn.aux ? ` ${num(r.auxCpuNs)} | ${num(r.cpuNs + r.auxCpuNs)} |` : '');
+    const udp = scn.subjects.some((s) => Number.isFinite(summary[s].lost));
+    const extraHead =
+      (multi ? ' processes |' : '') + (scn.aux ? ` ${scn.aux} CPU ns/${scn.unit} | ${who} + ${scn.aux} CPU ns/${scn.unit} |` : '') + (udp ? ' lost | late |' : '');
+    const extraCols = (multi ? 1 : 0) + (scn.aux ? 2 : 0) + (udp ? 2 : 0);
+    const extra = (r) =>
+      (multi ? ` ${num(r.processes)} |` : '') + (scn.aux ? ` ${num(r.auxCpuNs)} | ${num(r.cpuNs + r.auxCpuNs)} |` : '') + (udp ? ` ${num(r.lost)} | ${num(r.late)} |` : '');
     if (scn.higherIsBetter) {
-      L.push(`| Server | ${scn.metric} | p50 µs | p99 µs | p99.9 µs | server CPU ns/${scn.unit} |${extraHead} server CPU use | load gen CPU use | errors | runs |`);
+      L.push(`| ${who === 'client' ? 'Client' : 'Server'} | ${scn.metric} | p50 µs | p99 µs | p99.9 µs | ${who} CPU ns/${scn.unit} |${extraHead} ${who} CPU use | load gen CPU use | errors | runs |`);
       L.push(`|---|---:|---:|---:|---:|---:|${'---:|'.repeat(extraCols)}---:|---:|---:|---:|`);
     } else {
       L.push('| Server | bytes/conn (RSS) | connections open | server RSS MiB | errors | runs |');
@@ -175,7 +181,10 @@ function renderMarkdown(results, env, ctx, subjects, svgName) {
       'The Node `net` text peer splits lines and answers each one with corked writes; Bun joins the answers to one read into one write. ' +
       'HTTP latency columns come from wrk (no p99.9). Idle memory is the server\'s RSS growth divided by the connections held. ' +
       'Cluster fan-out: every server process (a runAll() master and its workers, a cluster primary and its workers) and Redis run on core 0; ' +
-      'a message stays in flight until every subscriber has it; socket.io\'s messages are the events 42["m","<32 B>"], 10 bytes longer than the others.',
+      'a message stays in flight until every subscriber has it; socket.io\'s messages are the events 42["m","<32 B>"], 10 bytes longer than the others. ' +
+      'TLS: a self-signed ECDSA P-256 certificate made at the start; the load generator (system OpenSSL, no verification) and wrk make full handshakes, TLS 1.3. ' +
+      'UDP: "lost" is the median per run of datagrams not answered within the load generator\'s 200 ms (not errors; the slot sends a new one), "late" of answers after that. ' +
+      'Client scenarios: the subject is the client process (core 0), against the same netwright text server (core 1), whose CPU is shown beside.',
   );
   L.push('');
   return L.join('\n');
@@ -210,9 +219,9 @@ function renderSvg(results, env, subjects, ctx) {
   o.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   o.push(`<text x="12" y="20" font-size="15" font-weight="bold">netwright ÷ peer (above 1× = netwright better) — ${esc(env.date.slice(0, 10))}</text>`);
   o.push(`<rect x="12" y="30" width="12" height="10" fill="#3b78c3"/><text x="30" y="39">messages/s (idle: memory per connection)</text>`);
-  o.push(`<rect x="300" y="30" width="12" height="10" fill="#e08a2c"/><text x="318" y="39">server CPU per message</text>`);
+  o.push(`<rect x="300" y="30" width="12" height="10" fill="#e08a2c"/><text x="318" y="39">server CPU per message (client rows: the client's)</text>`);
   if (cmp.some((c) => Number.isFinite(c.cpuAux)))
-    o.push(`<rect x="480" y="30" width="12" height="10" fill="#4a9d5b"/><text x="498" y="39">server + Redis CPU per message</text>`);
+    o.push(`<rect x="640" y="30" width="12" height="10" fill="#4a9d5b"/><text x="658" y="39">with Redis's CPU (client rows: the server's)</text>`);
   if (!cmp.length) {
     o.push(`<text x="12" y="${top + 20}">No scenario has both a netwright result and a peer result yet.</text>`);
   }
@@ -249,12 +258,15 @@ function renderSvg(results, env, subjects, ctx) {
 function shortDetail(scn, ctx) {
   const d = scn.detail(ctx || { quick: false });
   return d
+    .replace(/ sockets × (\d+) datagrams? in flight × /, ' sockets × $1 × ')
+    .replace(/ client conns × (\d+) in flight × /, ' × $1 × ')
     .replace(/ conns × /, '×')
     .replace(/ in flight × /, '×')
     .replace(/ concurrent clients.*/, ' clients')
     .replace(/1 publisher × (\d+) in flight( \(until every subscriber has it\))? → /, '1×$1 → ')
     .replace(/ (spread )?over (the|2) processes/, '')
-    .replace(/ open WebSocket connections, server RSS per connection/, ' open, RSS per connection');
+    .replace(/ open (WebSocket|TLS|wss) connections, server RSS per connection/, ' open, RSS per connection')
+    .replace(/, client on core 0, server on core 1/, '');
 }
 
 module.exports = { renderMarkdown, renderSvg };

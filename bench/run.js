@@ -137,15 +137,43 @@ function findPeerModule(name) {
   }
   return null;
 }
-function buildC(name) {
+// `variants`: [flags, ...] tried in order (the load generator with the system's OpenSSL, then
+// without TLS); returns { bin, variant } with the index of the one that built.
+function buildC(name, variants = [[]]) {
   const src = path.join(BENCH, `${name}.c`);
   const bin = path.join(BUILD, name);
+  const stamp = `${bin}.variant`;
   fs.mkdirSync(BUILD, { recursive: true });
-  if (fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= fs.statSync(src).mtimeMs) return bin;
+  if (fs.existsSync(bin) && fs.existsSync(stamp) && fs.statSync(bin).mtimeMs >= fs.statSync(src).mtimeMs)
+    return { bin, variant: Number(fs.readFileSync(stamp, 'utf8')) };
   const cc = process.env.CC || 'cc';
-  const r = spawnSync(cc, ['-O2', '-Wall', '-o', bin, src], { encoding: 'utf8', timeout: 120000 });
-  if (r.status !== 0) fail(`building ${name}: ${cc} -O2 failed:\n${r.stderr || r.error}`);
-  return bin;
+  let err = '';
+  for (const [i, flags] of variants.entries()) {
+    const r = spawnSync(cc, ['-O2', '-Wall', '-o', bin, src, ...flags], { encoding: 'utf8', timeout: 120000 });
+    if (r.status === 0) {
+      fs.writeFileSync(stamp, String(i));
+      return { bin, variant: i };
+    }
+    err += `${cc} -O2 ${flags.join(' ')}:\n${r.stderr || r.error}\n`;
+  }
+  fail(`building ${name} failed:\n${err}`);
+}
+
+// A self-signed ECDSA P-256 certificate for 127.0.0.1/localhost, made once per suite with the
+// openssl CLI into bench/build/tls/ (servers get its paths in TLS_CERT, TLS_KEY).
+function makeTestCertificate() {
+  const dir = path.join(BUILD, 'tls');
+  fs.mkdirSync(dir, { recursive: true });
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const r = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '7', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert],
+    { encoding: 'utf8', timeout: 30000 },
+  );
+  if (r.status !== 0) return { missing: `skipped: no test certificate (openssl CLI: ${String(r.stderr || r.error).trim().split('\n').pop()})` };
+  return { cert, key };
 }
 function nofileLimits(pid = 'self') {
   try {
@@ -189,6 +217,7 @@ function machine(env) {
     socketio: env.socketio || 'not installed',
     redisAdapter: env.redisAdapter || 'not installed',
     ioredis: env.ioredis || 'not installed',
+    openssl: `Node's ${process.versions.openssl}; load generator and wrk: ${(versionOf('openssl', ['version']) || 'system OpenSSL not found').replace(/ \d+ \w+ \d{4}.*$/, '')}`,
     commit: git.status === 0 ? git.stdout.trim() + (dirty.stdout.trim() ? ' + uncommitted changes' : '') : 'none',
     nofile: nofileLimits(),
   };
@@ -280,10 +309,11 @@ function processTree(root) {
   return out;
 }
 
-function startServer(subject, port, ctx) {
+function startServer(subject, port, ctx, core = 0) {
   const [cmd, args] = subject.command(ctx, port);
-  const full = ctx.pin ? ['taskset', ['-c', '0', cmd, ...args]] : [cmd, args];
+  const full = ctx.pin ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
   const env = { ...process.env, PORT: String(port) };
+  if (ctx.tls && ctx.tls.cert) (env.TLS_CERT = ctx.tls.cert), (env.TLS_KEY = ctx.tls.key);
   if (ctx.redis) {
     env.REDIS_URL = ctx.redis.url;
     env.REDIS_PREFIX = `bench${++ctx.redis.runs}:`; // nothing of one run is seen by the next
@@ -350,7 +380,10 @@ async function runLoadgen(scn, subject, srv, port, ctx) {
   const lg = { ...scn.loadgen(ctx), ...(subject.loadgen || {}) };
   const args = ['--port', String(port), '--pid', processTree(srv.child.pid).join(',')];
   if (ctx.redis) args.push('--aux-pid', String(ctx.redis.child.pid));
-  for (const [k, v] of Object.entries(lg)) args.push(`--${k}`, String(v));
+  for (const [k, v] of Object.entries(lg)) {
+    if (v === true) args.push(`--${k}`);
+    else if (v !== false && v !== undefined) args.push(`--${k}`, String(v));
+  }
   const budget = (lg.warmup || 0) + (lg.duration || 0) + (lg.hold || 0) + 40;
   args.push('--timeout', String(budget));
   const r = await runProcess(ctx.loadgen, args, (budget + 10) * 1000, ctx);
@@ -371,7 +404,7 @@ async function runLoadgen(scn, subject, srv, port, ctx) {
 }
 
 async function runWrk(scn, srv, port, ctx) {
-  const url = `http://127.0.0.1:${port}/`;
+  const url = `${scn.https ? 'https' : 'http'}://127.0.0.1:${port}/`;
   const w = scn.wrk(ctx);
   if (ctx.warmup > 0) await runProcess('wrk', ['-t1', `-c${w.conns}`, `-d${Math.max(1, Math.round(ctx.warmup))}s`, url], 60000, ctx);
   const pids = processTree(srv.child.pid);
@@ -416,17 +449,81 @@ function alive(pid) {
   }
 }
 
+// A client scenario: the subject is the client process (bench/clients/), pinned to core 0, against
+// the scenario's server on core 1. The client prints "measure" when its warm-up ends and one JSON
+// line when its window ends; the client's CPU (and the server's, shown apart) is read from /proc
+// at those two lines.
+async function runClient(scn, subject, srv, port, ctx) {
+  const [cmd, args] = subject.command(ctx, port);
+  const lg = scn.client(ctx);
+  const full = [...args, String(port), String(lg.conns), String(lg.depth), String(lg.size), String(ctx.warmup), String(ctx.duration)];
+  const spawnArgs = ctx.pin ? ['taskset', ['-c', '0', cmd, ...full]] : [cmd, full];
+  const child = track(spawn(spawnArgs[0], spawnArgs[1], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const serverPids = processTree(srv.child.pid);
+  const ticks = (pids) => pids.reduce((a, pid) => a + readCpuTicks(pid), 0);
+  let out = '';
+  let err = '';
+  let t0 = null;
+  let t1 = null;
+  let result = null;
+  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  child.stdout.on('data', (d) => {
+    out += d;
+    let nl;
+    while ((nl = out.indexOf('\n')) !== -1) {
+      const lineText = out.slice(0, nl).trim();
+      out = out.slice(nl + 1);
+      if (lineText === 'measure') t0 = { client: ticks([child.pid]), server: ticks(serverPids) };
+      else if (lineText.startsWith('{')) {
+        t1 = { client: ticks([child.pid]), server: ticks(serverPids) };
+        try {
+          result = JSON.parse(lineText);
+        } catch {}
+      } else if (/^unavailable: /.test(lineText)) result = { unavailable: lineText.slice(13) };
+    }
+  });
+  const budget = ctx.warmup + ctx.duration + 40;
+  const timer = setTimeout(() => killTree(child, 'SIGKILL'), budget * 1000);
+  // 'close', not 'exit': the result line may still be in the pipe when the process has exited
+  const [code, sig] = await new Promise((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  if (result && result.unavailable) return { status: 'unavailable', reason: result.unavailable };
+  if (!result || !t0 || !t1) return { status: 'failed', reason: `client (${sig || code}): ${err.trim().slice(-300) || 'no result'}` };
+  if (result.messages === 0) return { status: 'failed', reason: `no message echoed in the measured window (errors ${JSON.stringify(result.error_detail)}): ${err.trim().slice(-300)}` };
+  const cpu = (t1.client - t0.client) / CLK_TCK;
+  const scpu = (t1.server - t0.server) / CLK_TCK;
+  return {
+    status: 'ok',
+    rate: result.msgs_per_sec,
+    p50: NaN,
+    p99: NaN,
+    p999: NaN,
+    cpuNs: (cpu * 1e9) / result.messages,
+    cpuUtil: cpu / result.window_s,
+    auxCpuNs: (scpu * 1e9) / result.messages,
+    auxUtil: scpu / result.window_s,
+    loadUtil: NaN,
+    errors: result.errors,
+  };
+}
+
 async function runOne(scn, subjectId, ctx) {
   const subject = subjects[subjectId];
   const port = await freePort();
-  const srv = await startServer(subject, port, ctx);
+  // a client scenario starts its fixed server on core 1 and the subject (the client) on core 0
+  const srv = scn.kind === 'client' ? await startServer(subjects[scn.server], port, ctx, 1) : await startServer(subject, port, ctx);
   if (srv.status !== 'ready') {
     await stop(srv.child);
     return { status: srv.status, reason: srv.reason };
   }
   let res;
   try {
-    res = scn.kind === 'http' ? await runWrk(scn, srv, port, ctx) : await runLoadgen(scn, subject, srv, port, ctx);
+    res =
+      scn.kind === 'http'
+        ? await runWrk(scn, srv, port, ctx)
+        : scn.kind === 'client'
+          ? await runClient(scn, subject, srv, port, ctx)
+          : await runLoadgen(scn, subject, srv, port, ctx);
     if (srv.child.exitCode !== null || srv.child.signalCode !== null || !alive(srv.child.pid))
       res = { status: 'failed', reason: `server died during the run (${srv.child.signalCode || srv.child.exitCode}): ${srv.stderr().trim().slice(-300)}` };
   } finally {
@@ -488,8 +585,12 @@ async function main() {
     console.error('bench: taskset or a second core is missing; running unpinned');
     ctx.pin = false;
   }
-  ctx.loadgen = buildC('loadgen');
-  ctx.ceiling = buildC('ceiling');
+  const lg = buildC('loadgen', [['-lssl', '-lcrypto'], ['-DLOADGEN_NO_TLS']]);
+  ctx.loadgen = lg.bin;
+  ctx.loadgenTls = lg.variant === 0;
+  ctx.ceiling = buildC('ceiling').bin;
+  // the TLS scenarios' certificate, made only when one of them runs
+  ctx.tls = list.some((s) => s.tls) ? makeTestCertificate() : null;
   ctx.bun = findBun();
   ctx.ws = findPeerModule('ws');
   ctx.bufferutil = findPeerModule('bufferutil');
@@ -519,7 +620,7 @@ async function main() {
     const runs = Object.fromEntries(scn.subjects.map((s) => [s, []]));
     const gone = {}; // subjects skipped / not available: not retried
     for (const s of scn.subjects) {
-      const why = subjects[s].missing && subjects[s].missing(ctx, scn);
+      const why = (scn.missing && scn.missing(ctx)) || (subjects[s].missing && subjects[s].missing(ctx, scn));
       if (why) gone[s] = { status: 'skipped', reason: why };
     }
     // a scenario through Redis gets its own redis-server for all its runs

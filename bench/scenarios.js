@@ -1,8 +1,9 @@
 'use strict';
-// The servers under test (subjects) and the scenarios of issues 6 and 11.
+// The servers under test (subjects) and the scenarios of issues 6, 11, 12 (TLS) and 13 (UDP, clients).
 const path = require('path');
 
 const S = (f) => path.join(__dirname, 'servers', f);
+const C = (f) => path.join(__dirname, 'clients', f);
 const node = (file) => () => [process.execPath, [S(file)]];
 const bun = (file) => (ctx) => [ctx.bun.bin, [S(file)]];
 const noBun = (ctx) => (ctx.bun ? null : 'skipped: bun not installed (npm --prefix bench/peers install)');
@@ -12,6 +13,10 @@ const noSocketio = (ctx) => {
   const gone = [['socket.io', ctx.socketio], ['@socket.io/redis-adapter', ctx.redisAdapter], ['ioredis', ctx.ioredis]].filter(([, v]) => !v);
   return gone.length ? `skipped: ${gone.map(([n]) => n).join(', ')} not installed (npm --prefix bench/peers install)` : null;
 };
+// TLS scenarios: the test certificate (openssl CLI) and, for the load generator, its OpenSSL build
+const noTls = (ctx) => (ctx.tls && ctx.tls.missing) || (ctx.tls ? null : 'skipped: no test certificate');
+const noTlsLoadgen = (ctx) =>
+  noTls(ctx) || (ctx.loadgenTls ? null : 'skipped: the load generator was built without OpenSSL (apt-get install libssl-dev)');
 const noIoredis = (ctx) => (ctx.ioredis ? null : 'skipped: ioredis not installed (npm ci installs it, a devDependency)');
 
 // command(ctx, port) -> [file, args]; the port is appended; missing(ctx) -> reason to skip
@@ -37,6 +42,22 @@ const subjects = {
   'bun-fanout': { label: 'Bun', command: withPort(bun('bun-ws-fanout.js')), missing: noBun },
   'node-http': { label: 'Node http', command: withPort(node('node-http.js')) },
   'bun-http': { label: 'Bun', command: withPort(bun('bun-http.js')), missing: noBun },
+  // issue 12: TLS (the runner's self-signed certificate in TLS_CERT, TLS_KEY)
+  'netwright-wss': { label: 'netwright', peer: false, command: withPort(node('netwright-wss-echo.mjs')) },
+  'ws-wss': { label: 'ws on Node https', command: withPort(node('ws-wss-echo.js')), missing: noWs },
+  'bun-wss': { label: 'Bun', command: withPort(bun('bun-wss-echo.js')), missing: noBun },
+  'netwright-https': { label: 'netwright', peer: false, command: withPort(node('netwright-https.mjs')) },
+  'node-https': { label: 'Node https', command: withPort(node('node-https.js')) },
+  'bun-https': { label: 'Bun', command: withPort(bun('bun-https.js')), missing: noBun },
+  'netwright-tls-text': { label: 'netwright', peer: false, command: withPort(node('netwright-tls-text.mjs')) },
+  'node-tls-text': { label: 'Node tls', command: withPort(node('node-tls-text.js')) },
+  'bun-tls-text': { label: 'Bun', command: withPort(bun('bun-tls-text.js')), missing: noBun },
+  // issue 13: UDP echo servers, and clients (the subject is the client process; see runClient)
+  'netwright-udp': { label: 'netwright', peer: false, command: withPort(node('netwright-udp.mjs')) },
+  'node-dgram': { label: 'Node dgram', command: withPort(node('node-dgram.js')) },
+  'bun-udp': { label: 'Bun', command: withPort(bun('bun-udp.js')), missing: noBun },
+  'netwright-client': { label: 'netwright AsyncTcpConnection', peer: false, command: () => [process.execPath, [C('netwright-text-client.mjs')]] },
+  'node-client': { label: 'Node net', command: () => [process.execPath, [C('node-net-text-client.mjs')]] },
   // issue 11: one topic, its subscribers spread by the kernel over the processes of a runAll() script
   'netwright-cluster-1': { label: 'netwright, 1 worker process', peer: false, command: cluster('netwright-cluster.mjs', 1, 'relay') },
   'netwright-cluster-2': { label: 'netwright, 2 worker processes (relay)', peer: false, command: cluster('netwright-cluster.mjs', 2, 'relay') },
@@ -70,7 +91,7 @@ const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1
 // processes serve some of the subscribers). `aux` names a helper process whose CPU is measured
 // apart (Redis, started by the runner when `needs` is 'redis'); `pairs` lists [subject,
 // reference] comparisons instead of netwright against each peer; `goals(summary)` states targets.
-function echo({ id, title, mode = 'echo', proto, conns, depth, size, subjects: subj, unit = 'msg', units = `${unit}s`, quick, quickConns, pace, spread, ...rest }) {
+function echo({ id, title, mode = 'echo', proto, conns, depth, size, subjects: subj, unit = 'msg', units = `${unit}s`, quick, quickConns, pace, spread, tls, ...rest }) {
   const c = (ctx) => (ctx.quick && quickConns ? quickConns : conns);
   return {
     id,
@@ -80,14 +101,18 @@ function echo({ id, title, mode = 'echo', proto, conns, depth, size, subjects: s
     higherIsBetter: true,
     metric: `${units}/s`,
     quick,
+    tls,
+    missing: tls ? noTlsLoadgen : undefined,
     subjects: subj,
     detail: (ctx) =>
       mode === 'storm'
-        ? `${c(ctx)} concurrent clients: connect, one ${size} B echo, close`
+        ? `${c(ctx)} concurrent clients: connect,${tls ? ' TLS handshake,' : ''} one ${size} B echo, close`
+        : mode === 'udp'
+          ? `${c(ctx)} sockets × ${depth} datagram${depth > 1 ? 's' : ''} in flight × ${size} B`
         : mode === 'fanout'
           ? `1 publisher × ${depth} in flight${pace === 'all' ? ' (until every subscriber has it)' : ''} → ${c(ctx)} subscribers${spread ? ` ${spread}` : ''}, ${size} B`
           : `${c(ctx)} conns × ${depth} in flight × ${size} B`,
-    loadgen: (ctx) => ({ mode, proto, conns: c(ctx), depth, size, warmup: ctx.warmup, duration: ctx.duration, ...(pace ? { pace } : {}) }),
+    loadgen: (ctx) => ({ mode, ...(mode === 'udp' ? {} : { proto }), conns: c(ctx), depth, size, warmup: ctx.warmup, duration: ctx.duration, tls: !!tls, ...(pace ? { pace } : {}) }),
     result: (j) => ({
       status: 'ok',
       rate: j.msgs_per_sec,
@@ -101,10 +126,13 @@ function echo({ id, title, mode = 'echo', proto, conns, depth, size, subjects: s
       auxCpuNs: j.aux ? j.aux.cpu_ns_per_msg : NaN,
       auxUtil: j.aux ? j.aux.cpu_util : NaN,
       loadUtil: j.loadgen ? j.loadgen.cpu_util : NaN,
+      // udp: datagrams given up after the load generator's --rto, answers after that (not errors)
+      ...(j.udp ? { lost: j.udp.lost, late: j.udp.late } : {}),
       errors: j.errors,
     }),
     progress: (r) =>
       `${fmt(r.rate)} ${units}/s, ${r.cpuNs.toFixed(0)} ns CPU/${unit}` +
+      (Number.isFinite(r.lost) ? ` (${r.lost} lost)` : '') +
       (Number.isFinite(r.auxCpuNs) ? ` (+ ${rest.aux} ${r.auxCpuNs.toFixed(0)})` : '') +
       (r.processes > 1 ? ` over ${r.processes} processes` : ''),
     ...rest,
@@ -120,8 +148,9 @@ function cpuGoal(summary, a, b, withAux) {
   return cost(x) / cost(y);
 }
 
-// Idle WebSocket connections: server RSS per connection. `count(ctx)` may read the fd limits.
-function idle({ id, title, count, subjects: subj, quick }) {
+// Idle connections (WebSocket, or with tls TLS after its handshake): server RSS per connection.
+// `count(ctx)` may read the fd limits.
+function idle({ id, title, count, subjects: subj, quick, proto = 'ws', tls = false, what = tls ? (proto === 'ws' ? 'wss' : 'TLS') : 'WebSocket' }) {
   return {
     id,
     title,
@@ -130,10 +159,12 @@ function idle({ id, title, count, subjects: subj, quick }) {
     higherIsBetter: false,
     metric: 'bytes/conn',
     quick,
+    tls,
+    missing: tls ? noTlsLoadgen : undefined,
     maxReps: 2,
     subjects: subj,
-    detail: (ctx) => `${count(ctx)} open WebSocket connections, server RSS per connection`,
-    loadgen: (ctx) => ({ mode: 'idle', proto: 'ws', conns: count(ctx), hold: ctx.quick ? 1 : 3, batch: 256 }),
+    detail: (ctx) => `${count(ctx)} open ${what} connections, server RSS per connection`,
+    loadgen: (ctx) => ({ mode: 'idle', proto, conns: count(ctx), hold: ctx.quick ? 1 : 3, batch: 256, tls }),
     result: (j) => {
       const opened = j.open_at_end;
       const s = j.server || {};
@@ -262,9 +293,88 @@ const scenarios = [
   },
   idle({ id: 'ws-idle-10k', title: 'Idle WebSocket connections', count: (ctx) => (ctx.quick ? 1000 : 10000), subjects: ['netwright-ws', 'ws', 'bun-ws'] }),
   idle({ id: 'ws-idle-max', title: 'Idle WebSocket connections', count: maxIdle, quick: false, subjects: ['netwright-ws', 'ws', 'bun-ws'] }),
+  // issue 12: TLS. Goals: at least 1.1x Bun's messages per CPU-second on wss, at least 2x Node
+  // https's requests per CPU-second; the idle TLS connection's memory stated beside Bun's.
+  echo({
+    id: 'tls-wss-d16-32',
+    title: 'WebSocket echo over TLS (wss)',
+    proto: 'ws',
+    tls: true,
+    conns: 50,
+    depth: 16,
+    size: 32,
+    subjects: ['netwright-wss', 'ws-wss', 'bun-wss'],
+    goals: (summary) => [{ text: 'wss: at least 1.1× Bun\'s messages per CPU-second', value: cpuGoal(summary, 'bun-wss', 'netwright-wss'), min: 1.1 }],
+  }),
+  echo({
+    id: 'tls-wss-d1-4k',
+    title: 'WebSocket echo over TLS (wss)',
+    proto: 'ws',
+    tls: true,
+    conns: 50,
+    depth: 1,
+    size: 4096,
+    quick: false,
+    subjects: ['netwright-wss', 'ws-wss', 'bun-wss'],
+    goals: (summary) => [{ text: 'wss: at least 1.1× Bun\'s messages per CPU-second', value: cpuGoal(summary, 'bun-wss', 'netwright-wss'), min: 1.1 }],
+  }),
+  {
+    id: 'tls-https-hello',
+    title: 'HTTPS hello world',
+    kind: 'http',
+    https: true,
+    tls: true,
+    missing: (ctx) => noTls(ctx) || noWrk(ctx),
+    unit: 'req',
+    higherIsBetter: true,
+    metric: 'reqs/s',
+    subjects: ['netwright-https', 'node-https', 'bun-https'],
+    detail: () => 'wrk -t1 -c50, keep-alive, TLS',
+    wrk: () => ({ conns: 50 }),
+    progress: (r) => `${fmt(r.rate)} reqs/s, ${r.cpuNs.toFixed(0)} ns CPU/req`,
+    goals: (summary) => [{ text: 'https: at least 2× Node https\'s requests per CPU-second', value: cpuGoal(summary, 'node-https', 'netwright-https'), min: 2 }],
+  },
+  echo({ id: 'tls-storm', title: 'TLS connection storm', mode: 'storm', proto: 'text', tls: true, conns: 50, depth: 1, size: 32, unit: 'handshake', subjects: ['netwright-tls-text', 'node-tls-text', 'bun-tls-text'] }),
+  idle({ id: 'tls-idle-10k', title: 'Idle TLS connections', proto: 'text', tls: true, count: (ctx) => (ctx.quick ? 1000 : 10000), subjects: ['netwright-tls-text', 'node-tls-text', 'bun-tls-text'] }),
+  idle({ id: 'tls-wss-idle-10k', title: 'Idle wss connections', proto: 'ws', tls: true, count: () => 10000, quick: false, subjects: ['netwright-wss', 'ws-wss', 'bun-wss'] }),
+  // issue 13: UDP echo (goal: at least 2x Node dgram's packets per CPU-second, and at or above
+  // Bun's) and a client as the subject
+  ...[4, 1].map((depth) =>
+    echo({
+      id: `udp-d${depth}-32`,
+      title: 'UDP echo',
+      mode: 'udp',
+      conns: 50,
+      depth,
+      size: 32,
+      unit: 'packet',
+      quick: depth === 4 ? undefined : false,
+      subjects: ['netwright-udp', 'node-dgram', 'bun-udp'],
+      goals: (summary) => [
+        { text: 'UDP: at least 2× Node dgram\'s packets per CPU-second', value: cpuGoal(summary, 'node-dgram', 'netwright-udp'), min: 2 },
+        { text: 'UDP: at least Bun\'s packets per CPU-second', value: cpuGoal(summary, 'bun-udp', 'netwright-udp'), min: 1 },
+      ],
+    }),
+  ),
+  ...[16, 1].map((depth) => ({
+    id: `client-text-d${depth}`,
+    title: 'Client: text echo against a netwright text server',
+    kind: 'client',
+    server: 'netwright-text',
+    cpuOf: 'client',
+    aux: 'text server',
+    unit: 'msg',
+    higherIsBetter: true,
+    metric: 'msgs/s',
+    quick: depth === 16 ? undefined : false,
+    subjects: ['netwright-client', 'node-client'],
+    detail: () => `50 client conns × ${depth} in flight × 32 B, client on core 0, server on core 1`,
+    client: () => ({ conns: 50, depth, size: 32 }),
+    progress: (r) => `${fmt(r.rate)} msgs/s, ${r.cpuNs.toFixed(0)} ns client CPU/msg (server ${r.auxCpuNs.toFixed(0)})`,
+  })),
 ];
 // wrk is needed by every subject of the HTTP scenario
-for (const id of ['netwright-http', 'node-http', 'bun-http', 'ceiling-http']) {
+for (const id of ['netwright-http', 'node-http', 'bun-http', 'ceiling-http', 'netwright-https', 'node-https', 'bun-https']) {
   const prev = subjects[id].missing;
   subjects[id].missing = (ctx) => noWrk(ctx) || (prev ? prev(ctx) : null);
 }

@@ -26,5 +26,16 @@ exports.requirePeer = (name) => {
   process.exit(3);
 };
 
+// The runner's self-signed test certificate (TLS_CERT, TLS_KEY: file paths, made at bench start), read
+exports.tls = () => {
+  const { TLS_CERT: cert, TLS_KEY: key } = process.env;
+  if (!cert || !key) {
+    console.error('TLS_CERT and TLS_KEY must name the test certificate and key');
+    process.exit(2);
+  }
+  const fs = require('fs');
+  return { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
+};
+
 // Servers print "ready <port>" once listening; the runner waits for it.
 exports.ready = (port) => console.log(`ready ${port}`);

@@ -18,11 +18,11 @@ export function port() {
   return p;
 }
 
-// new Worker(socketName) + listen(); an unknown scheme means that protocol has not landed yet
-export function listen(Worker, socketName, setup) {
+// new Worker(socketName, options) + listen(); an unknown scheme means that protocol has not landed yet
+export function listen(Worker, socketName, setup, options) {
   let w;
   try {
-    w = new Worker(socketName);
+    w = options ? new Worker(socketName, options) : new Worker(socketName);
     setup(w);
     w.listen();
   } catch (e) {
@@ -34,4 +34,14 @@ export function listen(Worker, socketName, setup) {
   }
   console.log(`ready ${w.port ?? socketName.split(':').pop()}`);
   return w;
+}
+
+// The runner's self-signed test certificate (TLS_CERT, TLS_KEY: file paths, made at bench start)
+export function tlsFiles() {
+  const { TLS_CERT: cert, TLS_KEY: key } = process.env;
+  if (!cert || !key) {
+    console.error('TLS_CERT and TLS_KEY must name the test certificate and key');
+    process.exit(2);
+  }
+  return { cert, key };
 }

@@ -170,8 +170,12 @@ ssize_t Session::readWhilePaused(int fd, char* buf, size_t len) {
   parked.insert(parked.end(), buf, buf + n);
   return -EAGAIN;
 }
+// Established, every byte read handed to OpenSSL and none of it left inside: an SSL_read_ex now
+// could only say WANT_READ (and pays for the error queue and the record layer to say it).
+bool Session::drained() const { return established_ && cipher_.inLength == 0 && !SSL_has_pending(ssl_); }
 
 Session::Progress Session::decrypt(char* buf, size_t len, size_t* produced) {
+  if (drained()) return Progress::WantRead;
   while (*produced < len) {
     ERR_clear_error();
     size_t got = 0;
@@ -179,6 +183,7 @@ Session::Progress Session::decrypt(char* buf, size_t len, size_t* produced) {
     noteEstablished();
     if (ok) {
       *produced += got;
+      if (drained()) return Progress::WantRead;
       continue;
     }
     switch (SSL_get_error(ssl_, ok)) {

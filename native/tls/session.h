@@ -74,6 +74,7 @@ class Session final : public net::Transport {
   ssize_t readWhilePaused(int fd, char* buf, size_t len);
   void park();
   Progress decrypt(char* buf, size_t len, size_t* produced);
+  bool drained() const;
   void fail();
   void noteEstablished();
   // Sends what OpenSSL produced: 0 when all went, -EAGAIN when some waits, or -errno.
