@@ -121,6 +121,10 @@ interface Binding {
     allowConnect: boolean,
   ): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
+  /** permessage-deflate: options packed by nativeDeflateOptions() (lib/protocols/websocket/perMessageDeflate.ts). */
+  setWebSocketDeflate(id: number, options: number[]): void;
+  setClientDeflate(slot: number, options: number[]): boolean;
+  deflateOffer(options: number[]): string;
   rejectWebSocket(slot: number, status: number, body: string): void;
   closeWebSocket(slot: number, code: number, reason: string): void;
   broadcast(listenerId: number, data: string | Uint8Array, binary: boolean, except: Int32Array | null): number;

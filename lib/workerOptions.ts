@@ -2,6 +2,7 @@
 // context array ({ socket: { backlog, so_reuseport, ... } }) mapped to them.
 import { checkBoolean, describeValue, integerAtLeast } from './optionChecks';
 import type { ServerSecureContextOptions } from './tls/secureContext';
+import type { PerMessageDeflate } from './protocols/websocket/perMessageDeflate';
 
 export interface WorkerOptions<C = unknown> {
   /** listen() backlog; default 511. */
@@ -20,6 +21,8 @@ export interface WorkerOptions<C = unknown> {
   context?: () => C;
   /** TLS (Workerman's `ssl` context): certificate, key and the rest; makes transport 'ssl'. */
   ssl?: ServerSecureContextOptions;
+  /** WebSocket: permessage-deflate (RFC 7692), off by default; same as the property. */
+  perMessageDeflate?: PerMessageDeflate;
 }
 
 /** The keys of Workerman's `['socket' => [...]]` context that have a netwright equivalent. */
@@ -30,9 +33,9 @@ export interface WorkermanSocketContext {
   tcp_nodelay?: boolean | 0 | 1;
 }
 
-export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context' | 'ssl'>>;
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context' | 'ssl' | 'perMessageDeflate'>>;
 
-const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context', 'ssl'];
+const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context', 'ssl', 'perMessageDeflate'];
 const SOCKET_CONTEXT: Record<string, keyof ResolvedWorkerOptions> = {
   backlog: 'backlog',
   so_reuseport: 'reusePort',
