@@ -1,5 +1,5 @@
 // What `status` and `connections` print: the JSON shapes (`--json`, stable,
-// documented in the README) and Workerman's text layout over them.
+// documented in docs/processes.md) and Workerman's text layout over them.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
