@@ -143,7 +143,7 @@ function buildC(name) {
   fs.mkdirSync(BUILD, { recursive: true });
   if (fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= fs.statSync(src).mtimeMs) return bin;
   const cc = process.env.CC || 'cc';
-  const r = spawnSync(cc, ['-O2', '-Wall', '-o', bin, src], { encoding: 'utf8', timeout: 120000 });
+  const r = spawnSync(cc, ['-O2', '-Wall', '-o', bin, src, ...(name === 'loadgen' ? ['-lz'] : [])], { encoding: 'utf8', timeout: 120000 });
   if (r.status !== 0) fail(`building ${name}: ${cc} -O2 failed:\n${r.stderr || r.error}`);
   return bin;
 }
