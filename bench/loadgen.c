@@ -78,6 +78,7 @@ typedef struct conn {
   uint32_t hs_len;
   z_stream *zd, *zi;  // wsdeflate: this connection's compressor and inflater
   uint8_t ws_z;       // wsdeflate: the message being received is compressed
+  uint8_t z_fresh;    // wsdeflate: the server asked for client_no_context_takeover
 } conn;
 
 static struct {
@@ -366,6 +367,7 @@ static size_t message(conn *c, uint8_t *d, uint32_t tag, uint64_t seq) {
 // in a masked text frame with RSV1 set
 static size_t message_deflated(conn *c, uint8_t *d, uint32_t tag, uint64_t seq) {
   unit(zbuf, tag, seq);
+  if (c->z_fresh) deflateReset(c->zd);
   uint8_t *out = zbuf + unit_len;
   size_t room = zbuf_cap - unit_len;
   c->zd->next_in = zbuf, c->zd->avail_in = unit_len;
@@ -395,6 +397,7 @@ static void zstreams_reset(conn *c) {
     inflateReset(c->zi);
   }
   c->ws_z = 0;
+  c->z_fresh = 0;
 }
 
 // ---- connections ----
@@ -766,9 +769,9 @@ static int check_handshake(conn *c, uint64_t now) {
     if (!strncasecmp(line + 2, "sec-websocket-extensions:", 25)) {
       char *eol = strstr(line + 2, "\r\n");
       size_t len = eol ? (size_t)(eol - line) : strlen(line);
-      // this client keeps its context and a 15-bit window: an answer that limits either is refused
-      deflated = memmem(line, len, "permessage-deflate", 18) && !memmem(line, len, "client_max_window_bits=", 23) &&
-                 !memmem(line, len, "client_no_context_takeover", 26);
+      // this client compresses with a 15-bit window: an answer that limits it is refused
+      deflated = memmem(line, len, "permessage-deflate", 18) && !memmem(line, len, "client_max_window_bits=", 23);
+      c->z_fresh = memmem(line, len, "client_no_context_takeover", 26) != NULL;
     }
   }
   if (o.proto == P_WSZ && !deflated) {
