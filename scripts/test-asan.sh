@@ -15,7 +15,7 @@
 # Usage: scripts/test-asan.sh [test files...]    default: every test/*.test.mjs except the
 #        ones that launch foreign programs, which would inherit the ASan preload:
 #        packaging.test.mjs (npm pack, the compiler, other Node binaries; it tests the shipped
-#        non-ASan prebuild anyway) and chat-browser.test.mjs (Chromium does not start with the
+#        non-ASan prebuild anyway) and chat-browser.test.mjs and websocket-deflate-browser.test.mjs (Chromium does not start with the
 #        ASan runtime preloaded). NETWRIGHT_ASAN_ALL=1 includes them.
 #        NETWRIGHT_ASAN_SKIP_BUILD=1 reuses the last build.
 set -euo pipefail
@@ -65,7 +65,7 @@ else
   for f in test/*.test.mjs; do
     case "$(basename "$f")" in
       # Other Node binaries (packaging, tls-node-versions) cannot load an ASan build without the preload.
-      packaging.test.mjs | chat-browser.test.mjs | tls-node-versions.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
+      packaging.test.mjs | chat-browser.test.mjs | websocket-deflate-browser.test.mjs | tls-node-versions.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
     esac
     FILES+=("$f")
   done
