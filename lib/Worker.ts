@@ -26,8 +26,9 @@ import { clusterNode } from './cluster/ClusterNode';
 import { clusterSettings, type ClusterSettings } from './cluster/settings';
 import { runAll, stopAll } from './master/cli';
 import { defaultLogFile, defaultPidFile } from './master/files';
+import { masterHooks, type MasterHooks } from './master/hooks';
 import { bindsWithReusePort, inheritedSocket, registerWorker, setDaemonize } from './master/role';
-import { checkBoolean, checkSize, integerAtLeast, nonNegative } from './optionChecks';
+import { checkBoolean, checkCallback, checkSize, integerAtLeast, nonNegative } from './optionChecks';
 import { assertBytes } from './connection/sendable';
 import { checkPerMessageDeflate, nativeDeflateOptions, type PerMessageDeflate, type ResolvedPerMessageDeflate } from './protocols/websocket/perMessageDeflate';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './workerOptions';
@@ -111,6 +112,27 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     daemonizeSetting = checkBoolean('Worker.daemonize', value);
     setDaemonize(daemonizeSetting);
   }
+  /** Workerman's Worker::$onMasterReload: in the master, when a reload starts (a returned Promise is awaited, up to 5 s). */
+  static get onMasterReload(): MasterHooks['onMasterReload'] {
+    return masterHooks.onMasterReload;
+  }
+  static set onMasterReload(callback: MasterHooks['onMasterReload']) {
+    masterHooks.onMasterReload = checkCallback('Worker.onMasterReload', callback);
+  }
+  /** Workerman's Worker::$onMasterStop: in the master, after every worker process has stopped, before it exits (a Promise is awaited, up to 5 s). */
+  static get onMasterStop(): MasterHooks['onMasterStop'] {
+    return masterHooks.onMasterStop;
+  }
+  static set onMasterStop(callback: MasterHooks['onMasterStop']) {
+    masterHooks.onMasterStop = checkCallback('Worker.onMasterStop', callback);
+  }
+  /** Workerman 5's Worker::$onWorkerExit(worker, status, pid): in the master, after any worker process exits; a Worker's own onWorkerExit (Workerman 4) wins. */
+  static get onWorkerExit(): MasterHooks['onWorkerExit'] {
+    return masterHooks.onWorkerExit;
+  }
+  static set onWorkerExit(callback: MasterHooks['onWorkerExit']) {
+    masterHooks.onWorkerExit = checkCallback('Worker.onWorkerExit', callback);
+  }
   /** Runs the command in argv (start, stop, reload, status, ...): the master, or in a worker process its Worker. */
   static runAll(): Promise<void> {
     markRunAll();
@@ -147,6 +169,8 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   onWorkerStart: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
   onWorkerStop: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
   onWorkerReload: ((worker: Worker<P, C>) => unknown) | undefined = undefined;
+  /** In the master (not in this Worker's processes), after one of this Worker's processes exits: Workerman 4's onWorkerExit(worker, status, pid). */
+  onWorkerExit: ((worker: Worker<P, C>, status: number, pid: number) => unknown) | undefined = undefined;
   /** @internal listen() or runAll() was called (see unstartedWarning.ts) */
   _started = false;
   /** @internal The constructor finished (one that threw leaves a registered but unusable Worker). */

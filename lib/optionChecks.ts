@@ -34,4 +34,11 @@ export function checkBoolean(name: string, value: unknown): boolean {
   return value;
 }
 
+/** A callback property: a function, or undefined/null to clear it. */
+export function checkCallback<F extends (...args: never[]) => unknown>(name: string, value: F | undefined | null): F | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${describe(value)}`);
+  return value;
+}
+
 export { describe as describeValue };

@@ -136,3 +136,13 @@ test('cluster-chat.mjs: rooms, a user on two devices and HTTP push reach every p
   await stopCluster(t, 'cluster-chat.mjs', env);
   fs.rmSync(path.join(ROOT, 'netwright.log'), { force: true });
 });
+
+test('every program in examples/ is run by a test', () => {
+  const programs = fs.readdirSync(EXAMPLES, { recursive: true }).filter((f) => f.endsWith('.mjs')).map((f) => f.split(path.sep).join('/'));
+  const tests = fs.readdirSync(path.join(ROOT, 'test')).filter((f) => f.endsWith('.test.mjs'))
+    .map((f) => fs.readFileSync(path.join(ROOT, 'test', f), 'utf8')).join('\n');
+  // a test names the program by its path under examples/, or by its file name as a string ('echo.mjs')
+  const untested = programs.filter((p) => !tests.includes(`examples/${p}`) && !tests.includes(`'${path.basename(p)}'`));
+  assert.ok(programs.length >= 10, programs.join(', '));
+  assert.deepEqual(untested, []);
+});

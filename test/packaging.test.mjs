@@ -82,6 +82,9 @@ test(`npm pack makes a tarball with dist/ and prebuilds/linux-x64/*.node (GLIBC 
   for (const f of ['examples/echo.mjs', 'examples/chat/server.mjs', 'examples/chat/index.html', 'examples/cluster.mjs']) {
     assert.ok(files.includes(f), `${f} missing from tarball (the README tells users to run the examples)`);
   }
+  for (const f of ['README.md', 'docs/workers.md', 'docs/coming-from-workerman.md', 'docs/recipes.md']) {
+    assert.ok(files.includes(f), `${f} missing from tarball (README.md links to the docs/ pages)`);
+  }
   const unwanted = files.filter((f) => /^(build|build-[^/]*|test|bench|node_modules|native\/test|native\/fuzz|lib)\//.test(f) || /\.tgz$/.test(f) || /^netwright\.(log|.*\.pid|.*\.sock)$/.test(f));
   assert.deepEqual(unwanted, [], 'tarball ships build output, tests or sources it should not');
 

@@ -11,8 +11,8 @@ import { parseAddress } from '../socketName';
 import { createClientContext, type ClientSecureContextOptions } from '../tls/secureContext';
 import type { SecureContextHandle } from '../native';
 import { checkPerMessageDeflate, nativeDeflateOptions, type PerMessageDeflate, type ResolvedPerMessageDeflate } from '../protocols/websocket/perMessageDeflate';
-import { TcpConnection, type ConnectionCallback, type ConnectionSetup } from './TcpConnection';
-import type { Bytes, DefaultContext, ProtocolSpec, SendOf, SocketNameOf } from '../protocols/protocolTypes';
+import { TcpConnection, type ConnectionSetup } from './TcpConnection';
+import type { Bytes, DefaultContext, MessageOf, ProtocolSpec, SendOf, SocketNameOf } from '../protocols/protocolTypes';
 
 export interface AsyncTcpConnectionOptions {
   /** ws://: extra request headers (also `connection.headers`). */
@@ -37,6 +37,9 @@ export interface AsyncTcpConnectionOptions {
    */
   perMessageDeflate?: PerMessageDeflate;
 }
+
+/** A callback of a client connection: it gets the AsyncTcpConnection itself. */
+type ClientCallback<Connection, Args extends unknown[] = []> = (connection: Connection, ...args: Args) => unknown;
 
 export type ClientWebSocketConnectCallback = (connection: AsyncTcpConnection, response: WebSocketResponse) => unknown;
 
@@ -70,7 +73,13 @@ interface Target {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext> extends TcpConnection<P, C> implements ClientConnection {
-  onConnect: ConnectionCallback<P, C> | undefined = undefined;
+  // Callbacks get the client connection itself, so `onClose = (c) => c.reconnect(1)` compiles.
+  onConnect: ClientCallback<AsyncTcpConnection<P, C>> | undefined = undefined;
+  declare onMessage: ClientCallback<AsyncTcpConnection<P, C>, [data: MessageOf<P>]> | undefined;
+  declare onClose: ClientCallback<AsyncTcpConnection<P, C>> | undefined;
+  declare onBufferFull: ClientCallback<AsyncTcpConnection<P, C>> | undefined;
+  declare onBufferDrain: ClientCallback<AsyncTcpConnection<P, C>> | undefined;
+  declare onError: ClientCallback<AsyncTcpConnection<P, C>, [code: number, message: string]> | undefined;
   declare onWebSocketConnect: ClientWebSocketConnectCallback | undefined;
   readonly remoteAddress: string;
   /** Seconds each address may take to connect. */

@@ -28,6 +28,12 @@ export type ConnectionStatus = 'initial' | 'connecting' | 'established' | 'closi
 export type MessageCallback<P extends ProtocolSpec = any, C = any> = (connection: TcpConnection<P, C>, data: MessageOf<P>) => unknown;
 export type ConnectionCallback<P extends ProtocolSpec = any, C = any> = (connection: TcpConnection<P, C>) => unknown;
 export type ErrorCallback<P extends ProtocolSpec = any, C = any> = (connection: TcpConnection<P, C>, code: number, message: string) => unknown;
+/**
+ * A callback type whose parameters compare both ways, as a method's do, so a
+ * subclass can narrow the connection it passes (AsyncTcpConnection's callbacks
+ * get an AsyncTcpConnection).
+ */
+type Narrowable<F extends (...args: any[]) => unknown> = { callback(...args: Parameters<F>): ReturnType<F> }['callback'];
 export type WebSocketType = 'text' | 'binary' | 'auto';
 /** Workerman's constants: "\x81" (Websocket::BINARY_TYPE_BLOB, text frames) and "\x82" (BINARY_TYPE_ARRAYBUFFER, binary). */
 export type WorkermanWebSocketType = '\x81' | '\x82';
@@ -87,11 +93,11 @@ export class TcpConnection<P extends ProtocolSpec = any, C = any> {
 
   // Rarely set members are declared, not initialised: an idle connection's
   // object then holds only what every connection needs (see bench idle memory).
-  declare onMessage: MessageCallback<P, C> | undefined;
-  declare onClose: ConnectionCallback<P, C> | undefined;
-  declare onBufferFull: ConnectionCallback<P, C> | undefined;
-  declare onBufferDrain: ConnectionCallback<P, C> | undefined;
-  declare onError: ErrorCallback<P, C> | undefined;
+  declare onMessage: Narrowable<MessageCallback<P, C>> | undefined;
+  declare onClose: Narrowable<ConnectionCallback<P, C>> | undefined;
+  declare onBufferFull: Narrowable<ConnectionCallback<P, C>> | undefined;
+  declare onBufferDrain: Narrowable<ConnectionCallback<P, C>> | undefined;
+  declare onError: Narrowable<ErrorCallback<P, C>> | undefined;
 
   /**
    * This connection's own state, for your code: made on first use by the

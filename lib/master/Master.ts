@@ -1,7 +1,8 @@
 // The master process: binds what worker processes inherit, starts `count`
 // processes per Worker, replaces the ones that die (same worker.id, backing
 // off on crash loops), stops, reloads one process at a time, and answers the
-// control socket. It never runs user callbacks.
+// control socket. Of the user's code it runs only Workerman's master hooks
+// (hooks.ts).
 import * as os from 'node:os';
 import type { Server } from 'node:net';
 
@@ -9,6 +10,7 @@ import { Relay } from '../cluster/Relay';
 import type { Statistics } from '../statistics';
 import type { AnyWorker as Worker } from '../Worker';
 import { serveControl, type ControlRequest } from './control';
+import { masterHooks, runMasterHook } from './hooks';
 import { claimPidFile, controlSocketPath, readPid, removeQuietly, scriptName, scriptPath } from './files';
 import { log } from './log';
 import { registeredWorkers } from './role';
@@ -132,6 +134,8 @@ export class Master {
 
   private onExit(proc: WorkerProcess, exit: Exit): void {
     this.processes.delete(proc);
+    const onWorkerExit = proc.worker.onWorkerExit ?? masterHooks.onWorkerExit;
+    if (onWorkerExit) void runMasterHook('onWorkerExit', () => onWorkerExit(proc.worker, exit.status, proc.pid));
     this.qpsSamples.delete(proc.pid);
     const info = this.exitInfo[proc.index];
     info.set(exit.status, (info.get(exit.status) ?? 0) + 1);
@@ -198,6 +202,8 @@ export class Master {
     }
     this.state = 'reloading';
     log(`netwright[${scriptName()}] ${graceful ? 'gracefully reloading' : 'reloading'}`);
+    const { onMasterReload } = masterHooks;
+    if (onMasterReload) await runMasterHook('onMasterReload', onMasterReload);
     const current = [...this.processes].filter((p) => !p.retiring && this.slots[p.index][p.id] === p);
     for (const proc of current) {
       if (!proc.worker.reloadable) void proc.request({ cmd: 'reload', graceful, exit: false }, ANSWER_MS);
@@ -359,7 +365,9 @@ export class Master {
   private finish(): void {
     this.releaseFiles();
     log(`netwright[${scriptName()}] has been stopped`);
-    process.exit(0);
+    const { onMasterStop } = masterHooks;
+    if (!onMasterStop) process.exit(0);
+    void runMasterHook('onMasterStop', onMasterStop).then(() => process.exit(0));
   }
 }
 
