@@ -23,6 +23,8 @@ const subjects = {
   'netwright-ws': { label: 'netwright', peer: false, command: withPort(node('netwright-ws-echo.mjs')) },
   'netwright-fanout': { label: 'netwright', peer: false, command: withPort(node('netwright-ws-fanout.mjs')) },
   'netwright-http': { label: 'netwright', peer: false, command: withPort(node('netwright-http.mjs')) },
+  // issue 14: the WebSocket echo on an http:// port that takes upgrades, against a websocket:// worker
+  'netwright-http-ws': { label: 'netwright, http:// + WebSocket on one port', peer: false, command: withPort(node('netwright-http-ws-echo.mjs')) },
   'node-text': { label: 'Node net', command: withPort(node('node-net-text.js')) },
   'node-raw': { label: 'Node net', command: withPort(node('node-net-raw.js')) },
   'bun-text': { label: 'Bun', command: withPort(bun('bun-text.js')), missing: noBun },
@@ -176,6 +178,20 @@ const scenarios = [
   // issue 14: compressible 4 KiB JSON, permessage-deflate on both sides (the load generator
   // compresses with context takeover and inflates every echo)
   echo({ id: 'ws-deflate-d8-4k', title: 'WebSocket echo, permessage-deflate, 4 KiB JSON', proto: 'wsdeflate', conns: 50, depth: 8, size: 4096, subjects: ['netwright-ws-deflate', 'ws-deflate', 'bun-ws-deflate'] }),
+  // issue 14: HTTP and WebSocket on one port must cost no more per message than a websocket:// worker
+  echo({
+    id: 'ws-d16-32-oneport',
+    title: 'WebSocket echo on an http:// port',
+    proto: 'ws',
+    conns: 50,
+    depth: 16,
+    size: 32,
+    subjects: ['netwright-http-ws', 'netwright-ws'],
+    pairs: [['netwright-http-ws', 'netwright-ws']],
+    goals: (summary) => [
+      { text: 'one port: CPU per message at most a websocket:// worker\'s (upgraded ÷ websocket://; runs vary by up to ±8%)', value: cpuGoal(summary, 'netwright-http-ws', 'netwright-ws'), max: 1.08 },
+    ],
+  }),
   echo({ id: 'ws-fanout', title: 'WebSocket fan-out', mode: 'fanout', proto: 'ws', conns: 5000, quickConns: 500, depth: 8, size: 32, unit: 'delivery', units: 'deliveries', subjects: ['netwright-fanout', 'ws-fanout', 'bun-fanout'] }),
   // issue 11: worker.publish() under runAll(), every process on core 0; CPU summed over the master
   // and its workers. Goal: the relay costs at most 1.3x the one-process CPU per delivery.

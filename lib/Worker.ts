@@ -35,6 +35,7 @@ import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } 
 import type { DefaultContext, ProtocolSpec, SocketNameOf } from './protocols/protocolTypes';
 import { markRunAll, watchForUnstartedWorkers } from './unstartedWarning';
 import { checkListenHost, schemeHint } from './listenHints';
+import { upgradeRoute, type UpgradeRoute, type WebSocketRoutes, type WebSocketUpgrades } from './protocols/websocket/upgradeRoutes';
 
 export type { WorkerOptions };
 
@@ -278,8 +279,8 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this.pushListenerLimits();
   }
   private _perMessageDeflate: ResolvedPerMessageDeflate = false;
-  onWebSocketConnect: WebSocketConnectCallback<C> | undefined = undefined;
-  onWebSocketConnected: WebSocketConnectCallback<C> | undefined = undefined;
+  onWebSocketConnect: WebSocketConnectCallback<C, P> | undefined = undefined;
+  onWebSocketConnected: WebSocketConnectCallback<C, P> | undefined = undefined;
   onWebSocketPing: WebSocketDataCallback<C> | undefined = undefined;
   onWebSocketPong: WebSocketDataCallback<C> | undefined = undefined;
   onWebSocketClose: WebSocketCloseCallback<C> | undefined = undefined;
@@ -331,6 +332,25 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
   private _keepAliveTimeout = 5;
   /** HTTP: the Server header of responses; null leaves it out. */
   serverHeader: string | null = 'netwright';
+  /**
+   * http:// workers: WebSocket upgrades on the same port. false (default): none
+   * (an upgrade request is an ordinary request); true: on every path;
+   * `{ path: '/ws' | ['/ws', ...] | (path) => boolean }`: on those paths, while
+   * an upgrade request on another path reaches onMessage as ordinary HTTP. An
+   * upgraded connection is then a WebSocket connection as a websocket:// worker's.
+   * For the types, give it as the option: `new Worker('http://…', { websocket: true })`.
+   */
+  get websocket(): WebSocketUpgrades {
+    return this._websocket;
+  }
+  set websocket(value: WebSocketUpgrades) {
+    this._upgradeRoute = upgradeRoute(value);
+    this._websocket = value;
+    this.pushListenerLimits();
+  }
+  private _websocket: WebSocketUpgrades = false;
+  /** @internal Which paths may upgrade (null: none). */
+  _upgradeRoute: UpgradeRoute | null = null;
 
   private ssl: ServerSecureContextOptions | undefined;
   private secureContext: SecureContextHandle | undefined;
@@ -359,6 +379,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this.contextFactory = options.context;
     this.reusePort = this.options.reusePort;
     if (options.perMessageDeflate !== undefined) this.perMessageDeflate = options.perMessageDeflate;
+    if (options.websocket !== undefined) this.websocket = options.websocket;
     watchForUnstartedWorkers();
     this.ssl = options.ssl;
     if (socketName === undefined) {
@@ -404,7 +425,11 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this._maxConnections = integerAtLeast('maxConnections', value, 0);
     this.pushListenerLimits();
   }
-  /** Seconds without received data before a connection is closed; 0 = off. */
+  /**
+   * Seconds without received data before a connection is closed; 0 = off. An open
+   * WebSocket gets a close frame 1001 (and the TCP connection goes once the peer
+   * answers, or 5 s later).
+   */
   get idleTimeout(): number {
     return this._idleTimeout;
   }
@@ -412,6 +437,20 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this._idleTimeout = nonNegative('idleTimeout', value);
     this.pushListenerLimits();
   }
+  /**
+   * WebSocket: whether pings and pongs received (a client's automatic answers to
+   * pingInterval's pings, its own keep-alive pings) count as activity for
+   * idleTimeout. true (default): any byte does. false: only messages do, so a
+   * client that is alive but says nothing is closed after idleTimeout.
+   */
+  get pingPongIsActivity(): boolean {
+    return this._pingPongIsActivity;
+  }
+  set pingPongIsActivity(value: boolean) {
+    this._pingPongIsActivity = checkBoolean('pingPongIsActivity', value);
+    this.pushListenerLimits();
+  }
+  private _pingPongIsActivity = true;
 
   /** Starts accepting in this process. Throws an Error with .code (EADDRINUSE, EACCES, ...) on failure. */
   listen(): void {
@@ -423,6 +462,10 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     }
     const tls = this._secureContext();
     const { kind, userProtocol } = resolveProtocol(this.protocol);
+    if (this._upgradeRoute && kind !== NativeProtocol.Http) {
+      const protocol = typeof this.protocol === 'string' ? this.protocol : 'not http';
+      throw new Error(`worker ${this.name}: worker.websocket is for http:// workers (this one's protocol is ${protocol}); a websocket:// worker upgrades every connection by itself`);
+    }
     startDispatcher();
     const address = this.address;
     const inherited = inheritedSocket(this); // runAll(): the socket the master bound, or the port it resolved
@@ -573,7 +616,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
 
   private pushListenerLimits(): void {
     if (this.listenerId < 0) return;
-    native.setListenerLimits(this.listenerId, this._maxConnections, Math.round(this._idleTimeout * 1000));
+    native.setListenerLimits(this.listenerId, this._maxConnections, Math.round(this._idleTimeout * 1000), this._pingPongIsActivity);
     native.setWebSocketLimits(
       this.listenerId,
       this._maxHeadSize,
@@ -589,6 +632,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
       Math.round(this._requestTimeout * 1000),
       Math.round(this._bodyTimeout * 1000),
       this._allowConnect,
+      this._upgradeRoute !== null,
     );
   }
 
@@ -645,6 +689,21 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     return this.listenerId >= 0 ? this.listenerId : this.lastListenerId;
   }
 }
+
+/**
+ * The constructor as the package exports it: with the `websocket` option, an
+ * http:// (or https://) Worker is typed `Worker<'http+websocket'>`, so
+ * onMessage's data is `HttpRequest | string | Buffer`; every other call is the
+ * class's own constructor.
+ */
+export type WorkerConstructor = {
+  // Three type parameters without defaults: only inferred, never matched by explicit
+  // type arguments, so `class X extends Worker<'text'>` sees the class's constructor alone.
+  new <S extends `http://${string}` | `https://${string}`, C, W extends true | WebSocketRoutes>(
+    socketName: S,
+    options: WorkerOptions<C> & { websocket: W },
+  ): Worker<'http+websocket', unknown extends C ? DefaultContext : C>;
+} & typeof Worker;
 
 /** Socket names that mean a protocol over TLS. */
 const TLS_SHORTHANDS: Readonly<Record<string, string>> = { wss: 'websocket', https: 'http' };

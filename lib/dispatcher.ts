@@ -93,6 +93,9 @@ function onBatch(count: number, large: Buffer[] | undefined): void {
       case EventType.Error:
         connection._failed(a, b);
         break;
+      case EventType.HttpUpgrade:
+        connection._httpUpgrade(a);
+        break;
       case EventType.Handshake:
         connection._handshake(bytes, a, b);
         break;

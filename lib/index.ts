@@ -1,4 +1,12 @@
-export { Worker, type WorkerOptions, type AnyWorker } from './Worker';
+import { Worker as WorkerClass, type WorkerConstructor } from './Worker';
+import type { DefaultContext as WorkerContext, ProtocolSpec as WorkerProtocol } from './protocols/protocolTypes';
+/** A Worker: `new Worker('websocket://0.0.0.0:8080')`; see WorkerConstructor for the http:// + WebSocket typing. */
+export const Worker = WorkerClass as WorkerConstructor;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Worker<P extends WorkerProtocol = any, C = WorkerContext> = WorkerClass<P, C>;
+export type { WorkerOptions, AnyWorker, WorkerConstructor } from './Worker';
+export type { WebSocketUpgrades, WebSocketRoutes } from './protocols/websocket/upgradeRoutes';
+export { UpgradeRequest as HttpUpgradeRequest } from './protocols/http/UpgradeRequest';
 export type { WorkermanSocketContext } from './workerOptions';
 export {
   TcpConnection,
@@ -13,7 +21,7 @@ export { UdpConnection } from './udp/UdpConnection';
 export { AsyncUdpConnection } from './udp/AsyncUdpConnection';
 export { WebSocketRequest } from './protocols/websocket/WebSocketRequest';
 export type { PerMessageDeflate, PerMessageDeflateOptions, ResolvedPerMessageDeflate } from './protocols/websocket/perMessageDeflate';
-export type { WebSocketType, WorkermanWebSocketType, WebSocketConnectCallback, WebSocketDataCallback, WebSocketCloseCallback } from './connection/TcpConnection';
+export type { WebSocketType, WorkermanWebSocketType, WebSocketConnectCallback, WebSocketDataCallback, WebSocketCloseCallback, UpgradeRequestOf } from './connection/TcpConnection';
 export type { Bytes, HttpSendable, MessageOf, ProtocolSpec, ProtocolTypes, SendOf, SocketNameOf, DefaultContext } from './protocols/protocolTypes';
 // HttpRequest: the same class under a name that does not shadow the global Request of fetch.
 export { Request, Request as HttpRequest, type SessionSettings } from './protocols/http/Request';

@@ -2,6 +2,7 @@
 // locally built) addon, types its surface and owns the shared batch memory.
 import * as path from 'node:path';
 
+import { noBinaryMessage } from './platformSupport';
 import type { Statistics } from './statistics';
 
 /** A group of numbers shared with the core: names here, values defined once in C++. */
@@ -79,7 +80,8 @@ interface Binding {
   listenerPort(id: number): number | undefined;
   unlisten(id: number): void;
   setAccepting(id: number, accepting: boolean): void;
-  setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number): void;
+  /** pingPongIsActivity: WebSocket pings and pongs received reset idleTimeout's clock. */
+  setListenerLimits(id: number, maxConnections: number, idleTimeoutMs: number, pingPongIsActivity: boolean): void;
   /**
    * Framed the connection's way (its kind; WebSocket: its websocketType). stringLength: a
    * string's length, -1 for bytes (the core then needs not ask which it is).
@@ -119,13 +121,19 @@ interface Binding {
     requestTimeoutMs: number,
     bodyTimeoutMs: number,
     allowConnect: boolean,
+    websocketUpgrades: boolean,
   ): void;
+  /** The request announced by EventType.HttpUpgrade becomes a WebSocket handshake (false: an invalid upgrade, refused natively with its status). */
+  upgradeHttp(slot: number): boolean;
+  /** That request is served as ordinary HTTP; reading goes on behind it. */
+  declineUpgrade(slot: number): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
   /** permessage-deflate: options packed by nativeDeflateOptions() (lib/protocols/websocket/perMessageDeflate.ts). */
   setWebSocketDeflate(id: number, options: number[]): void;
   setClientDeflate(slot: number, options: number[]): boolean;
   deflateOffer(options: number[]): string;
-  rejectWebSocket(slot: number, status: number, body: string): void;
+  /** headerLines: extra response header lines (each ending in CRLF), already checked. */
+  rejectWebSocket(slot: number, status: number, body: string, headerLines?: string): void;
   closeWebSocket(slot: number, code: number, reason: string): void;
   broadcast(listenerId: number, data: string | Uint8Array, binary: boolean, except: Int32Array | null): number;
   publish(listenerId: number, topic: string, data: string | Uint8Array, binary: boolean): number;
@@ -157,15 +165,7 @@ function load(): Binding {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding;
     return nodeGypBuild(packageRoot);
   } catch (cause) {
-    const where = `${process.platform}-${process.arch}`;
-    const error = new Error(
-      `netwright: no native binary for ${where} (Node ${process.version}). ` +
-        (process.platform === 'linux'
-          ? `Prebuilt binaries ship for linux-x64 with glibc; on this platform build from source with ` +
-            `"npm rebuild netwright --build-from-source" (needs python3, make and a C++17 compiler).`
-          : `netwright supports Linux only for now (epoll); ${process.platform} is not supported.`) +
-        ` Cause: ${(cause as Error).message}`,
-    );
+    const error = new Error(noBinaryMessage((cause as Error).message));
     (error as Error & { code: string }).code = 'NETWRIGHT_NO_BINARY';
     throw error;
   }
@@ -204,7 +204,7 @@ const group = <N extends string>(name: string, names: readonly N[]) => contractG
 export const EventType = group('EventType', [
   'Accept', 'Message', 'AsciiMessage', 'Close', 'Drain', 'Error', 'BinaryMessage', 'BufferFull',
   'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest', 'Upgraded',
-  'Datagram', 'DatagramError',
+  'Datagram', 'DatagramError', 'HttpUpgrade',
 ] as const);
 export type EventType = number;
 const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words', 'DatagramHeader'] as const);

@@ -3,6 +3,7 @@
 import { checkBoolean, describeValue, integerAtLeast } from './optionChecks';
 import type { ServerSecureContextOptions } from './tls/secureContext';
 import type { PerMessageDeflate } from './protocols/websocket/perMessageDeflate';
+import type { WebSocketUpgrades } from './protocols/websocket/upgradeRoutes';
 
 export interface WorkerOptions<C = unknown> {
   /** listen() backlog; default 511. */
@@ -23,6 +24,11 @@ export interface WorkerOptions<C = unknown> {
   ssl?: ServerSecureContextOptions;
   /** WebSocket: permessage-deflate (RFC 7692), off by default; same as the property. */
   perMessageDeflate?: PerMessageDeflate;
+  /**
+   * http:// workers: WebSocket upgrades on the same port (as worker.websocket);
+   * given here, onMessage's data is typed `HttpRequest | string | Buffer`.
+   */
+  websocket?: WebSocketUpgrades;
 }
 
 /** The keys of Workerman's `['socket' => [...]]` context that have a netwright equivalent. */
@@ -33,9 +39,9 @@ export interface WorkermanSocketContext {
   tcp_nodelay?: boolean | 0 | 1;
 }
 
-export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context' | 'ssl' | 'perMessageDeflate'>>;
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context' | 'ssl' | 'websocket' | 'perMessageDeflate'>>;
 
-const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context', 'ssl', 'perMessageDeflate'];
+const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context', 'ssl', 'websocket', 'perMessageDeflate'];
 const SOCKET_CONTEXT: Record<string, keyof ResolvedWorkerOptions> = {
   backlog: 'backlog',
   so_reuseport: 'reusePort',

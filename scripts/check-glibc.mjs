@@ -2,8 +2,11 @@
 // - the highest GLIBC_x.y symbol version it requires is <= GLIBC_FLOOR (the floor the README states);
 // - libstdc++ and libgcc are linked statically: no NEEDED libstdc++.so / libgcc_s.so, no
 //   GLIBCXX_/CXXABI_/GCC_ version references, nothing NEEDED beyond glibc's own libraries;
-// - it is an x86-64 object.
-// Used by test/glibc.test.mjs (repo builds) and test/packaging.test.mjs (the shipped prebuild).
+// - it is an object for the expected machine (x86-64 or AArch64).
+// A musl prebuild (zig, libc++ static) instead must need nothing but musl's libc.so and reference
+// no GLIBC_ version at all.
+// Used by test/glibc.test.mjs (repo builds, every prebuild) and test/packaging.test.mjs (the
+// shipped prebuilds).
 // CLI: node scripts/check-glibc.mjs <file.node>...   (exit 1 if any check fails)
 //
 // The floor is what the code and the static libstdc++/libgcc pull in. At 2.17 the addon may use
@@ -21,7 +24,16 @@ import { fileURLToPath } from 'node:url';
 
 export const GLIBC_FLOOR = '2.17';
 
-const GLIBC_LIBS = new Set(['libc.so.6', 'ld-linux-x86-64.so.2', 'libm.so.6', 'libpthread.so.0', 'libdl.so.2', 'librt.so.1']);
+const GLIBC_LIBS = new Set(['libc.so.6', 'ld-linux-x86-64.so.2', 'ld-linux-aarch64.so.1', 'libm.so.6', 'libpthread.so.0', 'libdl.so.2', 'librt.so.1']);
+// musl's dynamic linker is its libc and answers to these names (zig links libc.so; Alpine's gcc, libc.musl-<arch>.so.1).
+const MUSL_LIBS = /^(libc\.so|libc\.musl-(x86_64|aarch64)\.so\.1|ld-musl-(x86_64|aarch64)\.so\.1)$/;
+const MACHINES = { x64: /x86-64/i, arm64: /AArch64/i };
+
+/** What a binary at `file` is for, from its place: prebuilds/linux-<arch>/netwright.<libc>.node, else this host with glibc. */
+export function targetOf(file) {
+  const m = /prebuilds[\\/]linux-(x64|arm64)[\\/][^\\/]*?\.(glibc|musl)\.node$/.exec(file);
+  return m ? { arch: m[1], libc: m[2] } : { arch: process.arch, libc: 'glibc' };
+}
 
 function has(tool) {
   try {
@@ -55,11 +67,15 @@ export function inspectElf(file) {
   if (elfTool === 'objdump') {
     symbols = run('objdump', ['-T']);
     needed = [...run('objdump', ['-p']).matchAll(/^\s*NEEDED\s+(\S+)/gm)].map((m) => m[1]);
-    arch = /architecture:\s*([^,\s]+)/.exec(run('objdump', ['-f']))?.[1];
   } else {
     symbols = run('readelf', ['--dyn-syms', '-W']);
     needed = [...run('readelf', ['-d', '-W']).matchAll(/\(NEEDED\).*\[([^\]]+)\]/g)].map((m) => m[1]);
+  }
+  // The ELF header's machine: readelf names every one (a host objdump knows only its own).
+  try {
     arch = /Machine:\s*(.+)/.exec(run('readelf', ['-h', '-W']))?.[1]?.trim();
+  } catch {
+    arch = /architecture:\s*([^,\s]+)/.exec(run('objdump', ['-f']))?.[1];
   }
   const glibc = new Map(); // version -> symbol names
   for (const line of symbols.split('\n')) {
@@ -79,29 +95,55 @@ export function inspectElf(file) {
   return { glibc, versions, highest: versions.at(-1), needed, cxxVersions, arch, exportedStd };
 }
 
-/** Check one file: { info, lines (a report), problems (empty when it passes) }. */
-export function checkElf(file, floor = GLIBC_FLOOR) {
+/**
+ * Check one file: { info, lines (a report), problems (empty when it passes) }. `target` ({ arch,
+ * libc }) defaults to what the file's place says (targetOf).
+ */
+export function checkElf(file, floor = GLIBC_FLOOR, target = targetOf(file)) {
   const info = inspectElf(file);
   const lines = [
-    `GLIBC versions required: ${info.versions.map((v) => 'GLIBC_' + v).join(' ')}`,
-    `highest: GLIBC_${info.highest} (floor ${floor})`,
+    `target linux-${target.arch} ${target.libc}: GLIBC versions required: ${info.versions.map((v) => 'GLIBC_' + v).join(' ') || 'none'}`,
+    target.libc === 'glibc' ? `highest: GLIBC_${info.highest} (floor ${floor})` : 'musl: no GLIBC_ versions allowed',
     ...info.versions.slice(-3).reverse().map((v) => `  GLIBC_${v}: ${[...info.glibc.get(v)].join(', ')}`),
     `NEEDED: ${info.needed.join(', ')}; arch ${info.arch}; exported libstdc++ symbols: ${info.exportedStd}`,
   ];
   const problems = [];
-  if (!info.highest) problems.push('no GLIBC_ symbol versions found: not a glibc ELF?');
-  else if (compareVersions(info.highest, floor) > 0) {
-    problems.push(`requires GLIBC_${info.highest} > floor ${floor} (${[...info.glibc.get(info.highest)].join(', ')}): ` +
-      'stop using it (see the table atop scripts/check-glibc.mjs), or raise GLIBC_FLOOR there and the README\'s floor together');
+  if (target.libc === 'glibc') {
+    if (!info.highest) problems.push('no GLIBC_ symbol versions found: not a glibc ELF?');
+    else if (compareVersions(info.highest, floor) > 0) {
+      problems.push(`requires GLIBC_${info.highest} > floor ${floor} (${[...info.glibc.get(info.highest)].join(', ')}): ` +
+        'stop using it (see the table atop scripts/check-glibc.mjs), or raise GLIBC_FLOOR there and the README\'s floor together');
+    }
+  } else if (info.versions.length) {
+    problems.push(`a musl binary references glibc symbol versions: ${info.versions.map((v) => 'GLIBC_' + v).join(' ')}`);
   }
-  const dynamicCxx = info.needed.filter((n) => /^lib(stdc\+\+|gcc_s)\.so/.test(n));
+  const dynamicCxx = info.needed.filter((n) => /^lib(stdc\+\+|c\+\+|c\+\+abi|gcc_s|unwind)\.so/.test(n));
   if (dynamicCxx.length) problems.push(`links ${dynamicCxx.join(', ')} dynamically (binding.gyp ldflags: -static-libstdc++ -static-libgcc)`);
   if (info.cxxVersions.length) problems.push(`references versioned libstdc++/libgcc symbols: ${info.cxxVersions.join(', ')}`);
-  const extra = info.needed.filter((n) => !GLIBC_LIBS.has(n) && !dynamicCxx.includes(n));
-  if (extra.length) problems.push(`needs libraries beyond glibc: ${extra.join(', ')}`);
-  if (!/x86-64/i.test(String(info.arch))) problems.push(`not x86-64: ${info.arch}`);
+  const libcOk = (n) => (target.libc === 'glibc' ? GLIBC_LIBS.has(n) : MUSL_LIBS.test(n));
+  const extra = info.needed.filter((n) => !libcOk(n) && !dynamicCxx.includes(n));
+  if (extra.length) problems.push(`needs libraries beyond ${target.libc}: ${extra.join(', ')}`);
+  if (!info.needed.some(libcOk)) problems.push(`NEEDED names no ${target.libc} C library: ${info.needed.join(', ') || 'nothing'}`);
+  const machine = MACHINES[target.arch];
+  if (!machine) problems.push(`unknown target arch ${target.arch}`);
+  else if (!machine.test(String(info.arch))) problems.push(`not an ${target.arch} object: ${info.arch}`);
   return { info, lines, problems };
 }
+
+/** The dynamic symbol names of an ELF: its undefined ones (`undefined: true`) or those it defines. */
+export function dynamicSymbols(file, { undefined: wantUndefined }) {
+  const out = execFileSync('readelf', ['--dyn-syms', '-W', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const names = [];
+  for (const line of out.split('\n')) {
+    const t = line.trim().split(/\s+/);
+    if (t.length < 8 || !/^\d+:$/.test(t[0])) continue;
+    if ((t[6] === 'UND') === wantUndefined && t[7]) names.push(t[7].replace(/@.*/, ''));
+  }
+  return names;
+}
+
+/** musl's libc.so as Debian's `musl` package installs it (x86-64). */
+export const MUSL_LIBC = '/lib/x86_64-linux-musl/libc.so';
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   let failed = false;

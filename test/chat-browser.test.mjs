@@ -1,4 +1,5 @@
-// A real browser against the websocket:// server: examples/chat driven by
+// A real browser against examples/chat: one http:// worker serves the page and
+// upgrades /chat to WebSocket on the same port (worker.websocket), driven by
 // headless Chromium (Debian's /usr/bin/chromium through playwright-core).
 // Two pages join, one sends, the other sees it. Without Chromium the test is
 // skipped and says so, unless NETWRIGHT_REQUIRE_ALL=1 (CI), where it fails.
@@ -44,7 +45,7 @@ test('chat in headless Chromium: two pages join, one sends, the other sees it', 
   assert.ok(fs.existsSync(CHROMIUM), `chromium not installed at ${CHROMIUM} (NETWRIGHT_REQUIRE_ALL=1 makes this mandatory)`);
   assert.ok(playwright, 'playwright-core not installed (NETWRIGHT_REQUIRE_ALL=1 makes this mandatory)');
   const { startChat } = await import('../examples/chat/server.mjs');
-  const chat = await startChat({ host: '127.0.0.1', httpPort: 0, wsPort: 0 });
+  const chat = await startChat({ host: '127.0.0.1', port: 0 });
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netwright-chromium-'));
   let context = null;
   // one hook, in order: browser first, then its profile, then the servers
@@ -72,7 +73,11 @@ test('chat in headless Chromium: two pages join, one sends, the other sees it', 
   const alice = await open();
   const bob = await open();
   await bob.waitForFunction(() => document.getElementById('online').textContent === '2');
-  assert.equal(chat.worker.connections.size, 2);
+  assert.equal(chat.online(), 2);
+  // The page's WebSocket went to the port that served the page: one port for both.
+  assert.equal(await alice.evaluate(() => location.port), String(chat.port));
+  const upgraded = [...chat.worker.connections.values()].filter((c) => c._isWebSocket).length;
+  assert.equal(upgraded, 2, 'two upgraded connections among the worker\'s');
 
   const text = `hello from alice ${Date.now()} 😀`;
   await alice.fill('#text', text);

@@ -472,3 +472,21 @@ test('perMessageDeflate options are checked where they are set', T, async () => 
   assert.equal(v.perMessageDeflate.serverMaxWindowBits, 9);
   assert.equal(v.perMessageDeflate.memLevel, 4);
 });
+
+test('an http:// worker with WebSocket upgrades on its port agrees permessage-deflate the same way', opts(T), async (t) => {
+  const { HttpRequest, Response } = netwright;
+  const app = new Worker('http://127.0.0.1:0', { websocket: { path: '/ws' }, perMessageDeflate: true });
+  app.onMessage = (c, data) => {
+    if (data instanceof HttpRequest) return c.send(new Response(200, {}, 'http'));
+    c.send(data);
+  };
+  await app.listen();
+  t.after(() => app.stop());
+  const h = wsHarness(t);
+  const delta = statDelta();
+  const st = await wsClient(h, `ws://127.0.0.1:${app.port}/ws`, { perMessageDeflate: { threshold: 0 } });
+  assert.match(st.response.headers['sec-websocket-extensions'], /^permessage-deflate/);
+  await echoThree(st);
+  assert.equal(delta().wsCompressed, 3);
+  assert.equal(await (await fetch(`http://127.0.0.1:${app.port}/`)).text(), 'http');
+});

@@ -333,7 +333,7 @@ test('onWebSocketConnect returning a Promise delays the 101 until it resolves', 
   assert.equal(c.messages[0].text, 'after');
 });
 
-test('rejecting in onWebSocketConnect: throw, async throw, false, resolve false, connection.close() → 403 and close', T, async (t) => {
+test('refusing in onWebSocketConnect: false, resolve false, connection.close() → 403 and close, nothing reported', T, async (t) => {
   const h = wsHarness(t);
   const uncaught = [];
   const onUncaught = (e) => uncaught.push(e);
@@ -343,8 +343,6 @@ test('rejecting in onWebSocketConnect: throw, async throw, false, resolve false,
   const w = await acceptingServer(h, (w) => {
     w.onWebSocketConnect = (c, req) => {
       switch (req.query.get('how')) {
-        case 'throw': throw new Error('no');
-        case 'async-throw': return (async () => { await sleep(10); throw new Error('no'); })();
         case 'false': return false;
         case 'resolve-false': return new Promise((resolve) => setTimeout(() => resolve(false), 10));
         case 'close': c.close(); return undefined;
@@ -353,25 +351,70 @@ test('rejecting in onWebSocketConnect: throw, async throw, false, resolve false,
     };
     w.onWebSocketConnected = (c, req) => connected.push(req.query.get('how'));
   });
-  for (const how of ['throw', 'async-throw', 'false', 'resolve-false', 'close']) {
+  for (const how of ['false', 'resolve-false', 'close']) {
     const c = await h.raw(w.port);
     c.write(handshakeRequest({ path: `/?how=${how}` }).text);
     await c.waitResponse().catch((e) => { throw new Error(`${how}: ${e.message}`); });
     assert.equal(c.response.status, 403, `${how}: ${c.response.statusLine}`);
     await c.waitEnd().catch((e) => { throw new Error(`${how}: not closed after 403: ${e.message}`); });
   }
-  assert.deepEqual(connected, [], 'onWebSocketConnected not called for a rejected handshake');
+  assert.deepEqual(connected, [], 'onWebSocketConnected not called for a refused handshake');
   const ok = await h.ws(w.port, { path: '/?how=accept' });
   assert.equal(ok.response.status, 101);
   await until(() => connected.length === 1, 'onWebSocketConnected for the accepted one');
-  assert.deepEqual(uncaught.map(String), [], 'a rejection is not an uncaught exception');
+  assert.deepEqual(uncaught.map(String), [], 'a refusal is not an uncaught exception');
 });
 
-test('request.reject(status, body) answers with that status and body, then closes', T, async (t) => {
+// The hook throwing (or its Promise rejecting) is a bug, not a refusal: the client gets 500
+// and the error is raised as any callback's is. In a child process, so that the uncaught
+// exception and the unhandled rejection reach that process's handlers, not the test runner.
+const THROWING_HOOK_SERVER = `
+  const { Worker } = await import('netwright');
+  process.on('uncaughtException', (e) => process.stdout.write('CAUGHT ' + e.message + '\\n'));
+  process.on('unhandledRejection', (e) => process.stdout.write('REJECTED ' + e.message + '\\n'));
+  const w = new Worker('websocket://127.0.0.1:0');
+  w.onMessage = (c, d) => c.send(d);
+  w.onWebSocketConnect = (c, req) => {
+    if (req.get('how') === 'throw') throw new Error('hook-threw');
+    if (req.get('how') === 'async-throw') return (async () => { await null; throw new Error('hook-rejected'); })();
+    if (req.get('how') === 'thenable') return { then: (ok, fail) => setTimeout(() => fail(new Error('thenable-failed')), 5) };
+  };
+  w.listen();
+  process.stdout.write('PORT ' + w.port + '\\n');
+`;
+
+test('a throwing or rejecting onWebSocketConnect answers 500 and is reported: uncaughtException, unhandledRejection', T, async (t) => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', THROWING_HOOK_SERVER], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const port = Number((await until(() => /PORT (\d+)/.exec(out), `the child to listen (${err})`))[1]);
+  const h = wsHarness(t);
+  for (const [how, report] of [['throw', 'CAUGHT hook-threw'], ['async-throw', 'REJECTED hook-rejected'], ['thenable', 'REJECTED thenable-failed']]) {
+    const c = await h.raw(port);
+    c.write(handshakeRequest({ path: `/?how=${how}` }).text);
+    await c.waitResponse().catch((e) => { throw new Error(`${how}: ${e.message}`); });
+    assert.equal(c.response.status, 500, `${how}: ${c.response.statusLine}`);
+    await c.waitEnd().catch((e) => { throw new Error(`${how}: not closed after 500: ${e.message}`); });
+    await until(() => out.includes(report), `${how}: "${report}" from the child (stdout ${JSON.stringify(out)})`);
+  }
+  // The process lives on (its handlers kept it) and still upgrades.
+  const ok = await h.ws(port, { path: '/?how=accept' });
+  ok.text('still here');
+  await ok.waitMessages(1);
+  assert.equal(ok.messages[0].text, 'still here');
+  assert.equal(child.exitCode, null);
+});
+
+test('request.reject(status, body, headers) answers with that status, body and headers, then closes', T, async (t) => {
   const h = wsHarness(t);
   const w = await acceptingServer(h, (w) => {
     w.onWebSocketConnect = (c, req) => {
       if (req.path === '/async') return sleep(20).then(() => req.reject(503));
+      if (req.path === '/auth') return req.reject(401, '{"error":"login"}', { 'WWW-Authenticate': 'Bearer realm="chat"', 'Content-Type': 'application/json', 'X-Multi': ['a', 'b'] });
       req.reject(401, 'nope');
       return undefined;
     };
@@ -388,6 +431,80 @@ test('request.reject(status, body) answers with that status and body, then close
   await c2.waitResponse();
   assert.equal(c2.response.status, 503);
   await c2.waitEnd();
+  const c3 = await h.raw(w.port);
+  c3.write(handshakeRequest({ path: '/auth' }).text);
+  await c3.waitResponse();
+  await c3.waitEnd();
+  const head = c3.raw.toString('latin1');
+  assert.match(head, /^HTTP\/1\.1 401 /);
+  assert.match(head, /\r\nWWW-Authenticate: Bearer realm="chat"\r\n/);
+  assert.match(head, /\r\nX-Multi: a\r\nX-Multi: b\r\n/);
+  assert.equal((head.match(/\r\ncontent-type:/gi) ?? []).length, 1, 'the user\'s Content-Type replaces the plain-text one');
+  assert.match(head, /\r\nContent-Type: application\/json\r\n/);
+  assert.equal(c3.body.toString(), '{"error":"login"}');
+});
+
+test('request.reject() checks its status and headers where it is called; the bad call throws, the server goes on', T, async (t) => {
+  const h = wsHarness(t);
+  const thrown = [];
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = (c, req) => {
+      const attempts = [
+        () => req.reject(302),
+        () => req.reject(600),
+        () => req.reject(401.5),
+        () => req.reject('401'),
+        () => req.reject(401, '', { 'Bad Name': 'x' }),
+        () => req.reject(401, '', { 'X-Split': 'a\r\nSet-Cookie: evil=1' }),
+        () => req.reject(401, '', { 'X-Lf': 'a\nb' }),
+        () => req.reject(401, '', { 'Content-Length': '0' }),
+        () => req.reject(401, '', { Connection: 'keep-alive' }),
+      ];
+      for (const attempt of attempts) {
+        try { attempt(); thrown.push(null); } catch (e) { thrown.push(e.constructor.name); }
+      }
+      return req.reject(400, 'checked');
+    };
+  });
+  const c = await h.raw(w.port);
+  c.write(handshakeRequest().text);
+  await c.waitResponse();
+  assert.equal(c.response.status, 400);
+  await c.waitEnd();
+  assert.equal(c.body.toString(), 'checked');
+  assert.deepEqual(thrown, ['RangeError', 'RangeError', 'RangeError', 'RangeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError']);
+  assert.doesNotMatch(c.raw.toString('latin1'), /evil/);
+});
+
+test('the request has Workerman 5\'s get(name) and header(name): query parameters, headers stripped of SP/HTAB only', T, async (t) => {
+  const h = wsHarness(t);
+  const seen = [];
+  const w = await acceptingServer(h, (w) => {
+    w.onWebSocketConnect = (c, req) => {
+      seen.push({
+        token: req.get('token'), missing: req.get('nope'), fallback: req.get('nope', 'dflt'), list: req.get('ids'), all: req.get(),
+        header: req.header('X-Token'), lower: req.header('x-token'), nbsp: req.header('x-nbsp'), none: req.header('x-none'),
+        dflt: req.header('x-none', 'd'), host: req.header().host,
+      });
+    };
+  });
+  const c = await h.raw(w.port);
+  c.write(Buffer.from(handshakeRequest({ path: '/chat?token=abc&ids[]=1&ids[]=2', headers: { 'X-Token': ' \tsecret\t ', 'X-Nbsp': 'v\xa0' } }).text, 'latin1'));
+  await c.waitResponse();
+  assert.equal(c.response.status, 101);
+  assert.equal(seen.length, 1);
+  const s = seen[0];
+  assert.equal(s.token, 'abc');
+  assert.equal(s.missing, undefined);
+  assert.equal(s.fallback, 'dflt');
+  assert.deepEqual(s.list, ['1', '2']);
+  assert.equal(s.all.token, 'abc');
+  assert.equal(s.header, 'secret');
+  assert.equal(s.lower, 'secret');
+  assert.equal(s.nbsp, 'v\xa0', 'a NO-BREAK SPACE is not optional whitespace');
+  assert.equal(s.none, undefined);
+  assert.equal(s.dflt, 'd');
+  assert.equal(s.host, '127.0.0.1');
 });
 
 test('connection.headers adds response headers to the 101', T, async (t) => {

@@ -56,12 +56,13 @@ test('pingInterval 0 (default): no pings', T, async (t) => {
   assert.equal(c.frames.length, 0);
 });
 
-test('idleTimeout applies to websocket connections (nothing received → closed), counted', T, async (t) => {
+test('idleTimeout applies to websocket connections (nothing received → close 1001, then closed), counted', T, async (t) => {
   const h = wsHarness(t);
   const { w } = await echoServer(h, (w) => { w.idleTimeout = 1; });
   const d = statDelta();
   const c = await h.ws(w.port);
-  await c.waitEnd(4000);
+  const cf = await c.expectClose(1001, 4000);
+  assert.equal(cf.reason, 'idle timeout');
   assert.equal(d().idleTimeouts, 1);
 });
 

@@ -1,84 +1,65 @@
-// A chat room: a websocket:// worker that broadcasts every message to everyone,
-// plus a tiny static HTTP server for the page.
+// A chat room on one port: an http:// worker serves the page and, on /chat,
+// upgrades to WebSocket (worker.websocket); every message goes to everyone.
 //   node examples/chat/server.mjs            then open http://127.0.0.1:8080/
-//   HTTP_PORT=8080 WS_PORT=8081 HOST=0.0.0.0 node examples/chat/server.mjs
-// The page learns the WebSocket port from the HTML the HTTP server injects
-// (window.CHAT_WS_PORT); ?ws=PORT in the page URL overrides it.
+//   PORT=8080 HOST=0.0.0.0 node examples/chat/server.mjs
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'netwright';
+import { HttpRequest, Response, Worker } from 'netwright';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MAX_MESSAGE = 4096;
 
 /**
- * Start the chat: returns { worker, httpServer, wsPort, httpPort, url, stop() }.
- * Ports 0 pick free ones.
+ * Start the chat: returns { worker, port, url, online(), stop() }.
+ * Port 0 picks a free one.
  */
-export async function startChat({ host = '127.0.0.1', httpPort = 0, wsPort = 0 } = {}) {
-  const worker = new Worker(`websocket://${host}:${wsPort}`);
+export async function startChat({ host = '127.0.0.1', port = 0 } = {}) {
+  const page = await fs.readFile(path.join(here, 'index.html'), 'utf8');
+  const worker = new Worker(`http://${host}:${port}`, { websocket: { path: '/chat' } });
   worker.name = 'chat';
+  // worker.connections holds the page's HTTP connections too: the room is its WebSocket ones.
+  const members = new Set();
+  const presence = () => worker.broadcast(JSON.stringify({ type: 'presence', online: members.size }));
+
   worker.onWebSocketConnect = (connection) => {
     connection.maxPackageSize = MAX_MESSAGE;
   };
-  worker.onWebSocketConnected = () => {
-    worker.broadcast(JSON.stringify({ type: 'presence', online: worker.connections.size }));
+  worker.onWebSocketConnected = (connection) => {
+    members.add(connection);
+    presence();
   };
   worker.onMessage = (connection, data) => {
+    if (data instanceof HttpRequest) return connection.send(pageResponse(data, page));
     if (typeof data !== 'string') return; // text only
     // every message goes to everyone, the sender included
     worker.broadcast(JSON.stringify({ type: 'message', from: connection.id, text: data }));
   };
-  worker.onClose = () => {
-    // the closing connection may still be counted while onClose runs
-    setImmediate(() => worker.broadcast(JSON.stringify({ type: 'presence', online: worker.connections.size })));
+  worker.onClose = (connection) => {
+    if (members.delete(connection)) presence();
   };
   worker.listen();
 
-  const page = await fs.readFile(path.join(here, 'index.html'), 'utf8');
-  const httpServer = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (url.pathname === '/' || url.pathname === '/index.html') {
-      const body = page.replace('/*CHAT_CONFIG*/', `window.CHAT_WS_PORT = ${worker.port};`);
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
-    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-  });
-  await new Promise((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(httpPort, host, resolve);
-  });
-  const actualHttpPort = httpServer.address().port;
   const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
     worker,
-    httpServer,
-    wsPort: worker.port,
-    httpPort: actualHttpPort,
-    url: `http://${shownHost}:${actualHttpPort}/`,
-    async stop() {
-      httpServer.closeAllConnections?.();
-      await new Promise((resolve) => httpServer.close(() => resolve()));
-      await worker.stop();
-    },
+    port: worker.port,
+    url: `http://${shownHost}:${worker.port}/`,
+    online: () => members.size,
+    stop: () => worker.stop(),
   };
 }
 
+/** The page for GET / (and HEAD); 404 elsewhere, 405 for other methods. */
+function pageResponse(request, page) {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(405, { Allow: 'GET, HEAD' });
+  if (request.path !== '/' && request.path !== '/index.html') return new Response(404, { 'Content-Type': 'text/plain' }, 'not found');
+  return new Response(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }, page);
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const chat = await startChat({
-    host: process.env.HOST ?? '127.0.0.1',
-    httpPort: Number(process.env.HTTP_PORT ?? 8080),
-    wsPort: Number(process.env.WS_PORT ?? 8081),
-  });
-  console.log(`chat: open ${chat.url} (WebSocket on port ${chat.wsPort}; Ctrl+C to stop)`);
+  const chat = await startChat({ host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 8080) });
+  console.log(`chat: open ${chat.url} (the page and its WebSocket on one port; Ctrl+C to stop)`);
   process.on('SIGINT', async () => {
     await chat.stop();
     process.exit(0);

@@ -10,7 +10,8 @@ import { invoke, invokeMessage } from './callbacks';
 import { ReceiveBuffer } from './ReceiveBuffer';
 import { jsCounters } from './counters';
 import { EarlyQueue } from './EarlyQueue';
-import { startHandshake } from '../protocols/websocket/handshake';
+import { decideUpgrade, startHandshake } from '../protocols/websocket/handshake';
+import { UpgradeRequest } from '../protocols/http/UpgradeRequest';
 import { WebSocketEndpoint, WebSocketPhase } from '../protocols/websocket/WebSocketEndpoint';
 import type { WebSocketRequest } from '../protocols/websocket/WebSocketRequest';
 import { httpExchangeOver } from '../protocols/http/ConnectionTransport';
@@ -37,7 +38,9 @@ type Narrowable<F extends (...args: any[]) => unknown> = { callback(...args: Par
 export type WebSocketType = 'text' | 'binary' | 'auto';
 /** Workerman's constants: "\x81" (Websocket::BINARY_TYPE_BLOB, text frames) and "\x82" (BINARY_TYPE_ARRAYBUFFER, binary). */
 export type WorkermanWebSocketType = '\x81' | '\x82';
-export type WebSocketConnectCallback<C = any> = (connection: TcpConnection<'websocket', C>, request: WebSocketRequest) => unknown;
+/** The request onWebSocketConnect sees: a websocket:// worker's WebSocketRequest, or the Request of an http:// worker that upgrades. */
+export type UpgradeRequestOf<P> = 0 extends 1 & P ? any : P extends 'http+websocket' | 'http' ? UpgradeRequest : WebSocketRequest;
+export type WebSocketConnectCallback<C = any, P extends ProtocolSpec = 'websocket'> = (connection: TcpConnection<'websocket', C>, request: UpgradeRequestOf<P>) => unknown;
 export type WebSocketDataCallback<C = any> = (connection: TcpConnection<'websocket', C>, data: Buffer) => unknown;
 export type WebSocketCloseCallback<C = any> = (connection: TcpConnection<'websocket', C>, code: number, reason: string) => unknown;
 
@@ -145,8 +148,8 @@ export class TcpConnection<P extends ProtocolSpec = any, C = any> {
   declare onWebSocketClose: WebSocketCloseCallback<C> | undefined;
 
   /** @internal */ _slot: number;
-  /** WebSocket connections: their endpoint (upgrade, close frames, pings, topics). */
-  private readonly websocket: WebSocketEndpoint | undefined;
+  /** WebSocket connections: their endpoint (upgrade, close frames, pings, topics); an http:// one's once it upgrades. */
+  private websocket: WebSocketEndpoint | undefined;
   protected _status: ConnectionStatus = 'established';
   private _maxSendBufferSize: number;
   private _maxPackageSize: number;
@@ -166,6 +169,8 @@ export class TcpConnection<P extends ProtocolSpec = any, C = any> {
   declare private boundUid: string | undefined;
   /** Sends made before the connection can carry them (connecting, before the WebSocket 101). */
   declare private early: EarlyQueue | undefined;
+  /** http:// with worker.websocket: the next request asks for a WebSocket (0: a valid upgrade, else the status refusing it). */
+  declare private upgradeAsked: number | undefined;
 
   /** @internal */
   constructor(worker: AnyWorker | null, slot: number, setup: ConnectionSetup) {
@@ -538,8 +543,43 @@ export class TcpConnection<P extends ProtocolSpec = any, C = any> {
   /** @internal A complete HTTP request (head validated natively). */
   _httpRequest(head: string, body: Buffer, keepAlive: boolean, isHead: boolean): void {
     if (this._status === 'closed' || !this.http) return;
+    if (this.upgradeAsked !== undefined) return this.upgradeRequested(head, body, keepAlive, isHead);
     const request = this.http.request(this, head, body, keepAlive, isHead);
     if (request) this.deliver(request);
+  }
+
+  /** @internal The next HTTP request asks for a WebSocket (the core holds what follows it until told). */
+  _httpUpgrade(status: number): void {
+    this.upgradeAsked = status;
+  }
+
+  /**
+   * An upgrade request on an http:// worker: on a path worker.websocket lets
+   * upgrade, it is taken once the responses owed before it are out; on any
+   * other path it is an ordinary request.
+   */
+  private upgradeRequested(head: string, body: Buffer, keepAlive: boolean, isHead: boolean): void {
+    this.upgradeAsked = undefined;
+    const http = this.http!;
+    const request = new UpgradeRequest(head, body, this, keepAlive, isHead);
+    const route = this.worker?._upgradeRoute;
+    if (!route || !route(request.path) || this._status !== 'established') {
+      if (this._status !== 'closed') native.declineUpgrade(this._slot);
+      if (http.admit(request)) this.deliver(request);
+      return;
+    }
+    http.whenIdle(() => this.takeUpgrade(request));
+  }
+
+  /** The core makes this connection a WebSocket one; onWebSocketConnect decides as on a websocket:// worker. */
+  private takeUpgrade(request: UpgradeRequest): void {
+    if (this._status !== 'established' || !native.upgradeHttp(this._slot)) return; // an invalid upgrade: refused natively
+    this.http?.closed();
+    this.http = undefined;
+    const endpoint = (this.websocket = new WebSocketEndpoint(this));
+    this.pushWebSocketType();
+    if (this.runInContext) this.runInContext(decideUpgrade, endpoint, request);
+    else decideUpgrade(endpoint, request);
   }
 
   /** @internal Resolves when the send queue has drained (at once when it is empty or the connection closed). */

@@ -26,6 +26,11 @@ export interface ProtocolTypes {
   websocket: { message: string | Buffer; send: Bytes };
   ws: { message: string | Buffer; send: Bytes };
   http: { message: Request; send: HttpSendable };
+  /**
+   * An http:// worker made with `{ websocket: ... }`: requests and, once a connection
+   * has upgraded, its WebSocket messages. `data instanceof HttpRequest` tells them apart.
+   */
+  'http+websocket': { message: Request | string | Buffer; send: HttpSendable };
 }
 
 /** A Worker's or connection's protocol as its type parameter: a scheme name, or a protocol object's type. */

@@ -206,13 +206,14 @@ Napi::Value SetAccepting(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setListenerLimits(id, maxConnections, idleTimeoutMs)
+// setListenerLimits(id, maxConnections, idleTimeoutMs, pingPongIsActivity)
 Napi::Value SetListenerLimits(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
   Listener* l = listenerOf(info, &loop);
   if (l) {
     l->maxConnections = uint32_t(info[1].As<Napi::Number>().Int64Value());
     l->idleTimeoutMs = uint64_t(info[2].As<Napi::Number>().Int64Value());
+    l->pingPongIsActivity = info[3].ToBoolean();
   }
   return info.Env().Undefined();
 }
@@ -407,7 +408,7 @@ Napi::Value SetWebSocketLimits(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setHttpLimits(id, headersTimeoutMs, keepAliveTimeoutMs, requestTimeoutMs, bodyTimeoutMs, allowConnect)
+// setHttpLimits(id, headersTimeoutMs, keepAliveTimeoutMs, requestTimeoutMs, bodyTimeoutMs, allowConnect, websocketUpgrades)
 Napi::Value SetHttpLimits(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
   Listener* l = listenerOf(info, &loop);
@@ -417,6 +418,7 @@ Napi::Value SetHttpLimits(const Napi::CallbackInfo& info) {
     l->requestTimeoutMs = uint64_t(info[3].As<Napi::Number>().Int64Value());
     l->bodyTimeoutMs = uint64_t(info[4].As<Napi::Number>().Int64Value());
     l->allowConnect = info[5].ToBoolean();
+    l->websocketUpgrades = info[6].ToBoolean();
   }
   return info.Env().Undefined();
 }
@@ -461,6 +463,24 @@ Napi::Value DeflateOffer(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), protocol::websocket::deflateOffer(deflateOptionsOf(info[0])));
 }
 
+// upgradeHttp(slot) -> boolean: the http:// request announced by kEventHttpUpgrade becomes a WebSocket
+// handshake waiting for acceptWebSocket/rejectWebSocket (false: the upgrade was invalid, refused natively)
+Napi::Value UpgradeHttp(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  bool ok = c && loop->core().upgradeHttp(c);
+  if (c) loop->updateRef();
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
+// declineUpgrade(slot): that request is served as ordinary HTTP; reading goes on behind it
+Napi::Value DeclineUpgrade(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  if (c) loop->core().declineUpgrade(c);
+  return info.Env().Undefined();
+}
+
 // acceptWebSocket(slot, extraHeaderLines) -> boolean
 Napi::Value AcceptWebSocket(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
@@ -469,12 +489,14 @@ Napi::Value AcceptWebSocket(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ok);
 }
 
-// rejectWebSocket(slot, status, body)
+// rejectWebSocket(slot, status, body, headerLines?) — headerLines checked by JS (CRLF-terminated lines)
 Napi::Value RejectWebSocket(const Napi::CallbackInfo& info) {
   NodeLoop* loop;
   Connection* c = connectionOf(info, &loop);
   if (c) {
-    loop->core().rejectHandshake(c, info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::String>().Utf8Value());
+    std::string headerLines = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : std::string();
+    loop->core().rejectHandshake(c, info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::String>().Utf8Value(),
+                                 headerLines);
     loop->updateRef();
   }
   return info.Env().Undefined();
@@ -614,7 +636,8 @@ Napi::Object Constants(Napi::Env env) {
                                          {"HttpRequest", kEventHttpRequest},
                                          {"Upgraded", kEventUpgraded},
                                          {"Datagram", kEventDatagram},
-                                         {"DatagramError", kEventDatagramError}}));
+                                         {"DatagramError", kEventDatagramError},
+                                         {"HttpUpgrade", kEventHttpUpgrade}}));
   c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords},
                                            {"DatagramHeader", kDatagramHeader}}));
   c.Set("CloseReason", ConstantGroup(env, {{"ByPeer", kClosedByPeer},
@@ -687,6 +710,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("setWebSocketDeflate", Napi::Function::New(env, SetWebSocketDeflate));
   exports.Set("setClientDeflate", Napi::Function::New(env, SetClientDeflate));
   exports.Set("deflateOffer", Napi::Function::New(env, DeflateOffer));
+  exports.Set("upgradeHttp", Napi::Function::New(env, UpgradeHttp));
+  exports.Set("declineUpgrade", Napi::Function::New(env, DeclineUpgrade));
   exports.Set("rejectWebSocket", Napi::Function::New(env, RejectWebSocket));
   exports.Set("closeWebSocket", Napi::Function::New(env, CloseWebSocket));
   exports.Set("broadcast", Napi::Function::New(env, Broadcast));

@@ -16,6 +16,9 @@ namespace {
 }
 }  // namespace
 
+// libc++ (the musl prebuilds, built with zig) declares its own helpers inline and aborts
+// in them under -fno-exceptions: these are libstdc++'s alone.
+#if defined(__GLIBCXX__)
 namespace std {
 void __throw_bad_alloc() { fatal("out of memory"); }
 void __throw_bad_array_new_length() { fatal("bad array new length"); }
@@ -31,6 +34,7 @@ void __glibcxx_assert_fail(const char* file, int line, const char* function, con
   fatal("libstdc++ assertion");
 }
 }  // namespace std
+#endif
 
 void* operator new(std::size_t size) {
   void* p = std::malloc(size ? size : 1);

@@ -48,6 +48,7 @@ void Core::endBatch() {
     if (batch_.count() == 0 && pendingInput_.empty()) break;
   }
   batch_.end();
+  retiredSessions_.clear();
   reactor_.releaseFrees();
 }
 
@@ -487,7 +488,8 @@ void Core::sweep() {
       continue;
     }
     uint64_t idle = c->listener_->idleTimeoutMs;
-    if (idle && now - c->lastActivityMs >= idle) {
+    uint64_t activeSince = c->session_ ? c->session_->activeSince(*c) : c->lastActivityMs;
+    if (idle && now - activeSince >= idle && !(c->session_ && c->session_->closeIdle(*c))) {
       stats_.idleTimeouts++;
       closeNow(c, kClosedIdle, true);
       continue;

@@ -92,7 +92,14 @@ class Core : public CoreState {
 
   // WebSocket (core_websocket.cc; the work is the connection's session's).
   bool acceptWebSocket(Connection* c, const std::string& extraHeaders);
-  void rejectHandshake(Connection* c, int status, const std::string& body);
+  // An http:// connection's request announced by kEventHttpUpgrade: upgradeHttp()
+  // makes it a WebSocket connection waiting for acceptWebSocket/rejectHandshake
+  // (false when the upgrade was invalid: then it is refused with its status and
+  // closes); declineUpgrade() serves it as an ordinary request instead.
+  bool upgradeHttp(Connection* c);
+  void declineUpgrade(Connection* c);
+  // headerLines: extra response header lines, each ending in CRLF (checked by the caller).
+  void rejectHandshake(Connection* c, int status, const std::string& body, const std::string& headerLines = "");
   // A ws:// client: what its upgrade request offers of permessage-deflate (call
   // before the 101 can arrive; the answer is checked against it).
   bool setClientDeflate(Connection* c, const protocol::websocket::DeflateOptions& offered);
@@ -146,6 +153,7 @@ class Core : public CoreState {
   std::vector<UdpSocket*> udpDirty_;    // sockets with replies corked in this batch
   size_t openUdp_ = 0;
   std::vector<uint8_t> datagramScratch_;
+  std::vector<std::unique_ptr<Session>> retiredSessions_;  // replaced in this batch (an http:// upgrade)
 };
 
 }  // namespace nw

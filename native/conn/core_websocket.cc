@@ -17,7 +17,35 @@ bool Core::acceptWebSocket(Connection* c, const std::string& extraHeaders) {
   return s && s->accept(*c, extraHeaders);
 }
 
-void Core::rejectHandshake(Connection* c, int status, const std::string& body) { rejectUpgrade(*c, status, body); }
+bool Core::upgradeHttp(Connection* c) {
+  HttpSession* http = c->http();
+  if (!http || !http->upgradePending()) return false;
+  if (http->upgradeStatus()) {
+    stats_.handshakeErrors++;
+    rejectUpgrade(*c, http->upgradeStatus(), http->upgradeError());
+    return false;
+  }
+  auto upgraded = std::make_unique<WebSocketServerSession>(delegate_.nowMs(), http->takeUpgradeKey());
+  upgraded->extensionOffer = http->takeUpgradeExtensions();  // negotiated at the accept, as on websocket://
+  std::unique_ptr<Session> websocket = std::move(upgraded);
+  c->session_->releaseBuffers(pool_);
+  // Deleted at the batch end: nothing of the HTTP session's may still be on the stack.
+  retiredSessions_.push_back(std::move(c->session_));
+  if (!inBatch()) retiredSessions_.clear();
+  c->session_ = std::move(websocket);
+  c->kind_ = protocol::Kind::WebSocket;
+  c->tailScanned_ = 0;
+  updateInterest(c);
+  return true;
+}
+
+void Core::declineUpgrade(Connection* c) {
+  if (HttpSession* http = c->http()) http->declineUpgrade(*c);
+}
+
+void Core::rejectHandshake(Connection* c, int status, const std::string& body, const std::string& headerLines) {
+  rejectUpgrade(*c, status, body, headerLines);
+}
 
 bool Core::setClientDeflate(Connection* c, const protocol::websocket::DeflateOptions& offered) {
   WebSocketSession* s = c->websocket();

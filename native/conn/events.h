@@ -30,6 +30,8 @@ enum EventType : int32_t {
   kEventDatagram = 20,       // slot = UDP socket id; a = offset of the sender (kDatagramHeader bytes) and then
                              // the payload, b = payload length; type >> 8: 0 bytes, 1 UTF-8 text, 2 ASCII text
   kEventDatagramError = 21,  // slot = UDP socket id, a = errno (a connected socket's ICMP error)
+  kEventHttpUpgrade = 22,    // an http:// listener that takes upgrades: the slot's next kEventHttpRequest asks
+                             // for a WebSocket; a = 0 when the upgrade is valid, else the status refusing it
 };
 constexpr int32_t kEventTypeMask = 0x7F;
 constexpr int32_t kEventStashed = 0x80;

@@ -16,6 +16,7 @@
 namespace nw {
 
 namespace http = protocol::http;
+namespace ws = protocol::websocket;
 
 size_t HttpSession::consume(Connection& c, uint8_t* p, size_t n, bool inSlab) {
   HttpSession& s = *this;
@@ -24,6 +25,7 @@ size_t HttpSession::consume(Connection& c, uint8_t* p, size_t n, bool inSlab) {
   // closing_: the user closed (after a Connection: close response, say): nothing more is parsed.
   while (pos < n && !c.closed_ && !c.failed_ && !c.closing_) {
     if (s.phase == HttpSession::kDone) return n;
+    if (s.phase == HttpSession::kUpgradePending) break;  // what follows may be frames: it waits in the tail
     if (s.phase == HttpSession::kHead) {
       if (!s.headStartedMs) s.headStartedMs = s.requestStartedMs = now;
       bool needMore = false;
@@ -46,7 +48,11 @@ size_t HttpSession::consume(Connection& c, uint8_t* p, size_t n, bool inSlab) {
       if (c.listener_) limits.maxHeadSize = c.listener_->maxHeadSize;
       // Only a head at the front of the tail was given before: c.tailScanned_ is about it.
       size_t scanned = pos == 0 && !inSlab ? c.tailScanned_ : 0;
-      if (!http::parseRequestHead(p + pos, n - pos, limits, &s.head, scanned)) {
+      // Only a listener that takes upgrades looks for them (and pays for their fields).
+      bool parsed = c.listener_ && c.listener_->websocketUpgrades
+                        ? ws::parseRequestOrUpgrade(p + pos, n - pos, limits, scanned, &s.head, &s.upgradeAsked, &s.upgrade_)
+                        : http::parseRequestHead(p + pos, n - pos, limits, &s.head, scanned);
+      if (!parsed) {
         c.tailScanned_ = n - pos;  // what is left becomes the tail
         break;
       }
@@ -122,6 +128,14 @@ void HttpSession::emitRequest(Connection& c, const uint8_t* p, size_t length, bo
   bool last = !h.keepAlive || h.connect;
   int32_t extras = (last ? 0 : 1) | (h.head ? 2 : 0) | int32_t(h.headLength << 2);
   s.phase = last ? HttpSession::kDone : HttpSession::kHead;
+  if (s.upgradeAsked) {
+    // First, so that JS knows it when the request itself arrives (a batch may be delivered between the two).
+    c.core_.pushEvent(kEventHttpUpgrade, c.slot_, s.upgrade_.status, 0);
+    s.upgradeAsked = false;
+    s.afterUpgrade = s.phase;
+    s.phase = HttpSession::kUpgradePending;
+    last = true;  // held until JS decides
+  }
   s.emptyLines = 0;
   s.headStartedMs = s.requestStartedMs = s.bodyProgressMs = 0;
   s.outstanding++;
@@ -161,6 +175,14 @@ void HttpSession::finishFailure(Connection& c) {
   const char* allow = status == 405 ? "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n" : "";
   std::string response = http::closingResponse(status, std::string(error) + "\n", allow);
   c.out_.append(response.data(), response.size(), c.core_.pool_);
+}
+
+void HttpSession::declineUpgrade(Connection& c) {
+  if (phase != kUpgradePending) return;
+  phase = afterUpgrade;
+  upgrade_ = protocol::websocket::UpgradeRequest{};
+  c.core_.updateInterest(&c);
+  if (phase == kHead && !c.tail_.empty()) c.core_.wantInput(&c);
 }
 
 void HttpSession::responded(Connection& c) {

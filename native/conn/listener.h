@@ -35,6 +35,7 @@ class Listener final : public IoHandle {
 
   uint32_t maxConnections = 0;  // 0 = unlimited
   uint64_t idleTimeoutMs = 0;   // 0 = off
+  bool pingPongIsActivity = true;  // WebSocket pings and pongs received reset idleTimeout's clock
   uint32_t connections = 0;     // open now
   bool paused = false;          // by pauseAccept()
   uint64_t resumeAtMs = 0;      // accept backed off after EMFILE until then
@@ -52,6 +53,7 @@ class Listener final : public IoHandle {
   uint64_t requestTimeoutMs = 300000;  // a whole request, head and body
   uint64_t bodyTimeoutMs = 30000;      // between two reads of a body
   bool allowConnect = false;           // CONNECT reaches JS instead of a 405
+  bool websocketUpgrades = false;      // requests that ask for a WebSocket are handed on as kEventHttpUpgrade
 
  private:
   void acceptOverflow();

@@ -40,6 +40,13 @@ class Session {
   virtual bool masksSends() const { return false; }
   // Timers (handshake, keep-alive, close answer, HTTP head and idle); from Core::sweep().
   virtual void sweep(Connection& c, uint64_t now) {}
+  // idleTimeout's clock: when the connection was last active (any byte read,
+  // unless the protocol says otherwise: a WebSocket may leave pings and pongs out).
+  virtual uint64_t activeSince(const Connection& c) const;
+  // idleTimeout passed: true when the session ends the connection its own way
+  // (an open WebSocket's close 1001, then the close answer's timeout), false
+  // for the core's plain close.
+  virtual bool closeIdle(Connection& c) { return false; }
   // Bad input was found: queue the protocol's answer (close frame, error
   // response) before the connection closes.
   virtual void finishFailure(Connection& c) {}

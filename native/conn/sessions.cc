@@ -3,6 +3,7 @@
 // path is in connection.cc). A new protocol adds its case here.
 #include <memory>
 
+#include "connection.h"
 #include "http_session.h"
 #include "session.h"
 #include "websocket_session.h"
@@ -10,6 +11,8 @@
 namespace nw {
 
 using protocol::Kind;
+
+uint64_t Session::activeSince(const Connection& c) const { return c.lastActivityMs; }
 
 std::unique_ptr<Session> makeServerSession(Kind kind, uint64_t nowMs) {
   switch (kind) {

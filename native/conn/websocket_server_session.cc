@@ -51,6 +51,7 @@ bool WebSocketServerSession::accept(Connection& c, const std::string& extraHeade
   acceptKey.clear();
   acceptKey.shrink_to_fit();
   phase = kOpen;
+  messageActivityMs = c.core_.delegate_.nowMs();
   c.out_.append(response.data(), response.size(), c.core_.pool_);
   c.core_.scheduleFlush(&c);
   if (c.closed_) return false;
@@ -72,9 +73,9 @@ std::string WebSocketServerSession::negotiateDeflate(Connection& c) {
   return "Sec-WebSocket-Extensions: " + answer + "\r\n";
 }
 
-void rejectUpgrade(Connection& c, int status, const std::string& body) {
+void rejectUpgrade(Connection& c, int status, const std::string& body, const std::string& headerLines) {
   std::string response =
-      protocol::http::closingResponse(status, body, status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
+      protocol::http::closingResponse(status, body, status == 426 ? "Sec-WebSocket-Version: 13\r\n" + headerLines : headerLines);
   c.out_.append(response.data(), response.size(), c.core_.pool_);
   c.core_.closeAfterFlush(&c);
 }

@@ -44,13 +44,15 @@ size_t WebSocketSession::consumeFrames(Connection& c, uint8_t* p, size_t n, bool
     ws::FrameHeader h;
     int headerLength = ws::parseHeader(p + pos, n - pos, &h);
     if (headerLength == 0) break;
+    bool control = ws::isControl(h.opcode);
+    // idleTimeout without pingPongIsActivity: only messages (and the close) are activity.
+    if (!control || h.opcode == ws::kClose) s.messageActivityMs = c.lastActivityMs;
     // RSV1 marks a compressed message's first frame, once permessage-deflate is agreed.
-    uint8_t allowedRsv = s.deflate && h.opcode != ws::kContinuation && !ws::isControl(h.opcode) ? ws::kRsv1 : 0;
+    uint8_t allowedRsv = s.deflate && h.opcode != ws::kContinuation && !control ? ws::kRsv1 : 0;
     if (headerLength < 0 || (h.rsv & ~allowedRsv) || !ws::isKnownOpcode(h.opcode) || h.masked == s.client) {
       fail(c, 1002, kProtocolError);
       return n;
     }
-    bool control = ws::isControl(h.opcode);
     if (control) {
       // Control frames must use the 7-bit length form (as ws and uWS require).
       bool shortForm = size_t(headerLength) == (h.masked ? 6u : 2u);
@@ -271,6 +273,21 @@ void WebSocketSession::close(Connection& c, uint32_t code, const uint8_t* reason
   closeSentAtMs = c.core_.delegate_.nowMs();
   queueFrame(c, ws::kClose, payload, length);
   if (!c.closed_ && closeReceived) c.core_.closeAfterFlush(&c);
+}
+
+uint64_t WebSocketSession::activeSince(const Connection& c) const {
+  bool messagesOnly = phase == kOpen && c.listener_ && !c.listener_->pingPongIsActivity;
+  return messagesOnly ? messageActivityMs : c.lastActivityMs;
+}
+
+bool WebSocketSession::closeIdle(Connection& c) {
+  if (phase != kOpen) return false;  // no frames yet: the plain close
+  if (closeSent) return true;        // closing already: the close answer's timeout ends it
+  c.core_.stats_.idleTimeouts++;
+  c.core_.pushEvent(kEventWsCloseSent, c.slot_, 1001, 0);
+  static const char kReason[] = "idle timeout";
+  close(c, 1001, reinterpret_cast<const uint8_t*>(kReason), sizeof kReason - 1);
+  return true;
 }
 
 void WebSocketSession::closed(Connection& c) {

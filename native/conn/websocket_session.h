@@ -32,6 +32,8 @@ class WebSocketSession : public Session {
   bool appendOwed(Connection& c) override;
   void closed(Connection& c) override;
   void releaseBuffers(BufferPool& pool) override { fragments.release(pool); }
+  uint64_t activeSince(const Connection& c) const override;
+  bool closeIdle(Connection& c) override;
   WebSocketSession* websocket() override { return this; }
 
   // The core's WebSocket calls (core.h says what each does).
@@ -58,6 +60,7 @@ class WebSocketSession : public Session {
   uint64_t startedMs = 0;
   uint64_t closeSentAtMs = 0;
   uint64_t pingSentAtMs = 0;
+  uint64_t messageActivityMs = 0;  // the last read that carried (part of) a data frame, or a close frame
   ByteBuffer fragments;          // payload of the open fragmented message
   std::string owedPong;          // that ping's payload
   std::string acceptKey;         // to send (server) or to expect (client); cleared once open
@@ -90,6 +93,11 @@ class WebSocketSession : public Session {
 class WebSocketServerSession final : public WebSocketSession {
  public:
   explicit WebSocketServerSession(uint64_t nowMs) : WebSocketSession(kAwaitHead, false) { startedMs = nowMs; }
+  // An http:// connection's upgrade request, already read and valid: JS decides its accept.
+  WebSocketServerSession(uint64_t nowMs, std::string key) : WebSocketSession(kAwaitAccept, false) {
+    startedMs = nowMs;
+    acceptKey = std::move(key);
+  }
   bool accept(Connection& c, const std::string& extraHeaders) override;
   // Handshake timeout, keep-alive ping, the close answer's timeout.
   void sweep(Connection& c, uint64_t now) override;
@@ -111,7 +119,8 @@ class WebSocketClientSession final : public WebSocketSession {
   size_t consumeHandshake(Connection& c, uint8_t* p, size_t n, bool inSlab) override;
 };
 
-// Answers an upgrade request with an error status and closes.
-void rejectUpgrade(Connection& c, int status, const std::string& body);
+// Answers an upgrade request with an error status and closes; `headerLines`
+// (each ending in CRLF) go into the response (the user's, already checked).
+void rejectUpgrade(Connection& c, int status, const std::string& body, const std::string& headerLines = "");
 
 }  // namespace nw

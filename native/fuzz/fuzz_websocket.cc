@@ -114,6 +114,24 @@ bool lists(const std::vector<std::string>& values, const char* token) {
   return false;
 }
 
+// Whether some value lists `token` as a whole comma-separated element (RFC 9110 5.6.1),
+// stated plainly: split at commas, trim SP/HTAB, compare without case.
+bool listsElement(const std::vector<std::string>& values, const char* token) {
+  for (const std::string& v : values) {
+    size_t start = 0;
+    for (;;) {
+      size_t comma = v.find(',', start);
+      std::string element = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      size_t a = element.find_first_not_of(" \t");
+      size_t b = element.find_last_not_of(" \t");
+      if (a != std::string::npos && nwfuzz::lowerCase(element.substr(a, b - a + 1)) == token) return true;
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return false;
+}
+
 // The server side: an upgrade is an HTTP request first (the same parser, the
 // same verdict on everything the HTTP rules refuse), then the WebSocket rules.
 void fuzzUpgradeRequest(const uint8_t* p, size_t n, SplitPoints* split) {
@@ -134,6 +152,23 @@ void fuzzUpgradeRequest(const uint8_t* p, size_t n, SplitPoints* split) {
     FUZZ_ASSERT(lists(f.values("upgrade"), "websocket") && lists(f.values("connection"), "upgrade"));
   } else if (decided) {
     FUZZ_ASSERT(request.status >= 400 && request.status <= 599 && request.error[0] != '\0');
+  }
+  // An http:// listener that takes upgrades (parseRequestOrUpgrade) reads the same head as a
+  // plain one, asks for a WebSocket exactly when both tokens are there, and then decides the
+  // upgrade as a websocket:// listener does.
+  http::RequestHead viaHttp;
+  bool asks = false;
+  websocket::UpgradeRequest upgrade;
+  FUZZ_ASSERT(websocket::parseRequestOrUpgrade(p, n, limits, 0, &viaHttp, &asks, &upgrade) == decided);
+  if (decided) {
+    FUZZ_ASSERT(viaHttp.status == head.status && viaHttp.headLength == head.headLength && viaHttp.body == head.body &&
+                viaHttp.keepAlive == head.keepAlive && viaHttp.contentLength == head.contentLength);
+  }
+  if (decided && head.status == 0) {
+    nwfuzz::RefHead f = nwfuzz::referenceHead(p, head.headLength);
+    FUZZ_ASSERT(asks == (listsElement(f.values("upgrade"), "websocket") && listsElement(f.values("connection"), "upgrade")));
+    if (asks) FUZZ_ASSERT(upgrade.status == request.status && upgrade.acceptKey == request.acceptKey);
+    else FUZZ_ASSERT(upgrade.status == 0 && upgrade.acceptKey.empty());
   }
   nwfuzz::checkDecidedByBytes<websocket::UpgradeRequest>(
       n, split,

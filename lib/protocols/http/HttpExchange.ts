@@ -78,6 +78,8 @@ export class HttpExchange {
   private closeAfterResponse = false; // the head being answered said Connection: close
   private ended = false; // a response closed the connection: requests read after it are not answered (RFC 9112 9.6)
   private readonly deferred: Sendable[] = [];
+  /** Runs once every response owed so far is out (an upgrade request waits for it). */
+  private idleWaiter: (() => void) | undefined;
 
   constructor(private readonly transport: HttpTransport) {}
 
@@ -88,12 +90,30 @@ export class HttpExchange {
    */
   request(connection: TcpConnection, head: string, body: Buffer, keepAlive: boolean, isHead: boolean): Request | null {
     const request = new Request(head, body, connection, keepAlive, isHead);
+    return this.admit(request) ? request : null;
+  }
+
+  /** A request made elsewhere (an upgrade request served as HTTP) takes its place in line; false as request()'s null. */
+  admit(request: Request): boolean {
     if (this.eventStream || this.ended) {
       request._cleanup();
-      return null;
+      return false;
     }
     this.waiting.push(request);
-    return request;
+    return true;
+  }
+
+  /** Runs `fn` now if no response is owed, else once the last one owed is out (never, if the connection ends first). */
+  whenIdle(fn: () => void): void {
+    this.idleWaiter = fn;
+    this.runIfIdle();
+  }
+
+  private runIfIdle(): void {
+    const fn = this.idleWaiter;
+    if (!fn || this.waiting.length || this.busy || this.streamingRequest !== undefined || this.deferred.length || this.eventStream || this.ended) return;
+    this.idleWaiter = undefined;
+    fn();
   }
 
   /**
@@ -107,6 +127,7 @@ export class HttpExchange {
 
   /** The connection closed: requests left unanswered give up their uploads. */
   closed(): void {
+    this.idleWaiter = undefined;
     this.streamingRequest?._cleanup();
     for (const request of this.waiting) request._cleanup();
     this.waiting.length = 0;
@@ -114,6 +135,12 @@ export class HttpExchange {
   }
 
   send(data: Sendable): true | null | false {
+    const result = this.dispatch(data);
+    if (this.idleWaiter) this.runIfIdle();
+    return result;
+  }
+
+  private dispatch(data: Sendable): true | null | false {
     // Only events go into an event stream; anything else has no place on this connection any more.
     if (this.eventStream) return data instanceof ServerSentEvents ? this.transport.write(data.toString(), false) : false;
     if (data instanceof ServerSentEvents || this.ended) return false; // no stream open (it answered a HEAD, say), or closed
@@ -341,8 +368,9 @@ export class HttpExchange {
   private flushDeferred(): void {
     while (this.deferred.length && !this.busy && this.transport.isOpen()) {
       if (this.streamingRequest !== undefined && !(this.deferred[0] instanceof Chunk)) break;
-      this.send(this.deferred.shift()!);
+      this.dispatch(this.deferred.shift()!);
     }
+    if (this.idleWaiter) this.runIfIdle();
   }
 }
 

@@ -46,7 +46,7 @@ export class Request {
 
   private readonly head: string;
   private parsedHeaders: Record<string, string> | undefined;
-  private query: Record<string, QueryValue> | undefined;
+  private parsedQuery: Record<string, QueryValue> | undefined;
   private form: { fields: Record<string, QueryValue>; files: Record<string, UploadedFile | UploadedFile[]> } | undefined;
   private cookies: Record<string, string> | undefined;
   private sessionObject: Session | undefined;
@@ -94,8 +94,8 @@ export class Request {
   get(): Record<string, QueryValue>;
   get(name: string, defaultValue?: QueryValue): QueryValue | undefined;
   get(name?: string, defaultValue?: QueryValue): unknown {
-    this.query ??= parseQuery(this.queryString);
-    return name === undefined ? this.query : (this.query[name] ?? defaultValue);
+    this.parsedQuery ??= parseQuery(this.queryString);
+    return name === undefined ? this.parsedQuery : (this.parsedQuery[name] ?? defaultValue);
   }
 
   /** Body parameters: application/x-www-form-urlencoded, JSON, or multipart/form-data fields. */
@@ -118,14 +118,14 @@ export class Request {
   header(): Record<string, string>;
   header(name: string, defaultValue?: string): string | undefined;
   header(name?: string, defaultValue?: string): unknown {
-    const headers = this.headers();
+    const headers = this.headerFields();
     return name === undefined ? headers : (headers[name.toLowerCase()] ?? defaultValue);
   }
 
   cookie(): Record<string, string>;
   cookie(name: string, defaultValue?: string): string | undefined;
   cookie(name?: string, defaultValue?: string): unknown {
-    this.cookies ??= parseCookies(this.headers().cookie);
+    this.cookies ??= parseCookies(this.headerFields().cookie);
     return name === undefined ? this.cookies : (this.cookies[name] ?? defaultValue);
   }
 
@@ -139,7 +139,7 @@ export class Request {
 
   /** The Host header; without its port when asked. */
   host(withoutPort = false): string | undefined {
-    const host = this.headers().host;
+    const host = this.headerFields().host;
     if (!host || !withoutPort) return host;
     if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
     const colon = host.lastIndexOf(':');
@@ -180,13 +180,13 @@ export class Request {
     this.cleaned = true;
   }
 
-  private headers(): Record<string, string> {
+  private headerFields(): Record<string, string> {
     return (this.parsedHeaders ??= parseHeadFields(this.head));
   }
 
   private parseBody(): { fields: Record<string, QueryValue>; files: Record<string, UploadedFile | UploadedFile[]> } {
     if (this.form) return this.form;
-    const type = (this.headers()['content-type'] ?? '').toLowerCase();
+    const type = (this.headerFields()['content-type'] ?? '').toLowerCase();
     let form: { fields: Record<string, QueryValue>; files: Record<string, UploadedFile | UploadedFile[]> } = {
       fields: Object.create(null),
       files: Object.create(null),
@@ -203,7 +203,7 @@ export class Request {
         }
       } else if (type.startsWith('multipart/form-data')) {
         try {
-          form = parseMultipart(this.body, this.headers()['content-type']!, Request.uploads);
+          form = parseMultipart(this.body, this.headerFields()['content-type']!, Request.uploads);
           if (this.cleaned) removeUploads(form.files); // the exchange is over already
         } catch (error) {
           // A malformed or over-limit upload: no fields, no files; the reason is kept.

@@ -90,7 +90,8 @@ function checkStatus(status: number): number {
   return status;
 }
 
-function checkHeader(name: string, value: HeaderValue): void {
+/** @internal A header name must be a token; no value may hold CR, LF or NUL (they would split the head). */
+export function checkHeader(name: string, value: HeaderValue): void {
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new TypeError(`invalid header name "${name}"`);
   const values = Array.isArray(value) ? value : [value];
   for (const v of values) if (/[\r\n\0]/.test(String(v))) throw new TypeError(`invalid value for header ${name}`);

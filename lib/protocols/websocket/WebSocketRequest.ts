@@ -1,6 +1,9 @@
 import { inspect } from 'node:util';
 
 import { headMethod, headTarget, parseHeadFields, targetPath, targetQuery } from '../http/headers';
+import { parseQuery, type QueryValue } from '../http/query';
+import type { HeaderValue } from '../http/Response';
+import { upgradeRejection, type UpgradeRejection } from './upgradeRejection';
 
 /** Where the request came from, asked only when a hook reads it. */
 export interface RequestPeer {
@@ -14,13 +17,14 @@ export interface RequestPeer {
  * one header does not pay for the rest.
  */
 export class WebSocketRequest {
-  /** @internal */ _rejection: { status: number; body: string } | null = null;
+  /** @internal */ _rejection: UpgradeRejection | null = null;
   // True private fields: keys, JSON and inspection show the request, not the connection.
   readonly #head: string;
   readonly #peer: RequestPeer;
   #headers: Record<string, string> | undefined;
   #query: URLSearchParams | undefined;
   #protocols: string[] | undefined;
+  #parsedQuery: Record<string, QueryValue> | undefined;
 
   /** @internal The head was validated natively; this only splits it. */
   constructor(head: string, peer: RequestPeer) {
@@ -43,6 +47,22 @@ export class WebSocketRequest {
     this.#query ??= new URLSearchParams(targetQuery(this.uri));
     return this.#query;
   }
+  /** Workerman's $request->get(): query parameters (PHP-style, as an HTTP Request's get()); all of them without a name. */
+  get(): Record<string, QueryValue>;
+  get(name: string, defaultValue?: QueryValue): QueryValue | undefined;
+  get(name?: string, defaultValue?: QueryValue): unknown {
+    this.#parsedQuery ??= parseQuery(targetQuery(this.uri));
+    return name === undefined ? this.#parsedQuery : (this.#parsedQuery[name] ?? defaultValue);
+  }
+
+  /** Workerman's $request->header(): a header by name (any case; SP/HTAB around the value stripped), or all of them. */
+  header(): Record<string, string>;
+  header(name: string, defaultValue?: string): string | undefined;
+  header(name?: string, defaultValue?: string): unknown {
+    const headers = this.headers;
+    return name === undefined ? headers : (headers[name.toLowerCase()] ?? defaultValue);
+  }
+
   /** Header names in lower case; repeated headers are joined with ", ". */
   get headers(): Record<string, string> {
     this.#headers ??= { ...parseHeadFields(this.#head) }; // a plain object, as users compare it
@@ -72,11 +92,13 @@ export class WebSocketRequest {
     return `WebSocketRequest ${inspect(this.toJSON())}`;
   }
 
-  /** Refuses the upgrade with this HTTP status (default 403) and body, then closes. */
-  reject(status = 403, body = ''): void {
-    if (!Number.isInteger(status) || status < 400 || status > 599) {
-      throw new RangeError('reject(): status must be an HTTP error status (400-599)');
-    }
-    this._rejection ??= { status, body: String(body) };
+  /**
+   * Refuses the upgrade with this HTTP status (an integer 400-599, default 403), body and
+   * headers (e.g. { 'WWW-Authenticate': 'Bearer' }), then closes. Checked here: a bad
+   * status or a header name or value that could split the head throws.
+   */
+  reject(status = 403, body = '', headers?: Record<string, HeaderValue>): void {
+    const rejection = upgradeRejection(status, body, headers);
+    this._rejection ??= rejection;
   }
 }

@@ -1,37 +1,67 @@
 // Runs onWebSocketConnect (which may return a Promise) and answers the upgrade:
-// 101 on acceptance, 403 (or request.reject()'s status) otherwise.
+// 101 on acceptance; 403 when it refuses (false, close()), request.reject()'s
+// answer, or 500 when it throws or its Promise rejects (the error is then
+// raised as other callbacks' are: an uncaught exception, an unhandled rejection).
 import { invoke } from '../../connection/callbacks';
 import type { TcpConnection } from '../../connection/TcpConnection';
 import { native } from '../../native';
 import { WebSocketPhase, type WebSocketEndpoint } from './WebSocketEndpoint';
 import { WebSocketRequest } from './WebSocketRequest';
+import type { UpgradeRejection } from './upgradeRejection';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** The upgrade request arrived (validated natively) at bytes[start, start + length). */
+/** What the handshake needs of the request a hook sees (a WebSocketRequest, or an http:// worker's Request). */
+export interface HandshakeRequest {
+  /** @internal */ _rejection: UpgradeRejection | null;
+  readonly protocols: string[];
+  /** @internal Extra 101 header lines (an http:// worker's session cookie). */
+  _upgradeHeaderLines?(): string;
+}
+
+type UpgradeHook = (connection: TcpConnection, request: HandshakeRequest) => unknown;
+
+const enum Outcome {
+  Accept,
+  Refuse, // 403
+  Fail, // 500: the hook threw
+}
+
+/** A websocket:// worker's upgrade request arrived (validated natively) at bytes[start, start + length). */
 export function startHandshake(endpoint: WebSocketEndpoint, bytes: Buffer, start: number, length: number): void {
   const connection = endpoint.connection;
   // Nobody to show the request to: it is not built (10,000 clients connecting
   // at once would otherwise make V8 grow its young generation for garbage).
-  if (!wantsUpgradeRequest(connection)) return finish(endpoint, null, true);
-  const request = new WebSocketRequest(bytes.toString('latin1', start, start + length), connection);
-  const hook = connection.onWebSocketConnect ?? connection.worker?.onWebSocketConnect;
-  if (!hook) return finish(endpoint, request, true);
+  if (!wantsUpgradeRequest(connection)) return finish(endpoint, null, Outcome.Accept);
+  decideUpgrade(endpoint, new WebSocketRequest(bytes.toString('latin1', start, start + length), connection));
+}
+
+/** Asks onWebSocketConnect about `request`, then answers. */
+export function decideUpgrade(endpoint: WebSocketEndpoint, request: HandshakeRequest): void {
+  const connection = endpoint.connection;
+  // The worker's kind types the request (a WebSocketRequest, or an http:// worker's Request).
+  const hook = (connection.onWebSocketConnect ?? connection.worker?.onWebSocketConnect) as UpgradeHook | undefined;
+  if (!hook) return finish(endpoint, request, Outcome.Accept);
   endpoint.phase = WebSocketPhase.Deciding;
   let result: unknown;
   try {
     result = hook(connection, request);
-  } catch {
-    return finish(endpoint, request, false);
+  } catch (error) {
+    finish(endpoint, request, Outcome.Fail);
+    native.raiseUncaught(error);
+    return;
   }
   if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
-    (result as PromiseLike<unknown>).then(
-      (value) => finish(endpoint, request, value !== false),
-      () => finish(endpoint, request, false),
+    Promise.resolve(result as PromiseLike<unknown>).then(
+      (value) => finish(endpoint, request, value === false ? Outcome.Refuse : Outcome.Accept),
+      (error: unknown) => {
+        finish(endpoint, request, Outcome.Fail);
+        throw error; // an unhandled rejection, as a callback's rejected Promise is anywhere else
+      },
     );
     return;
   }
-  finish(endpoint, request, result !== false);
+  finish(endpoint, request, result === false ? Outcome.Refuse : Outcome.Accept);
 }
 
 function wantsUpgradeRequest(connection: TcpConnection): boolean {
@@ -45,18 +75,24 @@ function wantsUpgradeRequest(connection: TcpConnection): boolean {
   );
 }
 
-function finish(endpoint: WebSocketEndpoint, request: WebSocketRequest | null, accepted: boolean): void {
+function finish(endpoint: WebSocketEndpoint, request: HandshakeRequest | null, outcome: Outcome): void {
   const rejected = endpoint.phase === WebSocketPhase.CloseRequested;
   endpoint.phase = WebSocketPhase.Opening;
   const connection = endpoint.connection;
   if (connection.status === 'closed') return;
   const slot = connection._slot;
-  if (request?._rejection) {
+  if (outcome === Outcome.Fail) {
     connection._dropEarly();
-    native.rejectWebSocket(slot, request._rejection.status, request._rejection.body);
+    native.rejectWebSocket(slot, 500, 'Internal Server Error');
     return;
   }
-  if (!accepted || rejected) {
+  if (request?._rejection) {
+    const { status, body, headerLines } = request._rejection;
+    connection._dropEarly();
+    native.rejectWebSocket(slot, status, body, headerLines);
+    return;
+  }
+  if (outcome === Outcome.Refuse || rejected) {
     connection._dropEarly();
     native.rejectWebSocket(slot, 403, 'Forbidden');
     return;
@@ -74,12 +110,12 @@ function finish(endpoint: WebSocketEndpoint, request: WebSocketRequest | null, a
   endpoint.phase = WebSocketPhase.Open;
   // What onConnect (or onWebSocketConnect) sent goes right after the 101.
   connection._sendEarly();
-  const connected = connection.onWebSocketConnected ?? connection.worker?.onWebSocketConnected;
+  const connected = (connection.onWebSocketConnected ?? connection.worker?.onWebSocketConnected) as UpgradeHook | undefined;
   if (connected && request) invoke(connected, connection, request);
 }
 
-function responseHeaderLines(connection: TcpConnection, request: WebSocketRequest | null): string {
-  let lines = '';
+function responseHeaderLines(connection: TcpConnection, request: HandshakeRequest | null): string {
+  let lines = request?._upgradeHeaderLines?.() ?? '';
   const chosen = connection.websocketProtocol;
   if (chosen && request) {
     if (!request.protocols.includes(chosen)) {

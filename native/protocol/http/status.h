@@ -1,4 +1,5 @@
 #pragma once
+#include <cctype>
 #include <string>
 
 namespace nw {
@@ -29,12 +30,28 @@ inline const char* reasonPhrase(int status) {
   }
 }
 
+// Whether header lines (each ending in CRLF) hold a field of this lower-case name.
+inline bool hasHeaderLine(const std::string& lines, const char* lowerCaseName) {
+  size_t nameLength = std::char_traits<char>::length(lowerCaseName);
+  for (size_t start = 0; start < lines.size();) {
+    size_t end = lines.find("\r\n", start);
+    if (end == std::string::npos) end = lines.size();
+    bool same = end - start > nameLength && lines[start + nameLength] == ':';
+    for (size_t i = 0; same && i < nameLength; i++)
+      same = std::tolower(static_cast<unsigned char>(lines[start + i])) == lowerCaseName[i];
+    if (same) return true;
+    start = end + 2;
+  }
+  return false;
+}
+
 // A plain-text response the core sends before it closes (a refused request or
-// upgrade); `extraHeaders` are whole lines, each ending in CRLF.
-inline std::string closingResponse(int status, const std::string& body, const char* extraHeaders = "") {
-  return "HTTP/1.1 " + std::to_string(status) + " " + reasonPhrase(status) +
-         "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" + extraHeaders +
-         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+// upgrade); `extraHeaders` are whole lines, each ending in CRLF (a Content-Type
+// among them replaces the plain-text one).
+inline std::string closingResponse(int status, const std::string& body, const std::string& extraHeaders = "") {
+  const char* type = hasHeaderLine(extraHeaders, "content-type") ? "" : "Content-Type: text/plain; charset=utf-8\r\n";
+  return "HTTP/1.1 " + std::to_string(status) + " " + reasonPhrase(status) + "\r\nConnection: close\r\n" + type +
+         extraHeaders + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 }  // namespace http

@@ -129,6 +129,24 @@ bool parseUpgradeRequest(const uint8_t* p, size_t n, const http::Limits& limits,
   return true;
 }
 
+bool parseRequestOrUpgrade(const uint8_t* p, size_t n, const http::Limits& limits, size_t scanned,
+                           http::RequestHead* head, bool* asksUpgrade, UpgradeRequest* upgrade) {
+  *upgrade = UpgradeRequest{};
+  *asksUpgrade = false;
+  RequestFields fields;
+  if (!http::parseRequestHead(p, n, limits, head, scanned, &fields)) return false;
+  upgrade->headLength = head->headLength;
+  *asksUpgrade = fields.tokens.upgrade && fields.tokens.connection;
+  if (!*asksUpgrade || head->status) return true;
+  if (const char* problem = upgradeProblem(*head, fields, &upgrade->status)) {
+    upgrade->error = problem;
+    return true;
+  }
+  upgrade->acceptKey = acceptKey(reinterpret_cast<const char*>(fields.key), fields.keyLength);
+  upgrade->extensions = std::move(fields.extensions);
+  return true;
+}
+
 bool parseUpgradeResponse(const uint8_t* p, size_t n, const std::string& expectedAccept, UpgradeResponse* out) {
   *out = UpgradeResponse{};
   ResponseFields fields(expectedAccept);

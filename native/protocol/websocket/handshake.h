@@ -25,6 +25,14 @@ struct UpgradeRequest {
 // refuses it yet); `scanned` as for http::parseHead.
 bool parseUpgradeRequest(const uint8_t* p, size_t n, const http::Limits& limits, size_t scanned, UpgradeRequest* out);
 
+// An http:// listener that also takes upgrades: the request head as
+// http::parseRequestHead reads it (same return value), and whether it asks for
+// a WebSocket (Upgrade: websocket and Connection: upgrade). When it does and
+// the head is valid HTTP, `upgrade` says whether the WebSocket rules accept it
+// (status 0 and the accept key) or why not (400, 426).
+bool parseRequestOrUpgrade(const uint8_t* p, size_t n, const http::Limits& limits, size_t scanned,
+                           http::RequestHead* head, bool* asksUpgrade, UpgradeRequest* upgrade);
+
 struct UpgradeResponse {
   size_t headLength = 0;
   std::string problem;  // "" for a 101 whose Sec-WebSocket-Accept matches; else what is wrong
