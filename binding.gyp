@@ -45,7 +45,9 @@
       "cflags_cc!": ["-std=gnu++17", "-O2"],
       "cflags": ["-O3", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags_cc": ["-O3", "-std=c++17", "-fvisibility=hidden", "-fno-exceptions", "-fno-threadsafe-statics", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "ldflags": ["-static-libstdc++", "-static-libgcc"],
+      # -z now: every symbol taken from Node (N-API, its OpenSSL) resolves when the addon loads, so a
+      # Node without one fails the load with a clear error instead of a later TLS call killing the process.
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,-z,now"],
       "conditions": [
         ["OS!='linux'", { "sources!": ["native/reactor/epoll_poller.cc"] }]
       ]

@@ -20,7 +20,9 @@ import { lookupProtocol, NATIVE_KINDS, registerProtocol, resolveProtocol, type P
 import { parseSocketName, type SocketAddress } from './socketName';
 import { getStatistics, type Statistics } from './statistics';
 import { WorkerDatagrams } from './udp/WorkerDatagrams';
-import { createServerContext, type ServerSecureContextOptions } from './tls/secureContext';
+import { createServerContext, outerServerOptions, type ServerSecureContextOptions } from './tls/secureContext';
+import { ServerNameResolver } from './tls/serverNameCallback';
+import { PROTOCOL_ERROR } from './errors';
 import type { SecureContextHandle } from './native';
 import { clusterNode } from './cluster/ClusterNode';
 import { clusterSettings, type ClusterSettings } from './cluster/settings';
@@ -354,6 +356,8 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
 
   private ssl: ServerSecureContextOptions | undefined;
   private secureContext: SecureContextHandle | undefined;
+  /** ssl.sni as a callback: what answers the handshakes' server name queries. */
+  private serverNames: ServerNameResolver | undefined;
   private readonly socketName: string | undefined;
   private readonly address: SocketAddress | undefined;
   private readonly options: ResolvedWorkerOptions;
@@ -517,6 +521,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     const context = createServerContext(options);
     this.ssl = options;
     this.secureContext = context;
+    this.serverNames = resolverFor(options);
     if (this.listenerId >= 0) native.setSecureContext(this.listenerId, context);
   }
 
@@ -531,8 +536,24 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     }
     if (this.address?.transport === 'unix') throw new Error("transport 'ssl' is for TCP addresses, not unix sockets");
     if (this.ssl === undefined) throw new Error("worker.transport = 'ssl' needs the ssl option: new Worker(address, { ssl: { cert, key } })");
-    this.secureContext ??= createServerContext(this.ssl);
+    if (!this.secureContext) {
+      this.secureContext = createServerContext(this.ssl);
+      this.serverNames = resolverFor(this.ssl);
+    }
     return this.secureContext;
+  }
+
+  /** @internal A connection's TLS handshake waits for the certificate for `servername` (ssl.sni callback). */
+  _serverName(connection: TcpConnection<P, C>, servername: string): void {
+    const slot = connection._slot;
+    const answer = (context: SecureContextHandle | null, error?: Error): void => {
+      // Closed meanwhile (handshakeTimeout, the client left): the slot is no longer its.
+      if (connection.status === 'closed' || connection._slot !== slot) return;
+      if (error) connection._reportError(PROTOCOL_ERROR, `ssl.sni callback for "${servername}" failed: ${error.message}`);
+      native.resolveServerName(slot, context);
+    };
+    if (!this.serverNames) return answer(null);
+    this.serverNames.resolve(servername, answer);
   }
 
   /** Stops accepting and closes the listening socket; open connections stay. */
@@ -708,3 +729,6 @@ export type WorkerConstructor = {
 /** Socket names that mean a protocol over TLS. */
 const TLS_SHORTHANDS: Readonly<Record<string, string>> = { wss: 'websocket', https: 'http' };
 
+function resolverFor(options: ServerSecureContextOptions): ServerNameResolver | undefined {
+  return typeof options.sni === 'function' ? new ServerNameResolver(options.sni, outerServerOptions(options)) : undefined;
+}

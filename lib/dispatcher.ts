@@ -117,6 +117,9 @@ function onBatch(count: number, large: Buffer[] | undefined): void {
       case EventType.ConnectFail:
         (connection as ClientConnection)._connectFailed(b > 0 ? 0 : a, b > 0 ? (stashed ? large![a].toString('latin1') : bytes.latin1Slice(a, a + b)) : '');
         break;
+      case EventType.ServerName:
+        connection.worker?._serverName(connection, stashed ? large![a].toString('latin1') : bytes.latin1Slice(a, a + b));
+        break;
       case EventType.Upgraded:
         (connection as ClientConnection)._upgradedWith(stashed ? large![a].toString('latin1') : bytes.latin1Slice(a, a + b));
         break;

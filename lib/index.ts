@@ -37,6 +37,8 @@ export { Timer } from './Timer';
 export { CONNECT_FAIL, SEND_FAIL, PACKAGE_TOO_LARGE, PROTOCOL_ERROR } from './errors';
 export type { ProtocolObject } from './protocols/protocol';
 export type { Statistics } from './statistics';
+export { SecureContext, createSecureContext } from './tls/secureContext';
+export type { SniAnswer } from './tls/secureContext';
 export type { SecureContextOptions, ServerSecureContextOptions, ClientSecureContextOptions, PeerCertificate, PemSource, TlsVersion } from './tls/secureContext';
 export { processRole, type ProcessRole } from './master/role';
 export { ChannelServer, type ChannelServerOptions, type ChannelServerCounters } from './components/ChannelServer';

@@ -47,6 +47,8 @@ export interface NativeSecureContextOptions {
   requestCert: boolean;
   rejectUnauthorized: boolean;
   sni?: Array<{ host: string; options: NativeSecureContextOptions }>;
+  /** Server: handshakes pause at the ClientHello with a ServerName event, answered by resolveServerName(). */
+  sniCallback?: boolean;
 }
 
 /** [version, alpnProtocol, servername, verifyResult (0 = verified)] once the handshake is done. */
@@ -74,6 +76,8 @@ interface Binding {
   /** Connections the listener accepts from now on use it; false for an unknown listener. */
   setSecureContext(id: number, context: SecureContextHandle): boolean;
   tlsInfo(slot: number): TlsInfo | undefined;
+  /** Answers a ServerName event: the context to serve, or null to refuse; false when none waits. */
+  resolveServerName(slot: number, context: SecureContextHandle | null): boolean;
   /** The peer's certificate (DER), if it sent one. */
   peerCertificate(slot: number): Buffer | undefined;
   closeFd(fd: number): void;
@@ -152,7 +156,9 @@ interface Binding {
   udpLocalAddress(id: number): [string, number] | undefined;
   udpSetMaxPackageSize(id: number, size: number): void;
   /** The slot, or -errno; a unix socket when unixPath is not empty. */
-  connect(host: string, port: number, unixPath: string, kind: NativeProtocol, upgradeRequest: string, key: string, secureContext?: SecureContextHandle, servername?: string): number;
+  connect(host: string, port: number, unixPath: string, kind: NativeProtocol, upgradeRequest: string, key: string, secureContext?: SecureContextHandle, servername?: string, handshakeTimeoutMs?: number): number;
+  /** Whether a client connection's TCP connect is still pending (its TLS handshake is bounded natively). */
+  tcpConnecting(slot: number): boolean;
 }
 
 const packageRoot = path.join(__dirname, '..');
@@ -165,6 +171,17 @@ function load(): Binding {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding;
     return nodeGypBuild(packageRoot);
   } catch (cause) {
+    // TLS uses the OpenSSL this Node links and exports; netwright bundles none to fall back on.
+    const openssl = /undefined symbol: ((?:SSL|BIO|X509|EVP|ERR|PEM|ASN1|OPENSSL|CRYPTO|i2d|d2i|a2i)_?\w*)/.exec((cause as Error).message ?? '');
+    if (openssl) {
+      const error = new Error(
+        `netwright: this Node (${process.version}) does not export the OpenSSL function ${openssl[1]} that netwright's TLS ` +
+          `uses: netwright runs TLS on Node's own OpenSSL and loads no second one. Use an official Node build ` +
+          `(20, 22 or 24). Cause: ${(cause as Error).message}`,
+      );
+      (error as Error & { code: string }).code = 'NETWRIGHT_NO_OPENSSL';
+      throw error;
+    }
     const error = new Error(noBinaryMessage((cause as Error).message));
     (error as Error & { code: string }).code = 'NETWRIGHT_NO_BINARY';
     throw error;
@@ -204,7 +221,7 @@ const group = <N extends string>(name: string, names: readonly N[]) => contractG
 export const EventType = group('EventType', [
   'Accept', 'Message', 'AsciiMessage', 'Close', 'Drain', 'Error', 'BinaryMessage', 'BufferFull',
   'Handshake', 'Ping', 'Pong', 'WsClose', 'WsCloseSent', 'Connect', 'ConnectFail', 'HttpRequest', 'Upgraded',
-  'Datagram', 'DatagramError', 'HttpUpgrade',
+  'Datagram', 'DatagramError', 'HttpUpgrade', 'ServerName',
 ] as const);
 export type EventType = number;
 const eventRecord = group('EventRecord', ['TypeMask', 'Stashed', 'Words', 'DatagramHeader'] as const);

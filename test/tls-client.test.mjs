@@ -4,6 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
+import net from 'node:net';
 import { WebSocketServer } from 'ws';
 import { Worker, AsyncTcpConnection, CONNECT_FAIL } from 'netwright';
 import { T, harness, until } from './helpers/harness.mjs';
@@ -109,4 +110,33 @@ test("client TLS options are checked at connect(); transport 'tcp' cannot undo w
   const c = new AsyncTcpConnection('wss://127.0.0.1:1/');
   assert.equal(c.transport, 'ssl');
   assert.throws(() => { c.transport = 'tcp'; }, /without the TLS it asks for/);
+});
+
+test('handshakeTimeout: a server that accepts TCP but never answers the ClientHello fails the connect naming the address, then onClose', T, async (t) => {
+  const sockets = new Set();
+  const silent = net.createServer((socket) => { sockets.add(socket); socket.on('error', () => {}); });
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => { for (const s of sockets) s.destroy(); silent.close(); });
+  const port = silent.address().port;
+  assert.equal(new AsyncTcpConnection(`wss://127.0.0.1:${port}/`).handshakeTimeout, 10, 'the default, as a Worker\'s');
+  const before = Worker.getStatistics();
+  const started = Date.now();
+  const order = [];
+  // connectTimeout bounds the TCP connect only: the handshake has its own limit after it.
+  const st = client(t, `text://127.0.0.1:${port}`, { ssl: { ca: certs.ca }, connectTimeout: 0.2, handshakeTimeout: 0.8 }, (c) => {
+    c.onError = (conn, code, message) => { order.push('error'); st.errors.push({ code, message }); };
+    c.onClose = () => { order.push('close'); st.closed++; };
+  });
+  const st2 = client(t, `wss://localhost:${port}/`, { ssl: { ca: certs.ca }, handshakeTimeout: 0.3 });
+  await until(() => st.closed === 1 && st2.closed === 1, 'both closed', 5000);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 750, `the handshake had its 0.8 s, not connectTimeout's 0.2 s (${elapsed} ms)`);
+  assert.deepEqual(order, ['error', 'close']);
+  assert.equal(st.connected, 0);
+  assert.equal(st.errors.length, 1);
+  assert.equal(st.errors[0].code, CONNECT_FAIL);
+  assert.match(st.errors[0].message, new RegExp(`TLS handshake timed out: no answer within 800 ms \\(127\\.0\\.0\\.1:${port}\\)`));
+  assert.match(st2.errors[0].message, new RegExp(`TLS handshake timed out: no answer within 300 ms \\(127\\.0\\.0\\.1:${port}\\)`));
+  assert.equal(Worker.getStatistics().tlsHandshakeTimeouts - before.tlsHandshakeTimeouts, 2);
+  assert.throws(() => new AsyncTcpConnection(`wss://127.0.0.1:${port}/`, { handshakeTimeout: -1 }).connect(), /handshakeTimeout must be a non-negative number/);
 });

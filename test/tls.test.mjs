@@ -329,6 +329,65 @@ test('64 MiB to a slow TLS reader: pipe-style backpressure counts plaintext, mem
   if (process.env.NETWRIGHT_ASAN !== '1') assert.ok(rssPeak - rssBefore < 64 * 1024 * 1024, `RSS grew ${rssPeak - rssBefore} bytes for 64 MiB sent`);
 });
 
+test('session resumption: a client reconnecting with its session (TLS 1.3 ticket, TLS 1.2) resumes it', T, async (t) => {
+  const h = harness(t);
+  const w = await h.serve('text://127.0.0.1:0', echoText, { ssl: certs.server });
+  for (const maxVersion of ['TLSv1.3', 'TLSv1.2']) {
+    const first = h.ownClient(await tlsConnect(w.port, { ...trust, maxVersion }));
+    first.write('one\n');
+    await first.waitLines(1);  // the server's tickets came before the echo
+    const session = first.socket.getSession();
+    assert.ok(session, `${maxVersion}: the server gave a session`);
+    assert.equal(first.socket.isSessionReused(), false);
+    first.destroy();
+    const second = h.ownClient(await tlsConnect(w.port, { ...trust, maxVersion, session }));
+    assert.equal(second.socket.isSessionReused(), true, `${maxVersion}: resumed`);
+    assert.equal(second.socket.getProtocol(), maxVersion);
+    second.write('two\n');
+    await second.waitLines(1);
+    assert.deepEqual(second.lines, ['two']);
+  }
+});
+
+test('renegotiation is refused: the TLS 1.2 connection that asks fails alone, the server keeps serving', T, async (t) => {
+  const h = harness(t);
+  const w = await h.serve('text://127.0.0.1:0', echoText, { ssl: certs.server });
+  const steady = h.ownClient(await tlsConnect(w.port, trust));
+  const c = h.ownClient(await tlsConnect(w.port, { ...trust, maxVersion: 'TLSv1.2' }));
+  c.write('before\n');
+  await c.waitLines(1);
+  const outcome = await new Promise((resolve) => {
+    const accepted = c.socket.renegotiate({ rejectUnauthorized: true }, (error) => resolve(error ?? 'renegotiated'));
+    if (!accepted) resolve('not started');
+    c.socket.once('error', resolve);
+    c.socket.once('close', () => resolve('closed'));
+  });
+  assert.notEqual(outcome, 'not started', 'the client asked');
+  // The server answered with the no_renegotiation alert.
+  assert.equal(outcome?.code, 'ERR_SSL_NO_RENEGOTIATION', String(outcome?.message ?? outcome));
+  steady.write('still\n');
+  await steady.waitLines(1);
+  assert.deepEqual(steady.lines, ['still']);
+  const fresh = h.ownClient(await tlsConnect(w.port, trust));
+  fresh.write('new\n');
+  await fresh.waitLines(1);
+});
+
+test('ciphers: a TLS 1.2 suite and a TLS 1.3 suite are the ones negotiated; a client offering neither is refused', T, async (t) => {
+  const h = harness(t);
+  const w = await h.serve('text://127.0.0.1:0', echoText, {
+    ssl: { ...certs.server, ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:TLS_CHACHA20_POLY1305_SHA256' },
+  });
+  const tls12 = h.ownClient(await tlsConnect(w.port, { ...trust, maxVersion: 'TLSv1.2' }));
+  assert.equal(tls12.socket.getCipher().name, 'ECDHE-ECDSA-AES256-GCM-SHA384');
+  const tls13 = h.ownClient(await tlsConnect(w.port, trust));
+  assert.equal(tls13.socket.getCipher().name, 'TLS_CHACHA20_POLY1305_SHA256');
+  tls13.write('x\n');
+  await tls13.waitLines(1);
+  const refused = await tlsHandshakeFails(w.port, { ...trust, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
+  assert.match(String(refused.code ?? refused.message), /HANDSHAKE_FAILURE|closed|ECONNRESET/);
+});
+
 /** The first flight of a real TLS client, as bytes. */
 async function captureClientHello() {
   const net = await import('node:net');

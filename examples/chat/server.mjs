@@ -2,6 +2,7 @@
 // upgrades to WebSocket (worker.websocket); every message goes to everyone.
 //   node examples/chat/server.mjs            then open http://127.0.0.1:8080/
 //   PORT=8080 HOST=0.0.0.0 node examples/chat/server.mjs
+//   TLS_CERT=cert.pem TLS_KEY=key.pem node examples/chat/server.mjs   (https, the chat on wss)
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +13,12 @@ const MAX_MESSAGE = 4096;
 
 /**
  * Start the chat: returns { worker, port, url, online(), stop() }.
- * Port 0 picks a free one.
+ * Port 0 picks a free one. With `ssl` ({ cert, key }: PEM or file paths) it is
+ * https:// and the chat wss://.
  */
-export async function startChat({ host = '127.0.0.1', port = 0 } = {}) {
+export async function startChat({ host = '127.0.0.1', port = 0, ssl } = {}) {
   const page = await fs.readFile(path.join(here, 'index.html'), 'utf8');
-  const worker = new Worker(`http://${host}:${port}`, { websocket: { path: '/chat' } });
+  const worker = new Worker(`${ssl ? 'https' : 'http'}://${host}:${port}`, { websocket: { path: '/chat' }, ssl });
   worker.name = 'chat';
   // worker.connections holds the page's HTTP connections too: the room is its WebSocket ones.
   const members = new Set();
@@ -44,7 +46,7 @@ export async function startChat({ host = '127.0.0.1', port = 0 } = {}) {
   return {
     worker,
     port: worker.port,
-    url: `http://${shownHost}:${worker.port}/`,
+    url: `${ssl ? 'https' : 'http'}://${shownHost}:${worker.port}/`,
     online: () => members.size,
     stop: () => worker.stop(),
   };
@@ -58,7 +60,11 @@ function pageResponse(request, page) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const chat = await startChat({ host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 8080) });
+  const chat = await startChat({
+    host: process.env.HOST ?? '127.0.0.1',
+    port: Number(process.env.PORT ?? 8080),
+    ssl: process.env.TLS_CERT ? { cert: process.env.TLS_CERT, key: process.env.TLS_KEY } : undefined,
+  });
   console.log(`chat: open ${chat.url} (the page and its WebSocket on one port; Ctrl+C to stop)`);
   process.on('SIGINT', async () => {
     await chat.stop();

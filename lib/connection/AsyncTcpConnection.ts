@@ -21,6 +21,8 @@ export interface AsyncTcpConnectionOptions {
   protocols?: string | string[];
   /** Seconds each address may take to connect; default 10. */
   connectTimeout?: number;
+  /** TLS: seconds the handshake may take once TCP is connected (as a Worker's handshakeTimeout); default 10, 0 = no limit. */
+  handshakeTimeout?: number;
   /** ws://: seconds between the pings the client sends; 0 (default): none. */
   websocketPingInterval?: number;
   /**
@@ -84,6 +86,8 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
   readonly remoteAddress: string;
   /** Seconds each address may take to connect. */
   connectTimeout: number;
+  /** TLS: seconds the handshake may take once TCP is connected; 0 = no limit. Set before connect(). */
+  handshakeTimeout: number;
   /** ws://: the subprotocols offered in the handshake. */
   websocketProtocols: string[];
   /** ws://: the permessage-deflate offer (false: none). */
@@ -122,6 +126,7 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
     const protocols = options.protocols;
     this.websocketProtocols = protocols === undefined ? [] : Array.isArray(protocols) ? [...protocols] : [protocols];
     this.connectTimeout = options.connectTimeout ?? 10;
+    this.handshakeTimeout = options.handshakeTimeout ?? 10;
     this.websocketPingInterval = options.websocketPingInterval ?? 0;
     this.ssl = options.ssl;
     this.secure = target.secure || options.ssl !== undefined;
@@ -163,6 +168,7 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
     if (this._status === 'connecting' || this._status === 'established' || this._status === 'closing') {
       throw new Error(`AsyncTcpConnection to ${this.remoteAddress} is already ${this._status}; close it first, or call reconnect()`);
     }
+    if (!Number.isFinite(this.handshakeTimeout) || this.handshakeTimeout < 0) throw new RangeError('handshakeTimeout must be a non-negative number of seconds');
     if (this.secure && !this.secureContext) this.secureContext = createClientContext(this.ssl ?? {});
     this.cancelReconnect();
     if (this._status === 'closed') this._startOver();
@@ -294,7 +300,7 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
     const servername = this.ssl?.servername ?? this.target.host;
     const slot = unixPath
       ? native.connect('', 0, unixPath, kind, request, key)
-      : native.connect(address, port, '', kind, request, key, this.secureContext, servername);
+      : native.connect(address, port, '', kind, request, key, this.secureContext, servername, Math.round(this.handshakeTimeout * 1000));
     if (slot < 0) {
       if (rest.length > 0) {
         this.failures.push(`${errnoName(slot)} ${this.describe(address)}`);
@@ -311,6 +317,8 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
   private timedOut(slot: number): void {
     this.connectTimer = undefined;
     if (this._slot !== slot || this._status !== 'connecting') return;
+    // TLS past the TCP connect: handshakeTimeout (native) bounds the rest.
+    if (this.secure && !native.tcpConnecting(slot)) return;
     native.destroy(slot); // no events follow a destroy
     detachClient(slot, this);
     this._slot = -1;

@@ -727,6 +727,11 @@ export class TcpConnection<P extends ProtocolSpec = any, C = any> {
     }
   }
 
+  /** @internal An error found outside the core (an SNI callback that failed): onError. */
+  _reportError(code: number, message: string): void {
+    this.emitError(code, message);
+  }
+
   protected emitError(code: number, message: string): void {
     const onError = this.onError ?? this.worker?.onError;
     if (onError) this.call(onError, this, code, message);

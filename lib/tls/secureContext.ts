@@ -33,8 +33,42 @@ export interface SecureContextOptions {
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
 export interface ServerSecureContextOptions extends SecureContextOptions {
-  /** Host name ("a.example.com", "*.example.com") → the certificate for it; other options come from the outer ones. */
-  sni?: Record<string, SecureContextOptions>;
+  /**
+   * Host name ("a.example.com", "*.example.com") → the certificate for it; other options come from the outer ones.
+   * Or a callback `(servername) => options | SecureContext | null | Promise<...>`: the handshake waits for its
+   * answer (within handshakeTimeout); null, a throw or a rejection refuses that handshake. Clients sending no
+   * server name get the outer certificate without a call.
+   */
+  sni?: Record<string, SecureContextOptions> | ((servername: string) => SniAnswer | PromiseLike<SniAnswer>);
+}
+
+/** What an SNI callback answers: options (missing ones come from the outer options), a SecureContext, or null to refuse. */
+export type SniAnswer = SecureContextOptions | SecureContext | null | undefined;
+
+/**
+ * TLS options compiled once (certificates parsed, key checked), for an SNI
+ * callback to answer with: `createSecureContext({ cert, key })`.
+ */
+export class SecureContext {
+  /** @internal */
+  constructor(readonly _handle: SecureContextHandle) {}
+}
+
+/** Server TLS options as a SecureContext; throws naming the bad option. */
+export function createSecureContext(options: SecureContextOptions): SecureContext {
+  if (options && typeof options === 'object' && 'sni' in options) throw new TypeError('createSecureContext(): sni belongs to the outer ssl options');
+  return new SecureContext(native.createSecureContext(nativeOptions(options, true)));
+}
+
+/** @internal An SNI callback's options answer over the outer options. */
+export function compileServerOptions(options: SecureContextOptions, outer: NativeSecureContextOptions): NativeSecureContextOptions {
+  if ('sni' in options) throw new TypeError('an SNI answer cannot have sni of its own');
+  return { ...nativeOptions(options, true, outer), sniCallback: false };
+}
+
+/** @internal The outer options an SNI callback's answers inherit from. */
+export function outerServerOptions(options: ServerSecureContextOptions): NativeSecureContextOptions {
+  return nativeOptions(options, true);
 }
 
 export interface ClientSecureContextOptions extends SecureContextOptions {
@@ -103,10 +137,14 @@ function nativeOptions(options: ServerSecureContextOptions, server: boolean, inh
     requestCert: options.requestCert ?? inherited?.requestCert ?? false,
     rejectUnauthorized: options.rejectUnauthorized ?? inherited?.rejectUnauthorized ?? true,
     sni: undefined,
+    sniCallback: false,
   };
-  if (options.sni !== undefined) {
+  if (typeof options.sni === 'function') {
     if (!server) throw new TypeError('ssl.sni is for servers');
-    if (typeof options.sni !== 'object' || options.sni === null) throw new TypeError('ssl.sni must map host names to ssl options');
+    result.sniCallback = true;
+  } else if (options.sni !== undefined) {
+    if (!server) throw new TypeError('ssl.sni is for servers');
+    if (typeof options.sni !== 'object' || options.sni === null) throw new TypeError('ssl.sni must map host names to ssl options, or be a callback (servername) => options');
     result.sni = Object.entries(options.sni).map(([host, hostOptions]) => ({ host, options: nativeOptions(hostOptions, server, result) }));
   }
   return result;

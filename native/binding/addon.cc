@@ -558,7 +558,8 @@ Napi::Value Subscribe(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), changed);
 }
 
-// connect(host, port, unixPath, kind, upgradeRequest, key, secureContext?, servername?) -> slot, or -errno
+// connect(host, port, unixPath, kind, upgradeRequest, key, secureContext?, servername?, handshakeTimeoutMs?)
+//   -> slot, or -errno
 // (a unix socket when unixPath is not empty; TLS with a secure context)
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -570,11 +571,19 @@ Napi::Value Connect(const Napi::CallbackInfo& info) {
   target.path = info[2].As<Napi::String>().Utf8Value();
   target.unixSocket = !target.path.empty();
   std::string servername = info[7].IsString() ? info[7].As<Napi::String>().Utf8Value() : std::string();
+  uint64_t handshakeTimeoutMs = info[8].IsNumber() ? uint64_t(info[8].As<Napi::Number>().Int64Value()) : 10000;
   int32_t slot = loop->core().connect(target, protocol::Kind(info[3].As<Napi::Number>().Int32Value()),
                                       info[4].As<Napi::String>().Utf8Value(), info[5].As<Napi::String>().Utf8Value(),
-                                      secureContextOf(env, info[6]), servername);
+                                      secureContextOf(env, info[6]), servername, handshakeTimeoutMs);
   loop->updateRef();
   return Napi::Number::New(env, slot);
+}
+
+// tcpConnecting(slot) -> whether a client connection's TCP connect is still pending (a TLS
+// handshake after it is bounded natively, by the connect's handshakeTimeoutMs)
+Napi::Value TcpConnecting(const Napi::CallbackInfo& info) {
+  Connection* c = connectionOf(info);
+  return Napi::Boolean::New(info.Env(), c && c->connecting_);
 }
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
@@ -637,7 +646,8 @@ Napi::Object Constants(Napi::Env env) {
                                          {"Upgraded", kEventUpgraded},
                                          {"Datagram", kEventDatagram},
                                          {"DatagramError", kEventDatagramError},
-                                         {"HttpUpgrade", kEventHttpUpgrade}}));
+                                         {"HttpUpgrade", kEventHttpUpgrade},
+                                         {"ServerName", kEventServerName}}));
   c.Set("EventRecord", ConstantGroup(env, {{"TypeMask", kEventTypeMask}, {"Stashed", kEventStashed}, {"Words", kEventWords},
                                            {"DatagramHeader", kDatagramHeader}}));
   c.Set("CloseReason", ConstantGroup(env, {{"ByPeer", kClosedByPeer},
@@ -718,6 +728,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("publish", Napi::Function::New(env, Publish));
   exports.Set("subscribe", Napi::Function::New(env, Subscribe));
   exports.Set("connect", Napi::Function::New(env, Connect));
+  exports.Set("tcpConnecting", Napi::Function::New(env, TcpConnecting));
   registerUdp(env, exports);
   registerTls(env, exports);
   return exports;

@@ -54,6 +54,7 @@ ContextRef contextOf(Napi::Env env, Napi::Object o, std::string* error) {
   }
   options.requestCert = o.Get("requestCert").ToBoolean();
   options.rejectUnauthorized = o.Get("rejectUnauthorized").ToBoolean();
+  options.askServerName = o.Get("sniCallback").ToBoolean();
   ContextRef context = tls::Context::create(options, error);
   if (!context) return nullptr;
   Napi::Value sni = o.Get("sni");
@@ -74,7 +75,7 @@ ContextRef contextOf(Napi::Env env, Napi::Object o, std::string* error) {
 }
 
 // createSecureContext({ server, cert, key, passphrase, ca, ciphers, minVersion, maxVersion,
-//   alpn, requestCert, rejectUnauthorized, sni: [{ host, options }] }) -> external; throws on bad options
+//   alpn, requestCert, rejectUnauthorized, sni: [{ host, options }], sniCallback }) -> external; throws on bad options
 Napi::Value CreateSecureContext(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string error;
@@ -110,6 +111,16 @@ Napi::Value SetSecureContext(const Napi::CallbackInfo& info) {
   ContextRef context = secureContextOf(info.Env(), info[1]);
   if (l && context) l->secureContext = std::move(context);
   return Napi::Boolean::New(info.Env(), l && l->secureContext);
+}
+
+// resolveServerName(slot, external | null) -> false when that connection's handshake
+// waits for no server name (it closed, or timed out): null refuses the handshake.
+Napi::Value ResolveServerName(const Napi::CallbackInfo& info) {
+  NodeLoop* loop = loopOf(info);
+  if (!loop) return info.Env().Undefined();
+  Connection* c = loop->core().connection(info[0].As<Napi::Number>().Int32Value());
+  ContextRef chosen = secureContextOf(info.Env(), info[1]);
+  return Napi::Boolean::New(info.Env(), loop->core().resolveServerName(c, std::move(chosen)));
 }
 
 // tlsInfo(slot) -> [version, alpnProtocol, servername, verifyResult] or undefined (not TLS,
@@ -150,6 +161,7 @@ void registerTls(Napi::Env env, Napi::Object exports) {
   exports.Set("createSecureContext", Napi::Function::New(env, CreateSecureContext));
   exports.Set("setSecureContext", Napi::Function::New(env, SetSecureContext));
   exports.Set("tlsInfo", Napi::Function::New(env, TlsInfo));
+  exports.Set("resolveServerName", Napi::Function::New(env, ResolveServerName));
   exports.Set("peerCertificate", Napi::Function::New(env, PeerCertificate));
 }
 

@@ -80,6 +80,10 @@ void Connection::readAvailable() {
       onPeerFin();
     } else if (n != -EAGAIN && n != -EWOULDBLOCK) {
       core_.closeNow(this, kClosedOnError, true);
+    } else if (listener_) {
+      std::string name;
+      if (transport->takeServerNameQuery(&name))
+        emitPayload(kEventServerName, reinterpret_cast<const uint8_t*>(name.data()), name.size(), false);
     }
     return;
   }

@@ -66,9 +66,10 @@ class Connection final : public IoHandle, public ConnectionState {
   void processTail();
   // A message read: the process's requests, or a client connection's (outboundRequest).
   void countRequest();
+  // Reads what the socket holds (also: a TLS handshake resuming after its server name answer).
+  void readAvailable();
 
  private:
-  void readAvailable();
   void consume(uint8_t* data, size_t n);
   void consumeFramed(uint8_t* data, size_t n);
   bool deliverFromTail();

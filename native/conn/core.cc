@@ -142,7 +142,8 @@ void CoreState::adopt(Listener* l, int fd, const net::RawAddress& peer) {
 }
 
 int32_t Core::connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
-                      const std::string& key, std::shared_ptr<tls::Context> secure, const std::string& servername) {
+                      const std::string& key, std::shared_ptr<tls::Context> secure, const std::string& servername,
+                      uint64_t handshakeTimeoutMs) {
   std::unique_ptr<tls::Session> session;
   if (secure) {
     session = tls::Session::create(std::move(secure), &stats_, delegate_.nowMs(), servername);
@@ -160,6 +161,7 @@ int32_t Core::connect(const net::ConnectTarget& target, protocol::Kind kind, con
     c->ownTransport = std::move(session);
     c->transport = c->ownTransport.get();
     c->secureConnectPending_ = true;
+    c->clientHandshakeTimeoutMs_ = handshakeTimeoutMs;
   }
   c->connecting_ = true;
   c->lastActivityMs = delegate_.nowMs();
@@ -194,7 +196,7 @@ void CoreState::onConnected(Connection* c) {
   c->lastActivityMs = delegate_.nowMs();
   if (c->secureConnectPending_) {
     auto* session = static_cast<tls::Session*>(c->ownTransport.get());
-    if (session->start(c->fd()) < 0) {
+    if (session->start(c->fd(), c->lastActivityMs) < 0) {
       failConnect(c, session->failure().c_str());
       return;
     }
@@ -220,6 +222,15 @@ bool CoreState::finishSecureConnect(Connection* c) {
   // The stream is up once TLS is: onConnect; what waited (a ws:// upgrade request) goes
   // now (readAvailable marks it dirty), and a ws:// client's 101 is kEventUpgraded.
   pushEvent(kEventConnect, c->slot_, 0, 0);
+  return true;
+}
+
+bool Core::resolveServerName(Connection* c, std::shared_ptr<tls::Context> chosen) {
+  if (!c || c->closed_ || !c->listener_ || !c->ownTransport) return false;
+  auto* session = static_cast<tls::Session*>(c->ownTransport.get());
+  if (!session->resolveServerName(std::move(chosen))) return false;
+  c->tlsResumePending_ = true;
+  wantInput(c);
   return true;
 }
 
@@ -262,6 +273,8 @@ void CoreState::updateInterest(Connection* c) {
 void Core::setReceiving(Connection* c, bool receiving) {
   c->paused_ = !receiving;
   updateInterest(c);
+  // A TLS handshake answered while paused: its input is parked, not in the socket.
+  if (receiving && c->tlsResumePending_) wantInput(c);
 }
 
 void Core::setHeld(Connection* c, bool held) {
@@ -464,8 +477,16 @@ void Core::processPendingInput() {
   while (!pendingInput_.empty()) {
     std::vector<Connection*> batch;
     batch.swap(pendingInput_);
-    for (Connection* c : batch)
-      if (!c->closed_) c->processTail();
+    for (Connection* c : batch) {
+      if (c->closed_) continue;
+      if (c->tlsResumePending_) {
+        if (c->paused_) continue;  // resumeRecv() queues it again
+        c->tlsResumePending_ = false;
+        if (!c->closing()) c->readAvailable();
+      } else {
+        c->processTail();
+      }
+    }
   }
 }
 
@@ -480,7 +501,16 @@ void Core::sweep() {
     }
   }
   for (Connection* c : slots_) {
-    if (!c || c->closed_ || !c->listener_) continue;
+    if (!c || c->closed_) continue;
+    if (!c->listener_) {
+      uint64_t limit = c->clientHandshakeTimeoutMs_;
+      if (limit && c->secureConnectPending_ && !c->connecting_ && now - c->transport->handshakeStartedMs() >= limit) {
+        stats_.tlsHandshakeTimeouts++;
+        std::string reason = "TLS handshake timed out: no answer within " + std::to_string(limit) + " ms";
+        failConnect(c, reason.c_str());
+      }
+      continue;
+    }
     uint64_t handshakeLimit = c->listener_->handshakeTimeoutMs;  // listeners outlive connections
     if (handshakeLimit && c->transport->handshaking() && now - c->transport->handshakeStartedMs() >= handshakeLimit) {
       stats_.tlsHandshakeTimeouts++;

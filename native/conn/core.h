@@ -49,10 +49,14 @@ class Core : public CoreState {
   // when the stream connects; for WebSocket the upgrade request is sent then,
   // and kEventUpgraded follows the 101. `key` is the Sec-WebSocket-Key it carries.
   // With `secure`, TLS: kEventConnect follows the handshake (and the upgrade
-  // request goes then); `servername` is sent as SNI and the certificate checked against it.
+  // request goes then); `servername` is sent as SNI and the certificate checked against it;
+  // a handshake not done `handshakeTimeoutMs` after the TCP connect fails the connect (0: no limit).
   int32_t connect(const net::ConnectTarget& target, protocol::Kind kind, const std::string& upgradeRequest,
                   const std::string& key, std::shared_ptr<tls::Context> secure = nullptr,
-                  const std::string& servername = std::string());
+                  const std::string& servername = std::string(), uint64_t handshakeTimeoutMs = 10000);
+  // A TLS handshake's server name query answered (a context, or nullptr to
+  // refuse it): it resumes in the next batch. False when none was waiting.
+  bool resolveServerName(Connection* c, std::shared_ptr<tls::Context> chosen);
 
   Connection* connection(int32_t slot) const;  // open connections only
   // Also one closed in the current batch, whose slot is not yet released.

@@ -32,6 +32,7 @@ enum EventType : int32_t {
   kEventDatagramError = 21,  // slot = UDP socket id, a = errno (a connected socket's ICMP error)
   kEventHttpUpgrade = 22,    // an http:// listener that takes upgrades: the slot's next kEventHttpRequest asks
                              // for a WebSocket; a = 0 when the upgrade is valid, else the status refusing it
+  kEventServerName = 23,     // a TLS handshake waits for the certificate for this server name (payload)
 };
 constexpr int32_t kEventTypeMask = 0x7F;
 constexpr int32_t kEventStashed = 0x80;

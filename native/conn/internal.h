@@ -40,6 +40,8 @@ struct ConnectionState {
   bool closed_ = false;
   bool connecting_ = false;  // a client connection waiting for connect() to finish
   bool secureConnectPending_ = false;  // a TLS client connection waiting for its handshake
+  bool tlsResumePending_ = false;      // a TLS handshake got its server name answer: read on
+  uint64_t clientHandshakeTimeoutMs_ = 0;  // a TLS client connection's (a server's is its listener's)
   bool failed_ = false;      // bad input: stop parsing, answer what came before, close at the batch end
   bool closing_ = false;     // close() called: flush, then close
   bool peerClosed_ = false;  // FIN received: flush, then close

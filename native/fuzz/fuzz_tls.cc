@@ -5,7 +5,12 @@
 // more than asked; once failed it stays failed and write() refuses; the
 // handshake counters move at most once; LSan finds nothing per input.
 //
-// Input: [chunk size byte] then the bytes; chunk size = byte % 64 * 32 + 1.
+// With an SNI callback context (bit 7 of the first byte) the handshake pauses
+// at a ClientHello with a server name: the name the session asks for is one
+// RFC 6066 allows (1..255 bytes, no NUL), asked once; bit 6 answers it with a
+// context or refuses it, and bytes arriving meanwhile wait (bounded).
+//
+// Input: [flags and chunk size byte] then the bytes; chunk size = byte % 64 * 32 + 1.
 // Seeds in corpus/fuzz_tls/ are real ClientHellos (TLS 1.3 and 1.2).
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -44,9 +49,12 @@ std::string pemOf(int (*write)(BIO*, void*), void* object) {
   return pem;
 }
 
-// A self-signed P-256 certificate made once, in memory.
-std::shared_ptr<tls::Context> serverContext() {
-  static std::shared_ptr<tls::Context> context = [] {
+// A self-signed P-256 certificate made once, in memory; `askServerName`: an SNI callback's context.
+std::shared_ptr<tls::Context> serverContext(bool askServerName) {
+  static std::shared_ptr<tls::Context> contexts[2];
+  std::shared_ptr<tls::Context>& context = contexts[askServerName ? 1 : 0];
+  if (context) return context;
+  context = [askServerName] {
     EVP_PKEY* key = EVP_EC_gen("P-256");
     X509* cert = X509_new();
     ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
@@ -63,6 +71,7 @@ std::shared_ptr<tls::Context> serverContext() {
       return PEM_write_bio_PrivateKey(b, static_cast<EVP_PKEY*>(k), nullptr, nullptr, 0, nullptr, nullptr);
     }, key);
     options.alpn = {"http/1.1"};
+    options.askServerName = askServerName;
     X509_free(cert);
     EVP_PKEY_free(key);
     std::string error;
@@ -83,8 +92,11 @@ void drain(int fd) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  auto context = serverContext();
+  bool askServerName = data[0] & 0x80;
+  bool answer = data[0] & 0x40;
+  auto context = serverContext(askServerName);
   CHECK(context);
+  int asked = 0;
   int pair[2];
   CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) == 0);
   Stats stats;
@@ -103,6 +115,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (got > 0) continue;  // plaintext (cannot happen without a finished handshake, but is allowed)
       if (got == 0) ended = true;
       else if (got != -EAGAIN) failed = true;
+      std::string name;
+      if (got == -EAGAIN && session->takeServerNameQuery(&name)) {
+        CHECK(askServerName && ++asked == 1);
+        CHECK(!name.empty() && name.size() <= 255 && name.find('\0') == std::string::npos);
+        CHECK(session->awaitingServerName() && session->handshaking());
+        CHECK(!session->takeServerNameQuery(&name));
+        CHECK(session->resolveServerName(answer ? serverContext(false) : nullptr));
+        CHECK(!session->resolveServerName(nullptr));
+        continue;  // the core reads on after an answer
+      }
       break;
     }
     drain(pair[1]);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "socket_ops.h"
 
@@ -27,6 +28,10 @@ class Transport {
   virtual bool hasPendingOutput() const { return false; }
   // A graceful local close (TLS close_notify); best effort, never blocks.
   virtual void shutdown(int fd) {}
+  // A TLS handshake paused for the embedder to choose a certificate (an SNI
+  // callback): true once, with the client's server name, after a read that
+  // returned -EAGAIN.
+  virtual bool takeServerNameQuery(std::string* name) { return false; }
 };
 
 // Bytes straight to and from the kernel. Stateless: one instance serves all.

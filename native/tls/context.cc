@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "bio.h"
+#include "session.h"
 
 namespace nw {
 namespace tls {
@@ -47,8 +48,18 @@ int selectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, const 
   return SSL_TLSEXT_ERR_OK;
 }
 
+int askForServerName(SSL* ssl, int* alert, void*) {
+  auto* session = static_cast<Session*>(SSL_get_app_data(ssl));
+  return session ? session->onClientHello(alert) : SSL_CLIENT_HELLO_SUCCESS;
+}
+
 int chooseByServerName(SSL* ssl, int*, void* arg) {
   auto* context = static_cast<const Context*>(arg);
+  auto* session = static_cast<const Session*>(SSL_get_app_data(ssl));
+  if (session && session->chosenContext()) {
+    if (session->chosenContext() != context) SSL_set_SSL_CTX(ssl, session->chosenContext()->sslContext());
+    return SSL_TLSEXT_ERR_OK;
+  }
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   if (!name) return SSL_TLSEXT_ERR_OK;
   const Context* chosen = context->forServerName(name);
@@ -151,6 +162,7 @@ bool Context::configure(const ContextOptions& options, std::string* error) {
     SSL_CTX_set_session_id_context(ctx_, kSessionIdContext, sizeof kSessionIdContext - 1);
     SSL_CTX_set_tlsext_servername_callback(ctx_, chooseByServerName);
     SSL_CTX_set_tlsext_servername_arg(ctx_, this);
+    if (options.askServerName) SSL_CTX_set_client_hello_cb(ctx_, askForServerName, nullptr);
     if (options.requestCert) {
       int mode = SSL_VERIFY_PEER | (options.rejectUnauthorized ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
       SSL_CTX_set_verify(ctx_, mode, options.rejectUnauthorized ? nullptr : acceptAnyCertificate);

@@ -26,6 +26,9 @@ struct ContextOptions {
   std::vector<std::string> alpn;  // in preference order
   bool requestCert = false;       // server: ask the client for a certificate
   bool rejectUnauthorized = true; // refuse a peer whose certificate does not verify
+  // Server: the handshake pauses at the ClientHello for the embedder to choose
+  // the context by server name (Session::takeServerNameQuery / resolveServerName).
+  bool askServerName = false;
 };
 
 class Context {

@@ -27,6 +27,7 @@ std::unique_ptr<Session> Session::create(std::shared_ptr<Context> context, Stats
   }
   BIO_set_data(bio, &session->cipher_);
   SSL_set_bio(session->ssl_, bio, bio);
+  SSL_set_app_data(session->ssl_, session.get());
   if (session->context_->server()) {
     SSL_set_accept_state(session->ssl_);
   } else {
@@ -61,12 +62,113 @@ void Session::fail() {
   long verified = SSL_get_verify_result(ssl_);
   if (verified != X509_V_OK) failure_ += std::string(" (") + X509_verify_cert_error_string(verified) + ")";
   if (!established_ && stats_) stats_->tlsHandshakeErrors++;
+  cipher_.in = nullptr;
+  cipher_.inLength = 0;
+  lookup_.reset();
 }
 
 void Session::noteEstablished() {
   if (established_ || !SSL_is_init_finished(ssl_)) return;
   established_ = true;
+  releaseOut_ = true;
   if (stats_) stats_->tlsHandshakes++;
+}
+
+namespace {
+
+// The host_name of a ClientHello's server_name extension (RFC 6066 3); false
+// when there is none or it is malformed.
+bool serverNameOf(SSL* ssl, std::string* name) {
+  const unsigned char* p = nullptr;
+  size_t length = 0;
+  if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &length) || length < 2) return false;
+  size_t listLength = (size_t(p[0]) << 8) | p[1];
+  if (listLength + 2 != length) return false;
+  p += 2;
+  length -= 2;
+  while (length >= 3) {
+    unsigned type = p[0];
+    size_t nameLength = (size_t(p[1]) << 8) | p[2];
+    if (nameLength + 3 > length) return false;
+    if (type == TLSEXT_NAMETYPE_host_name) {
+      if (nameLength == 0 || nameLength > TLSEXT_MAXLEN_host_name) return false;
+      for (size_t i = 0; i < nameLength; i++)
+        if (p[3 + i] == 0) return false;
+      name->assign(reinterpret_cast<const char*>(p + 3), nameLength);
+      return true;
+    }
+    p += 3 + nameLength;
+    length -= 3 + nameLength;
+  }
+  return false;
+}
+
+}  // namespace
+
+int Session::onClientHello(int* alert) {
+  if (!lookup_) {
+    std::string name;
+    // No name: the outer certificate, as with an SNI map.
+    if (!serverNameOf(ssl_, &name)) return SSL_CLIENT_HELLO_SUCCESS;
+    lookup_.reset(new Lookup());
+    lookup_->name = std::move(name);
+    return SSL_CLIENT_HELLO_RETRY;
+  }
+  switch (lookup_->state) {
+    case Lookup::Resolved: return SSL_CLIENT_HELLO_SUCCESS;
+    case Lookup::Refused:
+      *alert = SSL_AD_UNRECOGNIZED_NAME;
+      return SSL_CLIENT_HELLO_ERROR;
+    default: return SSL_CLIENT_HELLO_RETRY;
+  }
+}
+
+bool Session::takeServerNameQuery(std::string* name) {
+  if (!lookup_ || lookup_->state != Lookup::Asked) return false;
+  lookup_->state = Lookup::Waiting;
+  *name = lookup_->name;
+  return true;
+}
+
+bool Session::resolveServerName(std::shared_ptr<Context> chosen) {
+  if (!awaitingServerName()) return false;
+  lookup_->state = chosen ? Lookup::Resolved : Lookup::Refused;
+  chosen_ = std::move(chosen);
+  return true;
+}
+
+void Session::park() {
+  std::vector<uint8_t>& parked = lookup_->parked;
+  const uint8_t* begin = parked.data();
+  if (cipher_.inLength && cipher_.in >= begin && cipher_.in <= begin + parked.size()) {
+    parked.erase(parked.begin(), parked.begin() + (cipher_.in - begin));
+  } else {
+    parked.assign(cipher_.in, cipher_.in + cipher_.inLength);
+  }
+  cipher_.in = nullptr;
+  cipher_.inLength = 0;
+}
+
+ssize_t Session::readWhilePaused(int fd, char* buf, size_t len) {
+  // The client's further bytes wait with the ClientHello's rest; a client
+  // has little to say before the ServerHello, so a bound suffices.
+  std::vector<uint8_t>& parked = lookup_->parked;
+  size_t room = parked.size() < kMaxParked ? kMaxParked - parked.size() : 0;
+  if (room > len) room = len;
+  if (room == 0) {
+    failed_ = true;
+    failure_ = "TLS error: too many bytes before the handshake's answer";
+    if (stats_) stats_->tlsHandshakeErrors++;
+    lookup_.reset();
+    return -EPROTO;
+  }
+  ssize_t n = net::readSome(fd, buf, room);
+  if (n <= 0) {
+    if (n == 0 && stats_) stats_->tlsHandshakeErrors++;
+    return n;
+  }
+  parked.insert(parked.end(), buf, buf + n);
+  return -EAGAIN;
 }
 
 Session::Progress Session::decrypt(char* buf, size_t len, size_t* produced) {
@@ -81,6 +183,7 @@ Session::Progress Session::decrypt(char* buf, size_t len, size_t* produced) {
     }
     switch (SSL_get_error(ssl_, ok)) {
       case SSL_ERROR_WANT_READ: return Progress::WantRead;
+      case SSL_ERROR_WANT_CLIENT_HELLO_CB: return Progress::Paused;
       case SSL_ERROR_ZERO_RETURN: return Progress::Closed;  // close_notify
       default: fail(); return Progress::Failed;
     }
@@ -90,6 +193,13 @@ Session::Progress Session::decrypt(char* buf, size_t len, size_t* produced) {
 
 ssize_t Session::read(int fd, char* buf, size_t len) {
   if (failed_) return -EPROTO;
+  if (lookup_ && lookup_->state <= Lookup::Waiting && !cipher_.inLength && SSL_want_client_hello_cb(ssl_))
+    return readWhilePaused(fd, buf, len);
+  // Resumed after a server name answer: what arrived meanwhile goes first.
+  if (lookup_ && !lookup_->parked.empty() && !cipher_.inLength) {
+    cipher_.in = lookup_->parked.data();
+    cipher_.inLength = lookup_->parked.size();
+  }
   // Ciphertext is read into the upper half of the caller's buffer and the
   // plaintext written from its start: plaintext is never longer than its
   // ciphertext, and at most one partial record waits inside OpenSSL, so with
@@ -103,6 +213,16 @@ ssize_t Session::read(int fd, char* buf, size_t len) {
     if (sent < 0 && sent != -EAGAIN) {
       fail();
       return sent;
+    }
+    if (progress == Progress::Paused) {
+      park();
+      if (produced) return ssize_t(produced);
+      return -EAGAIN;  // takeServerNameQuery() names what to ask
+    }
+    // (Not freed inside decrypt(): OpenSSL may still be reading the parked bytes.)
+    if (lookup_ && !cipher_.inLength) {
+      if (established_) lookup_.reset();
+      else if (!lookup_->parked.empty()) std::vector<uint8_t>().swap(lookup_->parked);
     }
     if (produced) return ssize_t(produced);
     if (progress == Progress::Closed) return 0;
@@ -137,7 +257,8 @@ ssize_t Session::write(int fd, const char* buf, size_t len) {
   return ssize_t(written);
 }
 
-ssize_t Session::start(int fd) {
+ssize_t Session::start(int fd, uint64_t nowMs) {
+  startedMs_ = nowMs;
   ERR_clear_error();
   int ok = SSL_do_handshake(ssl_);
   if (ok <= 0 && SSL_get_error(ssl_, ok) != SSL_ERROR_WANT_READ) {
@@ -163,8 +284,12 @@ ssize_t Session::flushOut(int fd) {
     if (n < 0) return n;
     cipher_.outSent += size_t(n);
   }
-  if (cipher_.out.capacity() > kKeptOutCapacity) std::vector<uint8_t>().swap(cipher_.out);
-  else cipher_.out.clear();
+  if (releaseOut_ || cipher_.out.capacity() > kKeptOutCapacity) {
+    std::vector<uint8_t>().swap(cipher_.out);
+    releaseOut_ = false;
+  } else {
+    cipher_.out.clear();
+  }
   cipher_.outSent = 0;
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../conn/stats.h"
 #include "../net/transport.h"
@@ -35,8 +36,18 @@ class Session final : public net::Transport {
   bool hasPendingOutput() const override { return cipher_.pendingOut(); }
   uint64_t handshakeStartedMs() const override { return startedMs_; }
   void shutdown(int fd) override;
-  // A client starts the handshake once connected.
-  ssize_t start(int fd);
+  bool takeServerNameQuery(std::string* name) override;
+  // A client starts the handshake once connected; its handshake time counts from here.
+  ssize_t start(int fd, uint64_t nowMs);
+  // The embedder's answer to a server name query: the context to serve, or
+  // nullptr to refuse the handshake (unrecognized_name). False when no query
+  // waits for one. The handshake resumes at the connection's next read.
+  bool resolveServerName(std::shared_ptr<Context> chosen);
+  bool awaitingServerName() const { return lookup_ && lookup_->state == Lookup::Waiting; }
+  // From the context's client-hello callback: SSL_CLIENT_HELLO_SUCCESS, _RETRY or _ERROR.
+  int onClientHello(int* alert);
+  // The context an SNI callback chose, or nullptr.
+  const Context* chosenContext() const { return chosen_.get(); }
 
   bool established() const { return established_; }
   const char* version() const;
@@ -51,7 +62,17 @@ class Session final : public net::Transport {
 
  private:
   Session(std::shared_ptr<Context> context, Stats* stats, uint64_t nowMs);
-  enum class Progress { Full, WantRead, Closed, Failed };
+  enum class Progress { Full, WantRead, Paused, Closed, Failed };
+  // Ciphertext that arrived while the handshake waits for a server name answer, at most this much.
+  static constexpr size_t kMaxParked = 2 * kMaxRecord;
+  // A handshake paused for a server name answer; freed when the handshake ends.
+  struct Lookup {
+    enum State { Asked, Waiting, Resolved, Refused } state = Asked;
+    std::string name;
+    std::vector<uint8_t> parked;  // ciphertext not yet given to OpenSSL
+  };
+  ssize_t readWhilePaused(int fd, char* buf, size_t len);
+  void park();
   Progress decrypt(char* buf, size_t len, size_t* produced);
   void fail();
   void noteEstablished();
@@ -62,10 +83,13 @@ class Session final : public net::Transport {
   Stats* stats_;
   SSL* ssl_ = nullptr;
   Ciphertext cipher_;
+  std::unique_ptr<Lookup> lookup_;
+  std::shared_ptr<Context> chosen_;  // by an SNI callback; keeps its SSL_CTX's callbacks' data alive
   uint64_t startedMs_;
   bool established_ = false;
   bool failed_ = false;
   bool receivedAny_ = false;
+  bool releaseOut_ = false;  // the handshake's outgoing buffer is given back once sent
   std::string failure_;
 };
 
