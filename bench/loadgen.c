@@ -23,14 +23,18 @@
 // follows the size: <126, 16-bit, 64-bit), socketio (Engine.IO 4 / Socket.IO over WebSocket:
 // path /socket.io/?EIO=4&transport=websocket, open packet "0{...}", "40" connect answered by
 // "40{...}", server pings "2" answered with "3"; a message is the event 42["m","<payload>"] with
-// a --size payload, and the bytes the server sends back must be exactly the ones sent).
+// a --size payload, and the bytes the server sends back must be exactly the ones sent),
+// wsdeflate (ws with permessage-deflate, RFC 7692: offers "permessage-deflate;
+// client_max_window_bits" as browsers do, sends each message as compressible JSON of --size
+// bytes compressed with context takeover (zlib level 1), inflates what the server sends back,
+// compressed or not, and compares it as ws does).
 // --pid takes a comma-separated list of server processes whose CPU and RSS are summed (a master
 // and its workers); --aux-pid likewise for helpers reported apart (a Redis server).
 // Every echoed byte is compared with what was sent: each message carries its connection tag and
 // sequence number, so a length, order or content fault counts as an error and closes that
 // connection. Output: one JSON object on stdout. Progress and diagnostics go to stderr.
 //
-// Build: cc -O2 -o loadgen loadgen.c -lssl -lcrypto   (or -DLOADGEN_NO_TLS without OpenSSL)
+// Build: cc -O2 -o loadgen loadgen.c -lssl -lcrypto -lz   (or -DLOADGEN_NO_TLS -lz without OpenSSL)
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,6 +52,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 #ifndef LOADGEN_NO_TLS
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -55,7 +60,7 @@
 typedef struct ssl_st SSL;
 #endif
 
-enum { P_TEXT, P_FRAME, P_RAW, P_WS, P_SIO };
+enum { P_TEXT, P_FRAME, P_RAW, P_WS, P_SIO, P_WSZ };
 enum { M_ECHO, M_STORM, M_IDLE, M_FANOUT, M_UDP };
 // S_TLS: TLS handshake under way; S_SIO: WebSocket open, Socket.IO connect not answered yet
 // (both still counted as pending)
@@ -90,6 +95,9 @@ typedef struct conn {
   uint8_t *exp;       // expected bytes of the current unit
   char *hs;           // handshake response being read (socketio: also a packet that is not a message)
   uint32_t hs_len;
+  z_stream *zd, *zi;  // wsdeflate: this connection's compressor and inflater
+  uint8_t ws_z;       // wsdeflate: the message being received is compressed
+  uint8_t z_fresh;    // wsdeflate: the server asked for client_no_context_takeover
 } conn;
 
 static struct {
@@ -121,6 +129,9 @@ static struct sockaddr_in addr;
 static uint8_t *rbuf, *tbuf;
 static size_t tbuf_cap;
 static char *pattern;
+static char *json_template;  // wsdeflate: --size bytes of JSON-like text
+static uint8_t *zbuf;        // wsdeflate: one message, compressed or inflated
+static size_t zbuf_cap;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 // counters
@@ -313,6 +324,10 @@ static void unit(uint8_t *d, uint32_t tag, uint64_t seq) {
       payload(d + 4, n - 4, tag, seq, 0);
       break;
     case P_WS: payload(d, n, tag, seq, 0); break;
+    case P_WSZ:  // the JSON template with the tag and sequence in its first field
+      memcpy(d, json_template, n);
+      payload(d + 6, 16, tag, seq, 0);
+      break;
     case P_SIO:
       memcpy(d, SIO_PRE, sizeof SIO_PRE - 1);
       payload(d + sizeof SIO_PRE - 1, n, tag, seq, 0);
@@ -320,10 +335,11 @@ static void unit(uint8_t *d, uint32_t tag, uint64_t seq) {
       break;
   }
 }
-static int is_ws(void) { return o.proto == P_WS || o.proto == P_SIO; }
+static int is_ws(void) { return o.proto == P_WS || o.proto == P_SIO || o.proto == P_WSZ; }
 static size_t wire_size(void) {
   if (!is_ws()) return (size_t)o.size;
   size_t n = unit_len;
+  if (o.proto == P_WSZ) n += n / 8 + 64;  // deflate's worst case for incompressible bytes is below this
   return n + 4 + (n < 126 ? 2 : n < 65536 ? 4 : 10);
 }
 // a masked client text frame's head (FIN, length, mask) for n payload bytes; returns its length
@@ -354,7 +370,9 @@ static void ws_mask(uint8_t *p, uint64_t n, const uint8_t mk[4]) {
   for (; i < n; i++) p[i] ^= mk[i & 3];
 }
 // writes one message on the wire format into d, returns its length
-static size_t message(uint8_t *d, uint32_t tag, uint64_t seq) {
+static size_t message_deflated(conn *c, uint8_t *d, uint32_t tag, uint64_t seq);
+static size_t message(conn *c, uint8_t *d, uint32_t tag, uint64_t seq) {
+  if (o.proto == P_WSZ) return message_deflated(c, d, tag, seq);
   if (!is_ws()) {
     unit(d, tag, seq);
     return (size_t)o.size;
@@ -364,6 +382,43 @@ static size_t message(uint8_t *d, uint32_t tag, uint64_t seq) {
   unit(d + h, tag, seq);
   ws_mask(d + h, unit_len, mk);
   return h + unit_len;
+}
+
+// wsdeflate: one message, compressed with the connection's stream (sync flush, 00 00 FF FF cut),
+// in a masked text frame with RSV1 set
+static size_t message_deflated(conn *c, uint8_t *d, uint32_t tag, uint64_t seq) {
+  unit(zbuf, tag, seq);
+  if (c->z_fresh) deflateReset(c->zd);
+  uint8_t *out = zbuf + unit_len;
+  size_t room = zbuf_cap - unit_len;
+  c->zd->next_in = zbuf, c->zd->avail_in = unit_len;
+  c->zd->next_out = out, c->zd->avail_out = (uInt)room;
+  if (deflate(c->zd, Z_SYNC_FLUSH) != Z_OK || c->zd->avail_in || !c->zd->avail_out) {
+    fprintf(stderr, "loadgen: deflate failed\n");
+    exit(1);
+  }
+  size_t n = room - c->zd->avail_out - 4;
+  uint8_t mk[4];
+  size_t h = ws_head(d, n, mk);
+  d[0] |= 0x40;  // RSV1: compressed
+  memcpy(d + h, out, n);
+  ws_mask(d + h, n, mk);
+  return h + n;
+}
+static void zstreams_reset(conn *c) {
+  if (!c->zd) {
+    c->zd = calloc(1, sizeof(z_stream));
+    c->zi = calloc(1, sizeof(z_stream));
+    if (deflateInit2(c->zd, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK || inflateInit2(c->zi, -15) != Z_OK) {
+      fprintf(stderr, "loadgen: zlib init failed\n");
+      exit(1);
+    }
+  } else {
+    deflateReset(c->zd);
+    inflateReset(c->zi);
+  }
+  c->ws_z = 0;
+  c->z_fresh = 0;
 }
 
 // ---- connections ----
@@ -495,6 +550,7 @@ static void conn_start(conn *c) {
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->t0 = now_ns();
   c->rx_off = 0, c->ws_phase = WS_HDR, c->hdr_len = 0, c->ws_in_msg = 0, c->ws_left = 0, c->out_armed = 0;
+  if (o.proto == P_WSZ) zstreams_reset(c);
   c->state = S_CONNECTING;
   n_pending++;
   if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS) {
@@ -560,7 +616,7 @@ static void top_up(conn *c, uint64_t now) {
   size_t n = 0;
   for (; inflight < want; inflight++) {
     c->ts[c->sent & c->ts_mask] = now;
-    n += message(tbuf + n, c->tag, c->sent);
+    n += message(c, tbuf + n, c->tag, c->sent);
     c->sent++;
   }
   send_bytes(c, tbuf, n);
@@ -650,6 +706,26 @@ static int sio_packet(conn *c, uint64_t now) {
   return -1;
 }
 
+// wsdeflate: inflates compressed payload bytes and compares what comes out with the expected unit
+static int inflate_compare(conn *c, const uint8_t *p, size_t len) {
+  c->zi->next_in = (Bytef *)p, c->zi->avail_in = (uInt)len;
+  do {
+    c->zi->next_out = zbuf, c->zi->avail_out = (uInt)zbuf_cap;
+    int rc = inflate(c->zi, Z_SYNC_FLUSH);
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      fail(c, &err_protocol, "corrupt compressed message");
+      return -1;
+    }
+    size_t k = zbuf_cap - c->zi->avail_out;
+    if (c->rx_off + k > unit_len || memcmp(c->exp + c->rx_off, zbuf, k)) {
+      fail(c, &err_mismatch, "echoed payload differs from what was sent (length, order or content)");
+      return -1;
+    }
+    c->rx_off += (uint32_t)k;
+  } while (c->zi->avail_out == 0);
+  return 0;
+}
+
 static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
   uint32_t n = unit_len;
   while (len) {
@@ -669,8 +745,12 @@ static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
         plen = 0;
         for (int i = 0; i < 8; i++) plen = plen << 8 | c->hdr[2 + i];
       }
-      int fin = c->hdr[0] >> 7, op = c->hdr[0] & 15;
+      int fin = c->hdr[0] >> 7, op = c->hdr[0] & 15, rsv1 = (c->hdr[0] >> 6) & 1;
       c->hdr_len = 0;
+      if (rsv1 && (o.proto != P_WSZ || op == 0 || op >= 8)) {
+        fail(c, &err_protocol, "RSV1 where it does not belong");
+        return -1;
+      }
       c->ws_left = plen;
       if (op == 8) {
         fail(c, &err_closed, "server sent a close frame");
@@ -697,6 +777,7 @@ static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
         continue;
       }
       if (c->ws_in_msg == 0 && c->rx_off == 0) unit(c->exp, c->etag, c->recvd);
+      if (c->ws_in_msg == 0) c->ws_z = (uint8_t)rsv1;
       c->ws_in_msg = 1;
       c->ws_fin = (uint8_t)fin;
       c->ws_phase = WS_DATA;
@@ -705,7 +786,9 @@ static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
     }
     {
       size_t k = c->ws_left < len ? (size_t)c->ws_left : len;
-      if (c->ws_phase == WS_DATA) {
+      if (c->ws_phase == WS_DATA && c->ws_z) {
+        if (inflate_compare(c, p, k) < 0) return -1;
+      } else if (c->ws_phase == WS_DATA) {
         if (c->rx_off + k > n || memcmp(c->exp + c->rx_off, p, k)) {
           fail(c, &err_mismatch, "echoed payload differs from what was sent (length, order or content)");
           return -1;
@@ -735,6 +818,11 @@ static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
     c->ws_phase = WS_HDR;
     if (!c->ws_fin) continue;
     c->ws_in_msg = 0;
+    if (c->ws_z) {
+      static const uint8_t tail[4] = {0, 0, 0xff, 0xff};
+      if (inflate_compare(c, tail, 4) < 0) return -1;
+      c->ws_z = 0;
+    }
     if (c->rx_off != n) {
       fail(c, &err_mismatch, "echoed message has the wrong length");
       return -1;
@@ -763,8 +851,9 @@ static void send_handshake(conn *c) {
   char req[512];
   int n = snprintf(req, sizeof req,
                    "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                   o.path, o.host, o.port, c->key);
+                   "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+                   o.path, o.host, o.port, c->key,
+                   o.proto == P_WSZ ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "");
   send_bytes(c, (uint8_t *)req, (size_t)n);
 }
 
@@ -788,13 +877,24 @@ static int check_handshake(conn *c, uint64_t now) {
   uint8_t dg[20];
   sha1((uint8_t *)cat, strlen(cat), dg);
   base64(dg, 20, want);
-  int ok = 0;
+  int ok = 0, deflated = 0;
   for (char *line = strstr(c->hs, "\r\n"); line && *line; line = strstr(line + 2, "\r\n")) {
     if (!strncasecmp(line + 2, "sec-websocket-accept:", 21)) {
       char *v = line + 2 + 21;
       while (*v == ' ') v++;
       ok = !strncmp(v, want, 28);
     }
+    if (!strncasecmp(line + 2, "sec-websocket-extensions:", 25)) {
+      char *eol = strstr(line + 2, "\r\n");
+      size_t len = eol ? (size_t)(eol - line) : strlen(line);
+      // this client compresses with a 15-bit window: an answer that limits it is refused
+      deflated = memmem(line, len, "permessage-deflate", 18) && !memmem(line, len, "client_max_window_bits=", 23);
+      c->z_fresh = memmem(line, len, "client_no_context_takeover", 26) != NULL;
+    }
+  }
+  if (o.proto == P_WSZ && !deflated) {
+    fail(c, &err_handshake, "permessage-deflate not agreed (or with parameters this client does not take)");
+    return -1;
   }
   if (!ok) {
     fail(c, &err_handshake, "bad Sec-WebSocket-Accept");
@@ -1064,7 +1164,7 @@ static void on_event(conn *c, uint32_t ev, uint64_t now) {
 static void usage(void) {
   fprintf(stderr,
           "usage: loadgen --port P [--host 127.0.0.1] [--mode echo|storm|idle|fanout|udp] [--tls]\n"
-          "  [--proto text|frame|raw|ws|socketio] [--conns N] [--depth D] [--size BYTES] [--rto MS]\n"
+          "  [--proto text|frame|raw|ws|wsdeflate|socketio] [--conns N] [--depth D] [--size BYTES] [--rto MS]\n"
           "  [--duration S] [--warmup S] [--hold S] [--pid PID[,PID...]] [--aux-pid PID[,PID...]]\n"
           "  [--pace pub|all] [--path /] [--batch PENDING_CONNECTS] [--timeout S] [--verbose]\n");
   exit(2);
@@ -1102,6 +1202,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(o.proto_name, "raw") || !strcmp(o.proto_name, "tcp")) o.proto = P_RAW, o.proto_name = "raw";
   else if (!strcmp(o.proto_name, "ws")) o.proto = P_WS;
   else if (!strcmp(o.proto_name, "socketio")) o.proto = P_SIO;
+  else if (!strcmp(o.proto_name, "wsdeflate")) o.proto = P_WSZ;
   else usage();
   if (!strcmp(o.mode_name, "echo")) o.mode = M_ECHO;
   else if (!strcmp(o.mode_name, "storm")) o.mode = M_STORM;
@@ -1158,6 +1259,20 @@ int main(int argc, char **argv) {
   rng ^= (uint64_t)now_ns() * 0x2545F4914F6CDD1Dull;
   pattern = malloc((size_t)o.size + 64);
   for (int i = 0; i < o.size + 64; i++) pattern[i] = (char)('a' + i % 26);
+  if (o.proto == P_WSZ) {
+    if (o.size < 32) {
+      fprintf(stderr, "loadgen: --size too small for wsdeflate\n");
+      return 2;
+    }
+    json_template = malloc((size_t)o.size + 128);
+    int n = snprintf(json_template, 64, "{\"h\":\"0000000000000000\",\"items\":[");
+    for (int i = 0; n < o.size; i++)
+      n += snprintf(json_template + n, 128, "{\"id\":%d,\"name\":\"user-%d\",\"online\":%s,\"tags\":[\"alpha\",\"beta\"]},", 1000 + i,
+                    1000 + i, i % 3 ? "false" : "true");
+    json_template[o.size - 2] = ']', json_template[o.size - 1] = '}';
+    zbuf_cap = (size_t)o.size * 2 + 256;
+    zbuf = malloc(zbuf_cap);
+  }
   rbuf = malloc(RBUF_SIZE);
   tbuf_cap = wire_size() * (size_t)o.depth + 64;
   tbuf = malloc(tbuf_cap);

@@ -585,7 +585,7 @@ async function main() {
     console.error('bench: taskset or a second core is missing; running unpinned');
     ctx.pin = false;
   }
-  const lg = buildC('loadgen', [['-lssl', '-lcrypto'], ['-DLOADGEN_NO_TLS']]);
+  const lg = buildC('loadgen', [['-lssl', '-lcrypto', '-lz'], ['-DLOADGEN_NO_TLS', '-lz']]);
   ctx.loadgen = lg.bin;
   ctx.loadgenTls = lg.variant === 0;
   ctx.ceiling = buildC('ceiling').bin;

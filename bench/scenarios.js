@@ -39,6 +39,10 @@ const subjects = {
   ws: { label: 'ws', command: withPort(node('ws-echo.js')), missing: noWs },
   'ws-fanout': { label: 'ws', command: withPort(node('ws-fanout.js')), missing: noWs },
   'bun-ws': { label: 'Bun', command: withPort(bun('bun-ws-echo.js')), missing: noBun },
+  // permessage-deflate on, each with its defaults
+  'netwright-ws-deflate': { label: 'netwright', peer: false, command: withPort(node('netwright-ws-deflate-echo.mjs')) },
+  'ws-deflate': { label: 'ws (perMessageDeflate)', command: withPort(node('ws-deflate-echo.js')), missing: noWs },
+  'bun-ws-deflate': { label: 'Bun (perMessageDeflate)', command: withPort(bun('bun-ws-deflate-echo.js')), missing: noBun },
   'bun-fanout': { label: 'Bun', command: withPort(bun('bun-ws-fanout.js')), missing: noBun },
   'node-http': { label: 'Node http', command: withPort(node('node-http.js')) },
   'bun-http': { label: 'Bun', command: withPort(bun('bun-http.js')), missing: noBun },
@@ -202,6 +206,9 @@ const scenarios = [
   echo({ id: 'ws-d16-32', title: 'WebSocket echo', proto: 'ws', conns: 50, depth: 16, size: 32, subjects: ['netwright-ws', 'ws', 'bun-ws'] }),
   echo({ id: 'ws-d1-4k', title: 'WebSocket echo', proto: 'ws', conns: 50, depth: 1, size: 4096, subjects: ['netwright-ws', 'ws', 'bun-ws'] }),
   echo({ id: 'ws-d16-4k', title: 'WebSocket echo', proto: 'ws', conns: 50, depth: 16, size: 4096, quick: false, subjects: ['netwright-ws', 'ws', 'bun-ws'] }),
+  // issue 14: compressible 4 KiB JSON, permessage-deflate on both sides (the load generator
+  // compresses with context takeover and inflates every echo)
+  echo({ id: 'ws-deflate-d8-4k', title: 'WebSocket echo, permessage-deflate, 4 KiB JSON', proto: 'wsdeflate', conns: 50, depth: 8, size: 4096, subjects: ['netwright-ws-deflate', 'ws-deflate', 'bun-ws-deflate'] }),
   // issue 14: HTTP and WebSocket on one port must cost no more per message than a websocket:// worker
   echo({
     id: 'ws-d16-32-oneport',

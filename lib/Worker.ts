@@ -32,6 +32,7 @@ import { masterHooks, type MasterHooks } from './master/hooks';
 import { bindsWithReusePort, inheritedSocket, registerWorker, setDaemonize } from './master/role';
 import { checkBoolean, checkCallback, checkSize, integerAtLeast, nonNegative } from './optionChecks';
 import { assertBytes } from './connection/sendable';
+import { checkPerMessageDeflate, nativeDeflateOptions, type PerMessageDeflate, type ResolvedPerMessageDeflate } from './protocols/websocket/perMessageDeflate';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './workerOptions';
 import type { DefaultContext, ProtocolSpec, SocketNameOf } from './protocols/protocolTypes';
 import { markRunAll, watchForUnstartedWorkers } from './unstartedWarning';
@@ -266,6 +267,20 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this.pushListenerLimits();
   }
   private _websocketType: WebSocketType = 'auto';
+  /**
+   * WebSocket: permessage-deflate (RFC 7692): false (default), true, or
+   * { threshold, serverNoContextTakeover, clientNoContextTakeover,
+   * serverMaxWindowBits, clientMaxWindowBits, memLevel }. Agreed per
+   * connection with clients that offer it; upgrades from then on use it.
+   */
+  get perMessageDeflate(): ResolvedPerMessageDeflate {
+    return this._perMessageDeflate;
+  }
+  set perMessageDeflate(value: PerMessageDeflate) {
+    this._perMessageDeflate = checkPerMessageDeflate('perMessageDeflate', value);
+    this.pushListenerLimits();
+  }
+  private _perMessageDeflate: ResolvedPerMessageDeflate = false;
   onWebSocketConnect: WebSocketConnectCallback<C, P> | undefined = undefined;
   onWebSocketConnected: WebSocketConnectCallback<C, P> | undefined = undefined;
   onWebSocketPing: WebSocketDataCallback<C> | undefined = undefined;
@@ -367,6 +382,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
     this.options = resolveWorkerOptions(options);
     this.contextFactory = options.context;
     this.reusePort = this.options.reusePort;
+    if (options.perMessageDeflate !== undefined) this.perMessageDeflate = options.perMessageDeflate;
     if (options.websocket !== undefined) this.websocket = options.websocket;
     watchForUnstartedWorkers();
     this.ssl = options.ssl;
@@ -629,6 +645,7 @@ export class Worker<P extends ProtocolSpec = any, C = DefaultContext> {
       Math.round(this._pingInterval * 1000),
       nativeWebSocketType(this._websocketType),
     );
+    native.setWebSocketDeflate(this.listenerId, nativeDeflateOptions(this._perMessageDeflate));
     native.setHttpLimits(
       this.listenerId,
       Math.round(this._headersTimeout * 1000),

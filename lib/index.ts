@@ -20,6 +20,7 @@ export { WebSocketResponse } from './protocols/websocket/WebSocketResponse';
 export { UdpConnection } from './udp/UdpConnection';
 export { AsyncUdpConnection } from './udp/AsyncUdpConnection';
 export { WebSocketRequest } from './protocols/websocket/WebSocketRequest';
+export type { PerMessageDeflate, PerMessageDeflateOptions, ResolvedPerMessageDeflate } from './protocols/websocket/perMessageDeflate';
 export type { WebSocketType, WorkermanWebSocketType, WebSocketConnectCallback, WebSocketDataCallback, WebSocketCloseCallback, UpgradeRequestOf } from './connection/TcpConnection';
 export type { Bytes, HttpSendable, MessageOf, ProtocolSpec, ProtocolTypes, SendOf, SocketNameOf, DefaultContext } from './protocols/protocolTypes';
 // HttpRequest: the same class under a name that does not shadow the global Request of fetch.

@@ -132,6 +132,10 @@ interface Binding {
   /** That request is served as ordinary HTTP; reading goes on behind it. */
   declineUpgrade(slot: number): void;
   acceptWebSocket(slot: number, extraHeaderLines: string): boolean;
+  /** permessage-deflate: options packed by nativeDeflateOptions() (lib/protocols/websocket/perMessageDeflate.ts). */
+  setWebSocketDeflate(id: number, options: number[]): void;
+  setClientDeflate(slot: number, options: number[]): boolean;
+  deflateOffer(options: number[]): string;
   /** headerLines: extra response header lines (each ending in CRLF), already checked. */
   rejectWebSocket(slot: number, status: number, body: string, headerLines?: string): void;
   closeWebSocket(slot: number, code: number, reason: string): void;

@@ -63,6 +63,8 @@ export interface Statistics {
   tlsHandshakeErrors: number;
   /** TLS handshakes not complete within handshakeTimeout. */
   tlsHandshakeTimeouts: number;
+  /** WebSocket messages sent compressed (permessage-deflate); a broadcast or publish counts once per window size it was compressed for. */
+  wsCompressed: number;
   /** Active Timer.add() timers. */
   timers: number;
   /** Cluster messages (publish, broadcast, sendTo, ...) this process could not hand on to other processes. */

@@ -2,6 +2,7 @@
 // context array ({ socket: { backlog, so_reuseport, ... } }) mapped to them.
 import { checkBoolean, describeValue, integerAtLeast } from './optionChecks';
 import type { ServerSecureContextOptions } from './tls/secureContext';
+import type { PerMessageDeflate } from './protocols/websocket/perMessageDeflate';
 import type { WebSocketUpgrades } from './protocols/websocket/upgradeRoutes';
 
 export interface WorkerOptions<C = unknown> {
@@ -21,6 +22,8 @@ export interface WorkerOptions<C = unknown> {
   context?: () => C;
   /** TLS (Workerman's `ssl` context): certificate, key and the rest; makes transport 'ssl'. */
   ssl?: ServerSecureContextOptions;
+  /** WebSocket: permessage-deflate (RFC 7692), off by default; same as the property. */
+  perMessageDeflate?: PerMessageDeflate;
   /**
    * http:// workers: WebSocket upgrades on the same port (as worker.websocket);
    * given here, onMessage's data is typed `HttpRequest | string | Buffer`.
@@ -36,9 +39,9 @@ export interface WorkermanSocketContext {
   tcp_nodelay?: boolean | 0 | 1;
 }
 
-export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context' | 'ssl' | 'websocket'>>;
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'socket' | 'context' | 'ssl' | 'websocket' | 'perMessageDeflate'>>;
 
-const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context', 'ssl', 'websocket'];
+const OPTION_NAMES = ['backlog', 'reusePort', 'ipv6Only', 'noDelay', 'keepAlive', 'socket', 'context', 'ssl', 'websocket', 'perMessageDeflate'];
 const SOCKET_CONTEXT: Record<string, keyof ResolvedWorkerOptions> = {
   backlog: 'backlog',
   so_reuseport: 'reusePort',

@@ -15,7 +15,7 @@
 # Usage: scripts/test-asan.sh [test files...]    default: every test/*.test.mjs except the
 #        ones that launch foreign programs, which would inherit the ASan preload:
 #        packaging.test.mjs (npm pack, the compiler, other Node binaries; it tests the shipped
-#        non-ASan prebuild anyway) and chat-browser.test.mjs (Chromium does not start with the
+#        non-ASan prebuild anyway), chat-browser.test.mjs and websocket-deflate-browser.test.mjs (Chromium does not start with the
 #        ASan runtime preloaded), tls-node-versions.test.mjs and arm64-qemu.test.mjs (other Node
 #        binaries, the latter an arm64 one loading the arm64 prebuild), and the ones whose subject
 #        is JavaScript, not the addon, which would spend half the run's time starting processes:
@@ -71,7 +71,7 @@ else
   for f in test/*.test.mjs; do
     case "$(basename "$f")" in
       # Other Node binaries (packaging, tls-node-versions) cannot load an ASan build without the preload.
-      packaging.test.mjs | chat-browser.test.mjs | tls-node-versions.test.mjs | arm64-qemu.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
+      packaging.test.mjs | chat-browser.test.mjs | websocket-deflate-browser.test.mjs | tls-node-versions.test.mjs | arm64-qemu.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
       # JavaScript is their subject (master, CLI, types, docs, npm); see the usage above.
       runall-*.test.mjs | types.test.mjs | docs.test.mjs | platform-support.test.mjs) [ "${NETWRIGHT_ASAN_ALL:-}" = 1 ] || continue ;;
     esac

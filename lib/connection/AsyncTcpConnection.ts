@@ -10,6 +10,7 @@ import { WebSocketResponse } from '../protocols/websocket/WebSocketResponse';
 import { parseAddress } from '../socketName';
 import { createClientContext, type ClientSecureContextOptions } from '../tls/secureContext';
 import type { SecureContextHandle } from '../native';
+import { checkPerMessageDeflate, nativeDeflateOptions, type PerMessageDeflate, type ResolvedPerMessageDeflate } from '../protocols/websocket/perMessageDeflate';
 import { TcpConnection, type ConnectionSetup } from './TcpConnection';
 import type { Bytes, DefaultContext, MessageOf, ProtocolSpec, SendOf, SocketNameOf } from '../protocols/protocolTypes';
 
@@ -30,6 +31,13 @@ export interface AsyncTcpConnectionOptions {
    * unless rejectUnauthorized is false; cert/key: a client certificate.
    */
   ssl?: ClientSecureContextOptions;
+  /**
+   * ws://: offer permessage-deflate (RFC 7692): false (default), true, or
+   * { threshold, serverNoContextTakeover, clientNoContextTakeover,
+   * serverMaxWindowBits, clientMaxWindowBits, memLevel }. A server's answer
+   * that breaks the offer fails the connection (onError, then onClose).
+   */
+  perMessageDeflate?: PerMessageDeflate;
 }
 
 /** A callback of a client connection: it gets the AsyncTcpConnection itself. */
@@ -82,6 +90,8 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
   handshakeTimeout: number;
   /** ws://: the subprotocols offered in the handshake. */
   websocketProtocols: string[];
+  /** ws://: the permessage-deflate offer (false: none). */
+  readonly perMessageDeflate: ResolvedPerMessageDeflate;
 
   private readonly target: Target;
   private readonly kind: NativeProtocol;
@@ -120,6 +130,7 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
     this.websocketPingInterval = options.websocketPingInterval ?? 0;
     this.ssl = options.ssl;
     this.secure = target.secure || options.ssl !== undefined;
+    this.perMessageDeflate = checkPerMessageDeflate('perMessageDeflate', options.perMessageDeflate);
   }
 
   /** 'ssl' for TLS (wss://, the ssl option, or set before connect()), 'unix', else 'tcp'. */
@@ -297,6 +308,7 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
       }
       return this.fail(`connect ${errnoName(slot)} ${this.describe(address)}`);
     }
+    if (this.perMessageDeflate && this._isWebSocket) native.setClientDeflate(slot, nativeDeflateOptions(this.perMessageDeflate));
     attachClient(slot, this);
     this._bindSlot(slot);
     this.connectTimer = setTimeout(() => this.timedOut(slot), this.connectTimeout * 1000);
@@ -369,6 +381,7 @@ export class AsyncTcpConnection<P extends ProtocolSpec = any, C = DefaultContext
       `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n`;
     const protocols = this.websocketProtocols;
     if (protocols.length) request += `Sec-WebSocket-Protocol: ${protocols.join(', ')}\r\n`;
+    if (this.perMessageDeflate) request += `Sec-WebSocket-Extensions: ${native.deflateOffer(nativeDeflateOptions(this.perMessageDeflate))}\r\n`;
     for (const [name, value] of Object.entries(this.headers ?? {})) {
       for (const one of Array.isArray(value) ? value : [value]) {
         if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n]/.test(String(one))) throw new TypeError(`invalid header ${name}`);

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "../conn/core.h"
 #include "../protocol/outgoing.h"
+#include "../protocol/websocket/deflate_negotiation.h"
 #include "../protocol/websocket/frame.h"
 #include "node_loop.h"
 #include "udp_binding.h"
@@ -421,6 +423,46 @@ Napi::Value SetHttpLimits(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// permessage-deflate options as lib/native.ts packs them: [enabled, threshold,
+// serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits,
+// clientMaxWindowBits, memLevel] (windows 0 = not set), checked in TypeScript.
+protocol::websocket::DeflateOptions deflateOptionsOf(Napi::Value value) {
+  protocol::websocket::DeflateOptions o;
+  if (!value.IsArray()) return o;
+  auto a = value.As<Napi::Array>();
+  auto at = [&](uint32_t i) { return a.Get(i).ToNumber().Int64Value(); };
+  o.enabled = at(0) != 0;
+  o.threshold = uint32_t(std::max<int64_t>(0, std::min<int64_t>(at(1), UINT32_MAX)));
+  o.serverNoContextTakeover = at(2) != 0;
+  o.clientNoContextTakeover = at(3) != 0;
+  auto window = [](int64_t bits) { return uint8_t(bits >= 8 && bits <= 15 ? bits : 0); };
+  o.serverMaxWindowBits = window(at(4));
+  o.clientMaxWindowBits = window(at(5));
+  int64_t memLevel = at(6);
+  o.memLevel = uint8_t(memLevel >= 1 && memLevel <= 9 ? memLevel : 8);
+  return o;
+}
+
+// setWebSocketDeflate(id, options): what the listener's upgrades agree to.
+Napi::Value SetWebSocketDeflate(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Listener* l = listenerOf(info, &loop);
+  if (l) l->deflate = deflateOptionsOf(info[1]);
+  return info.Env().Undefined();
+}
+
+// setClientDeflate(slot, options) -> boolean: what a ws:// client's request offered.
+Napi::Value SetClientDeflate(const Napi::CallbackInfo& info) {
+  NodeLoop* loop;
+  Connection* c = connectionOf(info, &loop);
+  return Napi::Boolean::New(info.Env(), c && loop->core().setClientDeflate(c, deflateOptionsOf(info[1])));
+}
+
+// deflateOffer(options) -> the Sec-WebSocket-Extensions value a client sends.
+Napi::Value DeflateOffer(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), protocol::websocket::deflateOffer(deflateOptionsOf(info[0])));
+}
+
 // upgradeHttp(slot) -> boolean: the http:// request announced by kEventHttpUpgrade becomes a WebSocket
 // handshake waiting for acceptWebSocket/rejectWebSocket (false: the upgrade was invalid, refused natively)
 Napi::Value UpgradeHttp(const Napi::CallbackInfo& info) {
@@ -675,6 +717,9 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("setWebSocketLimits", Napi::Function::New(env, SetWebSocketLimits));
   exports.Set("setHttpLimits", Napi::Function::New(env, SetHttpLimits));
   exports.Set("acceptWebSocket", Napi::Function::New(env, AcceptWebSocket));
+  exports.Set("setWebSocketDeflate", Napi::Function::New(env, SetWebSocketDeflate));
+  exports.Set("setClientDeflate", Napi::Function::New(env, SetClientDeflate));
+  exports.Set("deflateOffer", Napi::Function::New(env, DeflateOffer));
   exports.Set("upgradeHttp", Napi::Function::New(env, UpgradeHttp));
   exports.Set("declineUpgrade", Napi::Function::New(env, DeclineUpgrade));
   exports.Set("rejectWebSocket", Napi::Function::New(env, RejectWebSocket));

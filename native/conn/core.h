@@ -104,6 +104,9 @@ class Core : public CoreState {
   void declineUpgrade(Connection* c);
   // headerLines: extra response header lines, each ending in CRLF (checked by the caller).
   void rejectHandshake(Connection* c, int status, const std::string& body, const std::string& headerLines = "");
+  // A ws:// client: what its upgrade request offers of permessage-deflate (call
+  // before the 101 can arrive; the answer is checked against it).
+  bool setClientDeflate(Connection* c, const protocol::websocket::DeflateOptions& offered);
   // The automatic pong. When it would take the queue to the send limit it waits
   // until there is room below the limit; a newer ping replaces the payload of one still waiting
   // (RFC 6455 5.5.3: the most recent ping is answered).
@@ -142,7 +145,9 @@ class Core : public CoreState {
   bool hasOpenSockets() const;
 
  private:
-  void queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written);
+  bool compressInPlace(Connection* c, const Outgoing& out, size_t* length);
+  class SharedFrames;
+  void queueShared(Connection* c, SharedFrames& frames, int32_t& written);
   int32_t openUdp(int fd, protocol::Kind kind, bool connected);
   void emitDatagram(UdpSocket* s, const net::RawAddress& from, const uint8_t* payload, size_t length);
   void flushDatagrams(UdpSocket* s);

@@ -25,7 +25,9 @@ bool Core::upgradeHttp(Connection* c) {
     rejectUpgrade(*c, http->upgradeStatus(), http->upgradeError());
     return false;
   }
-  std::unique_ptr<Session> websocket = std::make_unique<WebSocketServerSession>(delegate_.nowMs(), http->takeUpgradeKey());
+  auto upgraded = std::make_unique<WebSocketServerSession>(delegate_.nowMs(), http->takeUpgradeKey());
+  upgraded->extensionOffer = http->takeUpgradeExtensions();  // negotiated at the accept, as on websocket://
+  std::unique_ptr<Session> websocket = std::move(upgraded);
   c->session_->releaseBuffers(pool_);
   // Deleted at the batch end: nothing of the HTTP session's may still be on the stack.
   retiredSessions_.push_back(std::move(c->session_));
@@ -45,6 +47,13 @@ void Core::rejectHandshake(Connection* c, int status, const std::string& body, c
   rejectUpgrade(*c, status, body, headerLines);
 }
 
+bool Core::setClientDeflate(Connection* c, const protocol::websocket::DeflateOptions& offered) {
+  WebSocketSession* s = c->websocket();
+  if (!s || !s->client || s->phase != WebSocketSession::kAwaitResponse) return false;
+  s->deflateOffered = offered;
+  return true;
+}
+
 void Core::answerPing(Connection* c, const uint8_t* payload, size_t length) {
   if (WebSocketSession* s = c->websocket()) s->answerPing(*c, payload, length);
 }
@@ -61,15 +70,64 @@ void Core::httpResponded(Connection* c) {
 
 namespace {
 
-std::vector<uint8_t> encodeServerFrame(uint8_t opcode, const uint8_t* payload, size_t length) {
+std::vector<uint8_t> encodeServerFrame(uint8_t opcode, const uint8_t* payload, size_t length, bool compressed) {
   std::vector<uint8_t> frame(ws::headerSize(length, false) + length);
   ws::writeFrame(frame.data(), opcode, payload, length, nullptr);
+  if (compressed) frame[0] |= ws::kRsv1Bit;
   return frame;
 }
 
 }  // namespace
 
-void Core::queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t& written) {
+// One message's frames for many recipients: the plain one, and for
+// permessage-deflate recipients one compressed frame per window size, each
+// made once, when the first recipient that needs it comes.
+class Core::SharedFrames {
+ public:
+  SharedFrames(Core& core, uint8_t opcode, const uint8_t* payload, size_t length)
+      : core_(core), opcode_(opcode), payload_(payload), length_(length) {}
+
+  const std::vector<uint8_t>& frameFor(Connection* c) {
+    WebSocketSession* s = c->websocket();
+    if (s && s->deflate && s->deflate->worthCompressing(length_)) {
+      uint8_t bits = s->deflate->sendWindowBits();
+      if (state_[bits] == kUnknown) compressFor(bits, s->deflate->memLevel());
+      if (state_[bits] == kMade) {
+        // The peer's window takes in bytes the connection's compressor never saw.
+        s->deflate->forgetSendContext();
+        return compressed_[bits];
+      }
+    }
+    if (plain_.empty()) plain_ = encodeServerFrame(opcode_, payload_, length_, false);
+    return plain_;
+  }
+
+ private:
+  enum State : uint8_t { kUnknown, kMade, kPlain };
+
+  void compressFor(uint8_t bits, uint8_t memLevel) {
+    size_t n = 0;
+    std::vector<uint8_t>& scratch = core_.deflateScratch_;
+    if (core_.deflateStreams_.compressFresh(bits, memLevel, payload_, length_, scratch, &n)) {
+      compressed_[bits] = encodeServerFrame(opcode_, scratch.data(), n, true);
+      core_.stats_.wsCompressed++;
+      state_[bits] = kMade;
+    } else {
+      state_[bits] = kPlain;
+    }
+    if (scratch.size() > kCorkLimit) std::vector<uint8_t>().swap(scratch);
+  }
+
+  Core& core_;
+  uint8_t opcode_;
+  const uint8_t* payload_;
+  size_t length_;
+  std::vector<uint8_t> plain_;
+  std::vector<uint8_t> compressed_[16];
+  State state_[16] = {};
+};
+
+void Core::queueShared(Connection* c, SharedFrames& frames, int32_t& written) {
   if (c->closed_ || !c->websocket() || c->websocket()->client) return;
   int32_t admitted = admit(c);
   if (admitted == kRefusedClosed) return;
@@ -77,6 +135,7 @@ void Core::queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t
     pushEvent(kEventError, c->slot_, kSendFail, 1);
     return;
   }
+  const std::vector<uint8_t>& frame = frames.frameFor(c);
   uint8_t* dst = reserve(c, frame.size());
   if (!dst) return;
   std::memcpy(dst, frame.data(), frame.size());
@@ -92,13 +151,13 @@ void Core::queueShared(Connection* c, const std::vector<uint8_t>& frame, int32_t
 
 int32_t Core::broadcast(Listener* l, uint8_t opcode, const uint8_t* payload, size_t length, const int32_t* except,
                         size_t exceptCount) {
-  std::vector<uint8_t> frame = encodeServerFrame(opcode, payload, length);
+  SharedFrames frames(*this, opcode, payload, length);
   int32_t written = 0;
   for (size_t i = 0; i < slots_.size(); i++) {
     Connection* c = slots_[i];
     if (!c || c->closed_ || (l && c->listener_ != l)) continue;
     if (except && std::find(except, except + exceptCount, int32_t(i)) != except + exceptCount) continue;
-    queueShared(c, frame, written);
+    queueShared(c, frames, written);
   }
   return written;
 }
@@ -106,12 +165,12 @@ int32_t Core::broadcast(Listener* l, uint8_t opcode, const uint8_t* payload, siz
 int32_t Core::publish(Listener* l, const std::string& topic, uint8_t opcode, const uint8_t* payload, size_t length) {
   auto it = topics_.find(topic);
   if (it == topics_.end()) return 0;
-  std::vector<uint8_t> frame = encodeServerFrame(opcode, payload, length);
+  SharedFrames frames(*this, opcode, payload, length);
   int32_t written = 0;
   // A write failure closes a member, which edits the list: walk a copy.
   std::vector<Connection*> members = it->second;
   for (Connection* c : members)
-    if (!l || c->listener_ == l) queueShared(c, frame, written);
+    if (!l || c->listener_ == l) queueShared(c, frames, written);
   return written;
 }
 

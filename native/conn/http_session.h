@@ -43,6 +43,7 @@ class HttpSession final : public Session {
   int upgradeStatus() const { return upgrade_.status; }
   const char* upgradeError() const { return upgrade_.error; }
   std::string takeUpgradeKey() { return std::move(upgrade_.acceptKey); }
+  std::string takeUpgradeExtensions() { return std::move(upgrade_.extensions); }  // its Sec-WebSocket-Extensions
   // JS serves it as an ordinary request: reading goes on behind it.
   void declineUpgrade(Connection& c);
 

@@ -19,6 +19,7 @@
 #include "events.h"
 #include "session.h"
 #include "stats.h"
+#include "websocket_deflate.h"
 
 namespace nw {
 
@@ -119,6 +120,10 @@ class CoreState {
   int spareFd_ = -1;
   std::vector<Connection*> pendingInput_;
   std::unordered_map<std::string, std::vector<Connection*>> topics_;
+  // permessage-deflate: the streams shared by the loop, and where a message is
+  // compressed before it is framed.
+  DeflateStreams deflateStreams_;
+  std::vector<uint8_t> deflateScratch_;
 };
 
 }  // namespace nw

@@ -5,6 +5,7 @@
 
 #include "../protocol/framing.h"
 #include "../protocol/outgoing.h"
+#include "../protocol/websocket/deflate_negotiation.h"
 #include "../reactor/reactor.h"
 
 namespace nw {
@@ -43,6 +44,7 @@ class Listener final : public IoHandle {
   uint64_t handshakeTimeoutMs = 10000;
   uint64_t pingIntervalMs = 0;
   protocol::WebSocketType websocketType = protocol::WebSocketType::Auto;  // connections that set none
+  protocol::websocket::DeflateOptions deflate;  // permessage-deflate (off unless enabled)
   // TLS: sessions of connections accepted from now on are made from it (none: plaintext).
   std::shared_ptr<tls::Context> secureContext;
   // HTTP limits.

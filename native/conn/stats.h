@@ -32,7 +32,8 @@ namespace nw {
   X(udpDropped)             /* datagrams over maxPackageSize or not one message of the protocol */ \
   X(tlsHandshakes)          /* TLS handshakes completed */                             \
   X(tlsHandshakeErrors)     /* TLS handshakes failed (plaintext, garbage, bad certificate, ...) */ \
-  X(tlsHandshakeTimeouts)   /* TLS handshakes not complete within handshakeTimeout */
+  X(tlsHandshakeTimeouts)   /* TLS handshakes not complete within handshakeTimeout */ \
+  X(wsCompressed)           /* WebSocket messages compressed (permessage-deflate; a broadcast once per window size) */
 
 struct Stats {
 #define NW_STAT_FIELD(name) uint64_t name = 0;

@@ -20,6 +20,15 @@ size_t WebSocketClientSession::consumeHandshake(Connection& c, uint8_t* p, size_
     c.core_.failConnect(&c, response.problem.c_str());
     return n;
   }
+  ws::DeflateParams params;
+  bool agreed = false;
+  std::string problem = ws::checkDeflateAnswer(response.extensions.data(), response.extensions.size(),
+                                               response.extensionsPresent, deflateOffered, &params, &agreed);
+  if (!problem.empty()) {
+    c.core_.failConnect(&c, problem.c_str());
+    return n;
+  }
+  if (agreed) deflate.reset(new WebSocketDeflate(params, true, deflateOffered.memLevel, deflateOffered.threshold));
   acceptKey.clear();
   acceptKey.shrink_to_fit();
   phase = kOpen;

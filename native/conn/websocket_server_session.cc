@@ -36,6 +36,7 @@ size_t WebSocketServerSession::consumeHandshake(Connection& c, uint8_t* p, size_
     return n;
   }
   acceptKey = std::move(request.acceptKey);
+  extensionOffer = std::move(request.extensions);
   phase = kAwaitAccept;
   c.core_.updateInterest(&c);  // hold further input until JS accepts
   c.emitPayload(kEventHandshake, p, request.headLength, inSlab);
@@ -46,7 +47,7 @@ bool WebSocketServerSession::accept(Connection& c, const std::string& extraHeade
   if (phase != kAwaitAccept) return false;
   std::string response =
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-      acceptKey + "\r\n" + extraHeaders + "\r\n";
+      acceptKey + "\r\n" + negotiateDeflate(c) + extraHeaders + "\r\n";
   acceptKey.clear();
   acceptKey.shrink_to_fit();
   phase = kOpen;
@@ -58,6 +59,18 @@ bool WebSocketServerSession::accept(Connection& c, const std::string& extraHeade
   // Frames that arrived with the request wait in the tail: take them next batch.
   if (!c.tail_.empty()) c.core_.wantInput(&c);
   return true;
+}
+
+std::string WebSocketServerSession::negotiateDeflate(Connection& c) {
+  std::string offer;
+  offer.swap(extensionOffer);
+  if (!c.listener_ || !c.listener_->deflate.enabled || offer.empty()) return "";
+  const ws::DeflateOptions& options = c.listener_->deflate;
+  ws::DeflateParams params;
+  std::string answer;
+  if (!ws::acceptDeflateOffer(offer.data(), offer.size(), options, &params, &answer)) return "";
+  deflate.reset(new WebSocketDeflate(params, false, options.memLevel, options.threshold));
+  return "Sec-WebSocket-Extensions: " + answer + "\r\n";
 }
 
 void rejectUpgrade(Connection& c, int status, const std::string& body, const std::string& headerLines) {

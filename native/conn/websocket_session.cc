@@ -47,7 +47,9 @@ size_t WebSocketSession::consumeFrames(Connection& c, uint8_t* p, size_t n, bool
     bool control = ws::isControl(h.opcode);
     // idleTimeout without pingPongIsActivity: only messages (and the close) are activity.
     if (!control || h.opcode == ws::kClose) s.messageActivityMs = c.lastActivityMs;
-    if (headerLength < 0 || h.rsv || !ws::isKnownOpcode(h.opcode) || h.masked == s.client) {
+    // RSV1 marks a compressed message's first frame, once permessage-deflate is agreed.
+    uint8_t allowedRsv = s.deflate && h.opcode != ws::kContinuation && !control ? ws::kRsv1 : 0;
+    if (headerLength < 0 || (h.rsv & ~allowedRsv) || !ws::isKnownOpcode(h.opcode) || h.masked == s.client) {
       fail(c, 1002, kProtocolError);
       return n;
     }
@@ -85,7 +87,10 @@ size_t WebSocketSession::consumeFrames(Connection& c, uint8_t* p, size_t n, bool
         ok = handleCloseFrame(c, payload, length, inSlab);
         break;
       default:
-        ok = handleDataFrame(c, h.opcode, h.fin, payload, length, inSlab);
+        if ((h.rsv & ws::kRsv1) || (h.opcode == ws::kContinuation && s.compressedMessage))
+          ok = handleCompressedFrame(c, h.opcode, h.fin, payload, length);
+        else
+          ok = handleDataFrame(c, h.opcode, h.fin, payload, length, inSlab);
     }
     if (!ok) return n;
   }
@@ -123,6 +128,37 @@ bool WebSocketSession::handleDataFrame(Connection& c, uint8_t opcode, bool fin, 
   s.fragments.release(c.core_.pool_);
   s.messageOpcode = 0;
   s.nonAscii = false;
+  return true;
+}
+
+bool WebSocketSession::handleCompressedFrame(Connection& c, uint8_t opcode, bool fin, const uint8_t* payload,
+                                             size_t length) {
+  bool first = opcode != ws::kContinuation;
+  if (first) {
+    messageOpcode = opcode;
+    compressedMessage = true;
+  }
+  // Inflated straight into the message buffer, never past maxPackageSize.
+  switch (deflate->inflate(c.core_.deflateStreams_, payload, length, first, fin, fragments, c.maxPackageSize,
+                           c.core_.pool_)) {
+    case WebSocketDeflate::kInflated: break;
+    case WebSocketDeflate::kTooLarge: fail(c, 1009, kPackageTooLarge); return false;
+    case WebSocketDeflate::kCorrupt: fail(c, 1007, kProtocolError); return false;
+    case WebSocketDeflate::kNoMemory: fail(c, 1011, kProtocolError); return false;
+  }
+  if (!fin) return true;
+  bool nonAsciiText = false;
+  if (messageOpcode == ws::kText &&
+      utf8::step(utf8::kAccept, fragments.data(), fragments.size(), &nonAsciiText) != utf8::kAccept) {
+    fail(c, 1007, kProtocolError);
+    return false;
+  }
+  c.countRequest();
+  int32_t type = messageOpcode == ws::kBinary ? kEventBinaryMessage : nonAsciiText ? kEventMessage : kEventAsciiMessage;
+  c.emitPayload(type, fragments.data(), fragments.size(), false);
+  fragments.release(c.core_.pool_);
+  messageOpcode = 0;
+  compressedMessage = false;
   return true;
 }
 

@@ -3,11 +3,13 @@
 // in websocket_server_session.cc, the client's in websocket_client_session.cc.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "../protocol/outgoing.h"
 #include "byte_buffer.h"
+#include "websocket_deflate.h"
 #include "session.h"
 
 namespace nw {
@@ -63,6 +65,11 @@ class WebSocketSession : public Session {
   std::string owedPong;          // that ping's payload
   std::string acceptKey;         // to send (server) or to expect (client); cleared once open
   std::vector<std::string> topics;
+  // permessage-deflate, once negotiated (none: RSV1 is a protocol error).
+  std::unique_ptr<WebSocketDeflate> deflate;
+  bool compressedMessage = false;  // the open fragmented message is compressed
+  std::string extensionOffer;      // server: the request's Sec-WebSocket-Extensions, until accepted
+  protocol::websocket::DeflateOptions deflateOffered;  // client: what its request offered
 
  protected:
   WebSocketSession(Phase initial, bool isClient) : phase(initial), client(isClient) {}
@@ -79,6 +86,7 @@ class WebSocketSession : public Session {
   bool pongFits(const Connection& c, size_t payloadLength) const;
   size_t consumeFrames(Connection& c, uint8_t* p, size_t n, bool inSlab);
   bool handleDataFrame(Connection& c, uint8_t opcode, bool fin, uint8_t* payload, size_t length, bool inSlab);
+  bool handleCompressedFrame(Connection& c, uint8_t opcode, bool fin, const uint8_t* payload, size_t length);
   bool handleCloseFrame(Connection& c, uint8_t* payload, size_t length, bool inSlab);
 };
 
@@ -96,6 +104,10 @@ class WebSocketServerSession final : public WebSocketSession {
 
  protected:
   size_t consumeHandshake(Connection& c, uint8_t* p, size_t n, bool inSlab) override;
+
+ private:
+  // The Sec-WebSocket-Extensions line of the 101 ("" when none is agreed).
+  std::string negotiateDeflate(Connection& c);
 };
 
 class WebSocketClientSession final : public WebSocketSession {

@@ -134,3 +134,24 @@ write('fuzz_send', 'frame_lengths', bytes([2]) + bytes([0, 4, 8]) + b'abcd' + by
 write('fuzz_send', 'ws_server_boundaries', bytes([4]) + bytes([0x40, 5, 0]) + bytes([0x51, 6, 200]) + bytes([0x82, 5, 1])
       + bytes([2, 3, 0]) + b'pin' + bytes([4, 2, 0]) + b'\x03\xe8')
 write('fuzz_send', 'ws_client_masked', bytes([5]) + bytes([0, 4, 12]) + b'mask' + bytes([0x61, 9, 9]) + bytes([0xe1, 2, 0]))
+
+# fuzz_deflate: [byte 0 % 3: 0 negotiation, 1 inflate garbage, 2 round trip; byte 0 / 3 options and splits] subject
+import zlib as _zlib
+
+
+def _raw_deflate(data):
+    c = _zlib.compressobj(6, _zlib.DEFLATED, -15)
+    out = c.compress(data) + c.flush(_zlib.Z_SYNC_FLUSH)
+    return out[:-4]
+
+
+write('fuzz_deflate', 'offer_plain', bytes([0]) + b'permessage-deflate; client_max_window_bits')
+write('fuzz_deflate', 'offer_all', bytes([0 + 3 * 15]) + b'x-webkit-deflate-frame, permessage-deflate; server_no_context_takeover; '
+      b'client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=9, permessage-deflate')
+write('fuzz_deflate', 'offer_quoted', bytes([0 + 3 * 4]) + b'permessage-deflate; server_max_window_bits="12"; foo, permessage-deflate')
+write('fuzz_deflate', 'offer_bad', bytes([0 + 3 * 8]) + b'permessage-deflate; server_max_window_bits=08;;client_max_window_bits=16')
+write('fuzz_deflate', 'inflate_json', bytes([1 + 3 * 40]) + _raw_deflate(b'{"id":1,"name":"a"}' * 50))
+write('fuzz_deflate', 'inflate_bomb', bytes([1 + 3 * 2]) + _raw_deflate(bytes(1 << 20)))
+write('fuzz_deflate', 'inflate_final_block', bytes([1 + 3 * 20]) + _zlib.compress(b'hello hello hello', 9)[2:-4])
+write('fuzz_deflate', 'round_trip_json', bytes([2 + 3 * 3]) + b'{"id":1,"name":"a","tags":["x","y"]}' * 20)
+write('fuzz_deflate', 'round_trip_small_window', bytes([2 + 3 * 8]) + bytes(range(256)) * 4)

@@ -18,6 +18,8 @@ enum Opcode : uint8_t {
 };
 
 constexpr size_t kMaxHeaderSize = 14;
+constexpr uint8_t kRsv1 = 0x4;  // FrameHeader::rsv's bit for RSV1 (permessage-deflate)
+constexpr uint8_t kRsv1Bit = 0x40;  // the same in a frame's first byte
 constexpr size_t kMaxControlPayload = 125;
 
 struct FrameHeader {

@@ -19,6 +19,12 @@ bool validKey(const uint8_t* key, size_t n) {
   return true;
 }
 
+// A field that may come as several lines: one list, as RFC 9110 5.3 joins them.
+void joinList(const http::Field& f, std::string* list) {
+  if (!list->empty()) *list += ", ";
+  list->append(reinterpret_cast<const char*>(f.value), f.valueLength);
+}
+
 // Upgrade: websocket and Connection: upgrade, as both sides need them.
 struct UpgradeTokens {
   bool upgrade = false, connection = false;
@@ -39,6 +45,8 @@ class RequestFields final : public http::FieldVisitor {
       key = f.value;
       keyLength = f.valueLength;
       keys++;
+    } else if (f.is("sec-websocket-extensions")) {
+      joinList(f, &extensions);
     }
     return 0;
   }
@@ -48,6 +56,7 @@ class RequestFields final : public http::FieldVisitor {
   const uint8_t* key = nullptr;
   size_t keyLength = 0;
   int keys = 0;
+  std::string extensions;
 };
 
 class ResponseFields final : public http::FieldVisitor {
@@ -57,11 +66,17 @@ class ResponseFields final : public http::FieldVisitor {
     tokens.see(f);
     if (f.is("sec-websocket-accept"))
       accepted = f.valueLength == expected_.size() && std::memcmp(f.value, expected_.data(), f.valueLength) == 0;
+    else if (f.is("sec-websocket-extensions")) {
+      extensionsPresent = true;
+      joinList(f, &extensions);
+    }
     return 0;
   }
 
   UpgradeTokens tokens;
   bool accepted = false;
+  bool extensionsPresent = false;
+  std::string extensions;
 
  private:
   const std::string& expected_;
@@ -110,6 +125,7 @@ bool parseUpgradeRequest(const uint8_t* p, size_t n, const http::Limits& limits,
     return true;
   }
   out->acceptKey = acceptKey(reinterpret_cast<const char*>(fields.key), fields.keyLength);
+  out->extensions = std::move(fields.extensions);
   return true;
 }
 
@@ -127,6 +143,7 @@ bool parseRequestOrUpgrade(const uint8_t* p, size_t n, const http::Limits& limit
     return true;
   }
   upgrade->acceptKey = acceptKey(reinterpret_cast<const char*>(fields.key), fields.keyLength);
+  upgrade->extensions = std::move(fields.extensions);
   return true;
 }
 
@@ -145,6 +162,8 @@ bool parseUpgradeResponse(const uint8_t* p, size_t n, const std::string& expecte
   else if (!fields.tokens.upgrade || !fields.tokens.connection)
     out->problem = "handshake response lacks Upgrade/Connection headers";
   else if (!fields.accepted) out->problem = "Sec-WebSocket-Accept does not match the key";
+  out->extensionsPresent = fields.extensionsPresent;
+  out->extensions = std::move(fields.extensions);
   return true;
 }
 

@@ -18,6 +18,7 @@ struct UpgradeRequest {
   const char* error = "";  // why, for the response body
   size_t headLength = 0;   // bytes up to and including the blank line
   std::string acceptKey;   // Sec-WebSocket-Accept to send back
+  std::string extensions;  // every Sec-WebSocket-Extensions line's value, joined with ", "
 };
 
 // The server side. Returns false while the head is unfinished (and nothing
@@ -35,6 +36,8 @@ bool parseRequestOrUpgrade(const uint8_t* p, size_t n, const http::Limits& limit
 struct UpgradeResponse {
   size_t headLength = 0;
   std::string problem;  // "" for a 101 whose Sec-WebSocket-Accept matches; else what is wrong
+  bool extensionsPresent = false;
+  std::string extensions;  // as UpgradeRequest::extensions
 };
 
 // The client side, with the default limits. Returns false while the head is
