@@ -10,19 +10,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureNpmPackage } from './npm-package-cache.mjs';
+import { which } from './which.mjs';
 
 export const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 
-function which(cmd) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    const p = path.join(dir, cmd);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch { /* next */ }
-  }
-  return null;
-}
 
 /** The qemu-user binary for aarch64, or null. */
 export const qemuBinary = which('qemu-aarch64-static') ?? which('qemu-aarch64');

@@ -13,26 +13,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const CHROMIUM = process.env.NETWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
-const requireAll = process.env.NETWRIGHT_REQUIRE_ALL === '1';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, playwright, skip } from './helpers/chromium.mjs';
 
-let playwright = null;
-try {
-  playwright = await import('playwright-core');
-} catch {
-  playwright = null;
-}
-
-let skip = false;
-if (!fs.existsSync(CHROMIUM)) skip = 'chromium not installed';
-else if (!playwright) skip = 'playwright-core not installed';
-if (skip && requireAll) skip = false; // CI: run it and let it fail loudly
-if (skip) console.log(`skipped: ${skip}`);
-
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 async function withTimeout(promise, ms, what) {
   let timer;

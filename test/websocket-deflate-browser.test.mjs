@@ -10,23 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'netwright';
 
-const CHROMIUM = process.env.NETWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
-const requireAll = process.env.NETWRIGHT_REQUIRE_ALL === '1';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, playwright, skip } from './helpers/chromium.mjs';
 
-let playwright = null;
-try {
-  playwright = await import('playwright-core');
-} catch {
-  playwright = null;
-}
-
-let skip = false;
-if (!fs.existsSync(CHROMIUM)) skip = 'chromium not installed';
-else if (!playwright) skip = 'playwright-core not installed';
-if (skip && requireAll) skip = false;
-if (skip) console.log(`skipped: ${skip}`);
-
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 test('headless Chromium offers permessage-deflate; compressed messages both ways', { timeout: 90_000, skip }, async (t) => {
   assert.ok(fs.existsSync(CHROMIUM), `chromium not installed at ${CHROMIUM} (NETWRIGHT_REQUIRE_ALL=1 makes this mandatory)`);
