@@ -119,9 +119,9 @@ bool Context::configure(const ContextOptions& options, std::string* error) {
     return false;
   }
   SSL_CTX_set_options(ctx_, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // Record buffers are kept while a connection is busy and freed when it
-  // goes idle (Session::releaseBuffersIfIdle): an idle TLS connection keeps
-  // its session state, not 2 x 16 KiB of buffers.
+  // Record buffers are freed while a connection is idle: an idle TLS
+  // connection keeps its session state, not 2 x 16 KiB of buffers.
+  SSL_CTX_set_mode(ctx_, SSL_MODE_RELEASE_BUFFERS);
   if (!options.ciphers.empty()) {
     std::string legacy, suites;
     size_t start = 0;

@@ -13,25 +13,6 @@ namespace tls {
 namespace {
 // A buffer this large is given back once sent: an idle connection keeps none.
 constexpr size_t kKeptOutCapacity = 16 * 1024;
-
-// SSL_free_buffers before OpenSSL 3.0.14, 3.1.6, 3.2.2 and 3.3.1 frees a
-// buffer still in use (CVE-2024-4741): with those the record layer releases
-// its buffers itself after every record (SSL_MODE_RELEASE_BUFFERS).
-bool freeBuffersIsSafe() {
-  static const bool safe = [] {
-    unsigned long v = OpenSSL_version_num();  // 0xMNN00PP0L
-    unsigned long major = v >> 28, minor = (v >> 20) & 0xff, patch = (v >> 4) & 0xff;
-    if (major != 3) return major > 3;
-    switch (minor) {
-      case 0: return patch >= 14;
-      case 1: return patch >= 6;
-      case 2: return patch >= 2;
-      case 3: return patch >= 1;
-      default: return true;
-    }
-  }();
-  return safe;
-}
 }  // namespace
 
 std::unique_ptr<Session> Session::create(std::shared_ptr<Context> context, Stats* stats, uint64_t nowMs,
@@ -44,7 +25,6 @@ std::unique_ptr<Session> Session::create(std::shared_ptr<Context> context, Stats
     ERR_clear_error();
     return nullptr;
   }
-  if (!freeBuffersIsSafe()) SSL_set_mode(session->ssl_, SSL_MODE_RELEASE_BUFFERS);
   BIO_set_data(bio, &session->cipher_);
   SSL_set_bio(session->ssl_, bio, bio);
   SSL_set_app_data(session->ssl_, session.get());
@@ -194,11 +174,6 @@ ssize_t Session::readWhilePaused(int fd, char* buf, size_t len) {
 // could only say WANT_READ (and pays for the error queue and the record layer to say it).
 bool Session::drained() const { return established_ && cipher_.inLength == 0 && !SSL_has_pending(ssl_); }
 
-void Session::releaseBuffersIfIdle() {
-  // SSL_free_buffers itself refuses while a record is partly read or written.
-  if (freeBuffersIsSafe() && drained()) SSL_free_buffers(ssl_);
-}
-
 Session::Progress Session::decrypt(char* buf, size_t len, size_t* produced) {
   if (drained()) return Progress::WantRead;
   while (*produced < len) {
@@ -259,7 +234,6 @@ ssize_t Session::read(int fd, char* buf, size_t len) {
     if (progress == Progress::Failed) return -EPROTO;
     if (cipherRoom == 0) return -ENOBUFS;  // a caller's buffer too small for a record
     ssize_t n = net::readSome(fd, buf + half, cipherRoom);
-    if (n == -EAGAIN) releaseBuffersIfIdle();
     if (n <= 0) {
       // A peer that leaves after part of a handshake failed it.
       if (n == 0 && !established_ && receivedAny_ && stats_) stats_->tlsHandshakeErrors++;
@@ -285,7 +259,6 @@ ssize_t Session::write(int fd, const char* buf, size_t len) {
   }
   sent = flushOut(fd);
   if (sent < 0 && sent != -EAGAIN) return sent;
-  releaseBuffersIfIdle();
   return ssize_t(written);
 }
 

@@ -77,11 +77,6 @@ class Session final : public net::Transport {
   bool drained() const;
   void fail();
   void noteEstablished();
-  // Gives OpenSSL's record buffers back once nothing waits in them: after a
-  // read cycle that drained the socket and after a write, so an idle
-  // connection keeps none while a busy one allocates them once per batch,
-  // not once per record (SSL_MODE_RELEASE_BUFFERS).
-  void releaseBuffersIfIdle();
   // Sends what OpenSSL produced: 0 when all went, -EAGAIN when some waits, or -errno.
   ssize_t flushOut(int fd);
 
