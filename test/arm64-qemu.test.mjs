@@ -194,7 +194,7 @@ test(`Node ${SUITE_MAJOR} arm64 under qemu: ${ARM64_SUITE.length} suite files wi
       const fileStarted = Date.now();
       const [cmd, args] = arm64Command(node.bin, ['--test-reporter=tap', path.join('test', `${name}.test.mjs`)]);
       const r = await new Promise((resolve) => {
-        const child = spawn(cmd, args, { cwd: root, env: childEnv({ NETWRIGHT_NATIVE_PATH: PREBUILD }), stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(cmd, args, { cwd: root, env: childEnv({ NETWRIGHT_NATIVE_PATH: PREBUILD, NETWRIGHT_EMULATED: 'qemu-user' }), stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         child.stdout.on('data', (d) => { out += d; });
         child.stderr.on('data', (d) => { out += d; });
