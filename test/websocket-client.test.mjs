@@ -431,3 +431,32 @@ test('ws:// client: websocketPingInterval sends pings to a ws server; stops with
   const timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   assert.ok(timers < 10, `timers left: ${timers}`);
 });
+
+test('ws:// client: close() to a server that never answers the close frame ends within 5 s of it (closeTimeouts)', opts(T_LONG), async (t) => {
+  // A raw server that completes the handshake and then reads and ignores everything.
+  const sockets = [];
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    let head = '';
+    socket.on('data', (d) => {
+      if (head.includes('\r\n\r\n')) return;
+      head += d.toString('latin1');
+      const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1];
+      if (!head.includes('\r\n\r\n') || !key) return;
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`);
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => { for (const s of sockets) s.destroy(); server.close(); });
+  const before = netwright.Worker.getStatistics().closeTimeouts;
+  const st = client(t, `ws://127.0.0.1:${server.address().port}/`);
+  await until(() => st.upgraded === 1, 'the 101');
+  const closedAt = Date.now();
+  st.c.close();
+  await until(() => st.closed === 1, 'onClose after the unanswered close frame', 9000);
+  const waited = Date.now() - closedAt;
+  assert.ok(waited >= 4000, `closed after ${waited} ms: the peer gets about 5 s to answer`);
+  assert.equal(netwright.Worker.getStatistics().closeTimeouts - before, 1);
+  await until(() => sockets[0].destroyed || sockets[0].readableEnded, 'the TCP connection to end on the server side', 3000);
+});

@@ -508,7 +508,9 @@ void Core::sweep() {
         stats_.tlsHandshakeTimeouts++;
         std::string reason = "TLS handshake timed out: no answer within " + std::to_string(limit) + " ms";
         failConnect(c, reason.c_str());
+        continue;
       }
+      if (c->session_) c->session_->sweep(*c, now);  // a ws:// client's close answer
       continue;
     }
     uint64_t handshakeLimit = c->listener_->handshakeTimeoutMs;  // listeners outlive connections

@@ -14,12 +14,6 @@ namespace nw {
 namespace http = protocol::http;
 namespace ws = protocol::websocket;
 
-namespace {
-
-constexpr uint64_t kCloseAnswerTimeoutMs = 5000;
-
-}  // namespace
-
 size_t WebSocketServerSession::consumeHandshake(Connection& c, uint8_t* p, size_t n, bool inSlab) {
   http::Limits limits;
   if (c.listener_) limits.maxHeadSize = c.listener_->maxHeadSize;
@@ -87,13 +81,7 @@ void WebSocketServerSession::sweep(Connection& c, uint64_t now) {
     c.core_.closeNow(&c, kClosedIdle, true);
     return;
   }
-  if (closeSent) {
-    if (now - closeSentAtMs >= kCloseAnswerTimeoutMs) {
-      c.core_.stats_.closeTimeouts++;
-      c.core_.closeNow(&c, kClosedIdle, true);
-    }
-    return;
-  }
+  if (sweepCloseAnswer(c, now)) return;
   if (phase != kOpen || !l || !l->pingIntervalMs) return;
   if (pingOutstanding) {
     if (now - pingSentAtMs >= l->pingIntervalMs) {

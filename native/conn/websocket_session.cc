@@ -275,6 +275,15 @@ void WebSocketSession::close(Connection& c, uint32_t code, const uint8_t* reason
   if (!c.closed_ && closeReceived) c.core_.closeAfterFlush(&c);
 }
 
+bool WebSocketSession::sweepCloseAnswer(Connection& c, uint64_t now) {
+  if (!closeSent) return false;
+  if (now - closeSentAtMs >= kCloseAnswerTimeoutMs) {
+    c.core_.stats_.closeTimeouts++;
+    c.core_.closeNow(&c, kClosedIdle, true);
+  }
+  return true;
+}
+
 uint64_t WebSocketSession::activeSince(const Connection& c) const {
   bool messagesOnly = phase == kOpen && c.listener_ && !c.listener_->pingPongIsActivity;
   return messagesOnly ? messageActivityMs : c.lastActivityMs;

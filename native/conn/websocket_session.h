@@ -72,6 +72,11 @@ class WebSocketSession : public Session {
   protocol::websocket::DeflateOptions deflateOffered;  // client: what its request offered
 
  protected:
+  // A peer gets this long to answer our close frame before the connection is closed under it.
+  static constexpr uint64_t kCloseAnswerTimeoutMs = 5000;
+  // True once our close frame is out: the connection only waits for the answer, at most
+  // kCloseAnswerTimeoutMs (counted in closeTimeouts).
+  bool sweepCloseAnswer(Connection& c, uint64_t now);
   WebSocketSession(Phase initial, bool isClient) : phase(initial), client(isClient) {}
   // The upgrade: the request (server) or the 101 (client); returns the bytes used.
   virtual size_t consumeHandshake(Connection& c, uint8_t* p, size_t n, bool inSlab) = 0;
@@ -114,6 +119,7 @@ class WebSocketClientSession final : public WebSocketSession {
  public:
   explicit WebSocketClientSession(const std::string& key);
   bool masksSends() const override { return true; }
+  void sweep(Connection& c, uint64_t now) override { sweepCloseAnswer(c, now); }
 
  protected:
   size_t consumeHandshake(Connection& c, uint8_t* p, size_t n, bool inSlab) override;
