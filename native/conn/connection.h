@@ -54,6 +54,7 @@ class Connection final : public IoHandle, public ConnectionState {
   uint64_t bytesRead = 0;
   uint64_t bytesWritten = 0;
   uint64_t lastActivityMs = 0;
+  uint64_t lastWriteMs = 0;  // the kernel last took bytes of out_ (a slow reader still reading)
   net::RawAddress peer;
   net::RawAddress local;
   net::Transport* transport = &net::PlainTransport::instance();

@@ -364,6 +364,7 @@ bool CoreState::flush(Connection* c, bool notify) {
       ssize_t n = c->transport->write(c->fd(), reinterpret_cast<char*>(c->out_.data()), size);
       if (n > 0) {
         c->out_.consume(size_t(n), pool_);
+        c->lastWriteMs = delegate_.nowMs();
         c->bytesWritten += size_t(n);
         stats_.bytesWritten += size_t(n);
         continue;

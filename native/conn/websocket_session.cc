@@ -277,7 +277,10 @@ void WebSocketSession::close(Connection& c, uint32_t code, const uint8_t* reason
 
 bool WebSocketSession::sweepCloseAnswer(Connection& c, uint64_t now) {
   if (!closeSent) return false;
-  if (now - closeSentAtMs >= kCloseAnswerTimeoutMs) {
+  // Counted from our close frame or, for a slow reader still taking what was queued before
+  // it, from the last bytes it took: the close frame reaches it only after those.
+  uint64_t since = std::max(closeSentAtMs, c.lastWriteMs);
+  if (now - since >= kCloseAnswerTimeoutMs) {
     c.core_.stats_.closeTimeouts++;
     c.core_.closeNow(&c, kClosedIdle, true);
   }

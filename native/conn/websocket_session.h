@@ -74,8 +74,8 @@ class WebSocketSession : public Session {
  protected:
   // A peer gets this long to answer our close frame before the connection is closed under it.
   static constexpr uint64_t kCloseAnswerTimeoutMs = 5000;
-  // True once our close frame is out: the connection only waits for the answer, at most
-  // kCloseAnswerTimeoutMs (counted in closeTimeouts).
+  // True once our close frame is queued: the connection only waits for the answer, at most
+  // kCloseAnswerTimeoutMs after the frame or the last bytes the peer took (closeTimeouts).
   bool sweepCloseAnswer(Connection& c, uint64_t now);
   WebSocketSession(Phase initial, bool isClient) : phase(initial), client(isClient) {}
   // The upgrade: the request (server) or the 101 (client); returns the bytes used.
