@@ -3,6 +3,7 @@
 // in the master, the only user code that does; a throw or a rejection is
 // logged and the master carries on.
 import type { AnyWorker as Worker } from '../Worker';
+import { isThenable } from '../thenable';
 import { log } from './log';
 
 export interface MasterHooks {
@@ -42,8 +43,4 @@ export function runMasterHook(name: string, call: () => unknown): Promise<void> 
 function logFailure(name: string, error: unknown): void {
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   log(`${name} threw: ${text}`);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

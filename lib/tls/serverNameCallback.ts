@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 
 import { native, type NativeSecureContextOptions, type SecureContextHandle } from '../native';
 import { SecureContext, compileServerOptions, type SniAnswer as ServerNameAnswer } from './secureContext';
+import { isThenable } from '../thenable';
 
 export type ServerNameCallback = (servername: string) => ServerNameAnswer | PromiseLike<ServerNameAnswer>;
 
@@ -37,7 +38,7 @@ export class ServerNameResolver {
     } catch (error) {
       return done(null, asError(error));
     }
-    if (isThenable(answer)) {
+    if (isThenable<ServerNameAnswer>(answer)) {
       Promise.resolve(answer).then(
         (settled) => this.finish(settled, done),
         (error: unknown) => done(null, asError(error)),
@@ -76,10 +77,6 @@ export class ServerNameResolver {
     this.compiled.set(answer, context);
     return context;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<ServerNameAnswer> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function asError(value: unknown): Error {

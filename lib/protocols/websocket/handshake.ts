@@ -8,6 +8,7 @@ import { native } from '../../native';
 import { WebSocketPhase, type WebSocketEndpoint } from './WebSocketEndpoint';
 import { WebSocketRequest } from './WebSocketRequest';
 import type { UpgradeRejection } from './upgradeRejection';
+import { isThenable } from '../../thenable';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -51,8 +52,8 @@ export function decideUpgrade(endpoint: WebSocketEndpoint, request: HandshakeReq
     native.raiseUncaught(error);
     return;
   }
-  if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
-    Promise.resolve(result as PromiseLike<unknown>).then(
+  if (isThenable(result)) {
+    Promise.resolve(result).then(
       (value) => finish(endpoint, request, value === false ? Outcome.Refuse : Outcome.Accept),
       (error: unknown) => {
         finish(endpoint, request, Outcome.Fail);
