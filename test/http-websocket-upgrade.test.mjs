@@ -121,7 +121,11 @@ test('worker.websocket: default false; option and property; checked; only for ht
 
 test('fetch and the ws package on one port: requests reach onMessage, /ws upgrades and echoes; one listener', T, async (t) => {
   const h = harness(t);
-  const { w, seen } = h.serve({ path: '/ws' });
+  const protocols = [];
+  const { w, seen } = h.serve({ path: '/ws' }, (w) => {
+    const answer = w.onMessage;
+    w.onMessage = (c, data) => { protocols.push(c.protocol); answer(c, data); };
+  });
   const r = await fetch(`http://127.0.0.1:${w.port}/api?x=1`);
   assert.equal(r.status, 200);
   assert.equal(await r.text(), 'http GET /api');
@@ -140,6 +144,8 @@ test('fetch and the ws package on one port: requests reach onMessage, /ws upgrad
   const r2 = await fetch(`http://127.0.0.1:${w.port}/after`);
   assert.equal(await r2.text(), 'http GET /after');
   assert.deepEqual(seen.requests, ['/api', '/after']);
+  // connection.protocol says what the connection speaks: 'http' until it upgrades, then 'websocket'
+  assert.deepEqual(protocols, ['http', 'websocket', 'websocket', 'http']);
 });
 
 test('the handshake hook gets the Request HTTP handlers get: get(), header(), cookie(), session() (its cookie on the 101), reject(), protocols', T, async (t) => {

@@ -576,6 +576,7 @@ export class TcpConnection<P extends ProtocolSpec = any, C = any> {
     if (this._status !== 'established' || !native.upgradeHttp(this._slot)) return; // an invalid upgrade: refused natively
     this.http?.closed();
     this.http = undefined;
+    this.ownProtocol = 'websocket'; // as a websocket:// worker's connection says
     const endpoint = (this.websocket = new WebSocketEndpoint(this));
     this.pushWebSocketType();
     if (this.runInContext) this.runInContext(decideUpgrade, endpoint, request);
