@@ -4,8 +4,9 @@ const path = require('path');
 
 const S = (f) => path.join(__dirname, 'servers', f);
 const C = (f) => path.join(__dirname, 'clients', f);
-const node = (file) => () => [process.execPath, [S(file)]];
-const bun = (file) => (ctx) => [ctx.bun.bin, [S(file)]];
+// a server FILE with its variant flags (--tls, --deflate); withPort appends the port
+const node = (file, ...flags) => () => [process.execPath, [S(file), ...flags]];
+const bun = (file, ...flags) => (ctx) => [ctx.bun.bin, [S(file), ...flags]];
 const noBun = (ctx) => (ctx.bun ? null : 'skipped: bun not installed (npm --prefix bench/peers install)');
 const noWs = (ctx) => (ctx.ws ? null : 'skipped: ws not installed (npm --prefix bench/peers install)');
 const noWrk = (ctx) => (ctx.wrk ? null : 'skipped: wrk not installed (apt-get install wrk)');
@@ -40,22 +41,22 @@ const subjects = {
   'ws-fanout': { label: 'ws', command: withPort(node('ws-fanout.js')), missing: noWs },
   'bun-ws': { label: 'Bun', command: withPort(bun('bun-ws-echo.js')), missing: noBun },
   // permessage-deflate on, each with its defaults
-  'netwright-ws-deflate': { label: 'netwright', peer: false, command: withPort(node('netwright-ws-deflate-echo.mjs')) },
-  'ws-deflate': { label: 'ws (perMessageDeflate)', command: withPort(node('ws-deflate-echo.js')), missing: noWs },
-  'bun-ws-deflate': { label: 'Bun (perMessageDeflate)', command: withPort(bun('bun-ws-deflate-echo.js')), missing: noBun },
+  'netwright-ws-deflate': { label: 'netwright', peer: false, command: withPort(node('netwright-ws-echo.mjs', '--deflate')) },
+  'ws-deflate': { label: 'ws (perMessageDeflate)', command: withPort(node('ws-echo.js', '--deflate')), missing: noWs },
+  'bun-ws-deflate': { label: 'Bun (perMessageDeflate)', command: withPort(bun('bun-ws-echo.js', '--deflate')), missing: noBun },
   'bun-fanout': { label: 'Bun', command: withPort(bun('bun-ws-fanout.js')), missing: noBun },
   'node-http': { label: 'Node http', command: withPort(node('node-http.js')) },
   'bun-http': { label: 'Bun', command: withPort(bun('bun-http.js')), missing: noBun },
   // issue 12: TLS (the runner's self-signed certificate in TLS_CERT, TLS_KEY)
-  'netwright-wss': { label: 'netwright', peer: false, command: withPort(node('netwright-wss-echo.mjs')) },
-  'ws-wss': { label: 'ws on Node https', command: withPort(node('ws-wss-echo.js')), missing: noWs },
-  'bun-wss': { label: 'Bun', command: withPort(bun('bun-wss-echo.js')), missing: noBun },
-  'netwright-https': { label: 'netwright', peer: false, command: withPort(node('netwright-https.mjs')) },
-  'node-https': { label: 'Node https', command: withPort(node('node-https.js')) },
-  'bun-https': { label: 'Bun', command: withPort(bun('bun-https.js')), missing: noBun },
-  'netwright-tls-text': { label: 'netwright', peer: false, command: withPort(node('netwright-tls-text.mjs')) },
-  'node-tls-text': { label: 'Node tls', command: withPort(node('node-tls-text.js')) },
-  'bun-tls-text': { label: 'Bun', command: withPort(bun('bun-tls-text.js')), missing: noBun },
+  'netwright-wss': { label: 'netwright', peer: false, command: withPort(node('netwright-ws-echo.mjs', '--tls')) },
+  'ws-wss': { label: 'ws on Node https', command: withPort(node('ws-echo.js', '--tls')), missing: noWs },
+  'bun-wss': { label: 'Bun', command: withPort(bun('bun-ws-echo.js', '--tls')), missing: noBun },
+  'netwright-https': { label: 'netwright', peer: false, command: withPort(node('netwright-http.mjs', '--tls')) },
+  'node-https': { label: 'Node https', command: withPort(node('node-http.js', '--tls')) },
+  'bun-https': { label: 'Bun', command: withPort(bun('bun-http.js', '--tls')), missing: noBun },
+  'netwright-tls-text': { label: 'netwright', peer: false, command: withPort(node('netwright-text.mjs', '--tls')) },
+  'node-tls-text': { label: 'Node tls', command: withPort(node('node-net-text.js', '--tls')) },
+  'bun-tls-text': { label: 'Bun', command: withPort(bun('bun-text.js', '--tls')), missing: noBun },
   // issue 13: UDP echo servers, and clients (the subject is the client process; see runClient)
   'netwright-udp': { label: 'netwright', peer: false, command: withPort(node('netwright-udp.mjs')) },
   'node-dgram': { label: 'Node dgram', command: withPort(node('node-dgram.js')) },

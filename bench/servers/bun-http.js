@@ -1,10 +1,13 @@
-// Bun.serve hello world.
-const port = Number(process.argv[2]);
+// Bun.serve hello world; --tls: over TLS (Bun's tls option).
+const { port, flag, ready, tls } = require('./common');
+
+const p = port();
 Bun.serve({
   hostname: '127.0.0.1',
-  port,
+  port: p,
+  ...(flag('tls') ? { tls: tls() } : {}),
   fetch() {
     return new Response('Hello, World!', { headers: { 'Content-Type': 'text/plain' } });
   },
 });
-console.log(`ready ${port}`);
+ready(p);

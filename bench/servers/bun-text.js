@@ -1,6 +1,8 @@
 // Bun text echo with Bun.listen: split lines, answer each one; the answers to one chunk leave
-// in one write (Bun has no cork). A short write is queued and flushed on drain.
-const port = Number(process.argv[2]);
+// in one write (Bun has no cork). A short write is queued and flushed on drain. --tls: Bun.listen({ tls }).
+const { port: portArg, flag, ready, tls } = require('./common');
+
+const port = portArg();
 const write = (s, data) => {
   if (s.data.q) return void s.data.q.push(data);
   const n = s.write(data);
@@ -10,6 +12,7 @@ const write = (s, data) => {
 Bun.listen({
   hostname: '127.0.0.1',
   port,
+  ...(flag('tls') ? { tls: tls() } : {}),
   socket: {
     open(s) {
       s.setNoDelay(true);
@@ -39,4 +42,4 @@ Bun.listen({
     error() {},
   },
 });
-console.log(`ready ${port}`);
+ready(port);

@@ -1,18 +1,22 @@
-// Bun WebSocket echo (Bun.serve + websocket handler).
-const port = Number(process.argv[2]);
+// Bun WebSocket echo (Bun.serve + websocket handler); --tls: wss (Bun's tls option);
+// --deflate: perMessageDeflate: true (Bun's defaults for it).
+const { port, flag, ready, tls } = require('./common');
+
+const p = port();
 Bun.serve({
   hostname: '127.0.0.1',
-  port,
+  port: p,
+  ...(flag('tls') ? { tls: tls() } : {}),
   fetch(req, server) {
     if (server.upgrade(req)) return;
     return new Response('websocket only', { status: 400 });
   },
   websocket: {
-    perMessageDeflate: false,
+    perMessageDeflate: flag('deflate'),
     idleTimeout: 0,
     message(ws, msg) {
       ws.send(msg);
     },
   },
 });
-console.log(`ready ${port}`);
+ready(p);

@@ -1,11 +1,15 @@
 'use strict';
-// Shared by the Node peer servers: the port from argv, peer dependencies resolved from the
+// Shared by the Node and Bun peer servers: the port and variant flags from argv, peer dependencies resolved from the
 // repository's node_modules first, then bench/peers/node_modules (npm --prefix bench/peers install).
 const path = require('path');
 const { createRequire } = require('module');
 
+// Arguments: [--tls] [--deflate] PORT. A flag picks a variant of the same server.
+const args = process.argv.slice(2);
+exports.flag = (name) => args.includes(`--${name}`);
+
 exports.port = () => {
-  const port = Number(process.argv[2] || process.env.PORT);
+  const port = Number(args.filter((a) => !a.startsWith('--')).pop() || process.env.PORT);
   if (!Number.isInteger(port) || port <= 0) {
     console.error('usage: <server> PORT');
     process.exit(2);

@@ -2,11 +2,12 @@
 // Node `net` text echo: split the stream into lines and answer each line, the same work a
 // text:// worker does (decode to a string, hand over the line without "\n", send it with "\n").
 // Writes of one chunk are corked so they leave in one syscall, as netwright corks a batch.
-const net = require('net');
-const { port, ready } = require('./common');
+// --tls: Node `tls` (the same splitting and corked answers over TLS).
+const { port, flag, ready, tls } = require('./common');
 
 const p = port();
-const server = net.createServer({ noDelay: true }, (socket) => {
+const echoLines = (socket) => {
+  socket.setNoDelay(true);
   socket.setEncoding('utf8');
   let tail = '';
   socket.on('data', (chunk) => {
@@ -24,5 +25,7 @@ const server = net.createServer({ noDelay: true }, (socket) => {
     tail = start < s.length ? s.slice(start) : '';
   });
   socket.on('error', () => {});
-});
-server.listen(p, '127.0.0.1', () => ready(p));
+};
+const server = flag('tls') ? require('tls').createServer(tls(), echoLines) : require('net').createServer(echoLines);
+server.on('tlsClientError', () => {});
+server.listen({ host: '127.0.0.1', port: p, backlog: 4096 }, () => ready(p));
