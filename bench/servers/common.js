@@ -4,12 +4,12 @@
 const path = require('path');
 const { createRequire } = require('module');
 
-// Arguments: [--tls] [--deflate] PORT. A flag picks a variant of the same server.
+// Arguments: [--tls] [--deflate] PORT [more]. A flag picks a variant of the same server.
 const args = process.argv.slice(2);
 exports.flag = (name) => args.includes(`--${name}`);
 
 exports.port = () => {
-  const port = Number(args.filter((a) => !a.startsWith('--')).pop() || process.env.PORT);
+  const port = Number(args.find((a) => !a.startsWith('--')) || process.env.PORT);
   if (!Number.isInteger(port) || port <= 0) {
     console.error('usage: <server> PORT');
     process.exit(2);

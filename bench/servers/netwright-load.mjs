@@ -9,12 +9,12 @@ export async function netwright() {
   }
 }
 
-// Arguments: [--tls] [--deflate] PORT. A flag picks a variant of the same server.
+// Arguments: [--tls] [--deflate] PORT [more]. A flag picks a variant of the same server.
 const args = process.argv.slice(2);
 export const flag = (name) => args.includes(`--${name}`);
 
 export function port() {
-  const p = Number(args.filter((a) => !a.startsWith('--')).pop() || process.env.PORT);
+  const p = Number(args.find((a) => !a.startsWith('--')) || process.env.PORT);
   if (!Number.isInteger(p) || p <= 0) {
     console.error('usage: <server> PORT');
     process.exit(2);
