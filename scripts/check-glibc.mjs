@@ -21,6 +21,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { which } from './which.mjs';
 
 export const GLIBC_FLOOR = '2.17';
 
@@ -35,17 +36,8 @@ export function targetOf(file) {
   return m ? { arch: m[1], libc: m[2] } : { arch: process.arch, libc: 'glibc' };
 }
 
-function has(tool) {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** 'objdump', 'readelf' or null. */
-export const elfTool = has('objdump') ? 'objdump' : has('readelf') ? 'readelf' : null;
+export const elfTool = which('objdump') ? 'objdump' : which('readelf') ? 'readelf' : null;
 
 export function compareVersions(a, b) {
   const pa = a.split('.').map(Number);

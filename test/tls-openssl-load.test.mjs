@@ -11,22 +11,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { which } from '../scripts/which.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const requireAll = process.env.NETWRIGHT_REQUIRE_ALL === '1';
 
-function has(tool) {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const CC = [process.env.CC, 'cc', 'clang', 'gcc'].find((tool) => tool && which(tool)) ?? 'cc';
 
-const CC = [process.env.CC, 'cc', 'clang', 'gcc'].find((tool) => tool && has(tool)) ?? 'cc';
-
-const skip = has(CC) || requireAll ? false : `no C compiler (${CC})`;
+const skip = which(CC) || requireAll ? false : `no C compiler (${CC})`;
 
 /** The addons this checkout has: the one tests load (NETWRIGHT_NATIVE_PATH), node-gyp's, prebuildify's. */
 function addons() {
@@ -38,7 +30,7 @@ function addons() {
   ].filter((file) => file && fs.existsSync(file));
 }
 
-test('the addon binds every symbol at load (BIND_NOW)', { skip: has('readelf') || requireAll ? false : 'no readelf' }, () => {
+test('the addon binds every symbol at load (BIND_NOW)', { skip: which('readelf') || requireAll ? false : 'no readelf' }, () => {
   const files = addons();
   assert.ok(files.length > 0, 'no addon built');
   for (const file of files) {
