@@ -3,6 +3,9 @@
 // gateway (test/fixtures/cluster-server.mjs) with COUNT chat processes and an
 // http:// pusher process; clients connect until both chat processes hold some.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 
 import { isAlive, sleep, until } from './fixtures/runall-helpers.mjs';
@@ -226,12 +229,14 @@ test('a process that does not read loses cluster messages, counted in status; th
   t.after(() => closeAll(clients));
   const [a, b] = byProcess(clients);
   await b[0].request('sub big');
-  // b's process blocks its loop; a publishes ~40 MiB to b's topic meanwhile
-  b[0].socket.send('block 4000');
+  // b's process blocks its loop until the test lets it go; a publishes ~40 MiB to b's topic meanwhile
+  const release = releaseFiles(t);
+  b[0].socket.send(`blockuntil ${release.next()}`);
   await sleep(200);
   assert.equal(await a[0].request('burstbig big 640 65536', 'done'), 'done burst');
-  const masterRss = Number(/VmRSS:\s+(\d+)/.exec(await import('node:fs').then((fs) => fs.readFileSync(`/proc/${s.pid}/status`, 'utf8')))[1]) * 1024;
+  const masterRss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.pid}/status`, 'utf8'))[1]) * 1024;
   assert.ok(masterRss < 200 * 1024 * 1024, `master RSS ${masterRss}`);
+  release.now();
   const report = await until(async () => {
     const r = await s.json('status');
     return r.summary.clusterDropped > 0 && r.processes.every((p) => p.status === 'idle') ? r : null;
@@ -245,17 +250,36 @@ test('a process that does not read loses cluster messages, counted in status; th
   const text = await s.run(['status']);
   assert.match(text.stdout, /cluster: relay up \(3\)\s+cluster_dropped: [1-9]\d*/);
   // paced so that the publisher's link drains: the relay's queue towards the blocked process overflows
-  b[0].socket.send('block 3000');
+  b[0].socket.send(`blockuntil ${release.next()}`);
   await sleep(200);
   const relayBefore = report.relay.dropped;
-  assert.equal(await a[0].request('burstpaced big 400 65536', 'done', 20000), 'done burst');
-  const paced = await until(async () => {
+  assert.equal(await a[0].request('burstpaced big 800 65536', 'done', 20000), 'done burst');
+  // b stays blocked until the relay has read enough of the burst to overflow b's queue, however slow the machine
+  const overflowed = await until(async () => {
     const r = await s.json('status');
-    return r.processes.every((p) => p.status === 'idle') ? r : null;
+    return r.relay.dropped > relayBefore ? r : null;
+  }, 'the relay to drop some of the paced burst', 15000);
+  release.now();
+  t.diagnostic(`the relay dropped ${overflowed.relay.dropped - relayBefore} of the paced burst`);
+  await until(async () => {
+    const r = await s.json('status');
+    return r.processes.every((p) => p.status === 'idle');
   }, 'b to answer again', 15000);
-  assert.ok(paced.relay.dropped > relayBefore, `the relay dropped ${paced.relay.dropped - relayBefore} of the paced burst`);
-  // once b reads again, messages reach it again
-  await b[0].request('sub small');
+  // once b reads again, messages reach it again; b's client first takes what b still had for it
+  await b[0].request('unsub big', 'unsubscribed', 20000);
+  await b[0].request('sub small', 'subscribed', 20000);
   await a[0].request('pub small again', 'published');
-  await b[0].next((m) => m === 'again', 10000);
+  await b[0].next((m) => m === 'again', 20000);
 });
+
+/** Files that let a blocked process go: `next()` names a new one, `now()` creates it. */
+function releaseFiles(t) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'netwright-release-'));
+  let count = 0;
+  const current = () => path.join(dir, String(count));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    next: () => (count++, current()),
+    now: () => writeFileSync(current(), ''),
+  };
+}
