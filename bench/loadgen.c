@@ -137,6 +137,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 // counters
 static int measuring, finished, running;
 static uint64_t m_msgs, m_bytes, total_msgs;
+static uint64_t ws_replies, ws_replies_compressed;  // wsdeflate: a server that never compresses does other work
 static uint64_t n_recv, n_send, n_wait;  // syscalls in the measured window (load-side cost)
 static uint64_t err_mismatch, err_closed, err_connect, err_handshake, err_protocol, err_unexpected, err_missing;
 static int n_open, n_pending, n_dead, next_connect;
@@ -818,7 +819,9 @@ static int consume_ws(conn *c, const uint8_t *p, size_t len, uint64_t now) {
     c->ws_phase = WS_HDR;
     if (!c->ws_fin) continue;
     c->ws_in_msg = 0;
+    ws_replies++;
     if (c->ws_z) {
+      ws_replies_compressed++;
       static const uint8_t tail[4] = {0, 0, 0xff, 0xff};
       if (inflate_compare(c, tail, 4) < 0) return -1;
       c->ws_z = 0;
@@ -1457,6 +1460,9 @@ int main(int argc, char **argv) {
     printf("\"udp\":{\"rto_ms\":%.0f,\"lost\":%llu,\"late\":%llu,\"lost_total\":%llu,\"late_total\":%llu,\"unsent\":%llu},",
            o.rto_ms, (unsigned long long)udp_lost_m, (unsigned long long)udp_late_m, (unsigned long long)udp_lost,
            (unsigned long long)udp_late, (unsigned long long)udp_send_short);
+  if (o.proto == P_WSZ)
+    printf("\"deflate\":{\"replies\":%llu,\"compressed\":%llu},", (unsigned long long)ws_replies,
+           (unsigned long long)ws_replies_compressed);
   printf("\"tls\":%s,", o.tls ? "true" : "false");
   printf("\"open_at_end\":%d,\"dead\":%d,\"total_messages\":%llu,\"storm_cycles\":%llu,\"timed_out\":%s,", n_open,
          n_dead, (unsigned long long)total_msgs, (unsigned long long)storm_cycles, timed_out ? "true" : "false");

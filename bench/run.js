@@ -400,6 +400,11 @@ async function runLoadgen(scn, subject, srv, port, ctx) {
     const fan = f ? `; the publisher sent ${f.published}, every receiver got ${f.acked}, receivers got ${f.min_received} to ${f.max_received}` : '';
     return { status: 'failed', reason: `no message echoed in the measured window (errors ${JSON.stringify(j.error_detail)}${fan}): ${r.err.trim().slice(-300)}` };
   }
+  // A deflate row compares servers that compress their echoes; one that sends them plain does
+  // half the work (Bun does unless send() is asked to compress), and its figure would mislead.
+  if (j.deflate && j.deflate.compressed < j.deflate.replies) {
+    return { status: 'failed', reason: `${j.deflate.replies - j.deflate.compressed} of ${j.deflate.replies} echoes came back uncompressed` };
+  }
   return scn.result(j, ctx);
 }
 

@@ -1,8 +1,10 @@
 // Bun WebSocket echo (Bun.serve + websocket handler); --tls: wss (Bun's tls option);
-// --deflate: perMessageDeflate: true (Bun's defaults for it).
+// --deflate: perMessageDeflate: true (Bun's defaults for it), and every echo sent compressed:
+// Bun's send() compresses only when its second argument is true.
 const { port, flag, ready, tls } = require('./common');
 
 const p = port();
+const deflate = flag('deflate');
 Bun.serve({
   hostname: '127.0.0.1',
   port: p,
@@ -12,10 +14,10 @@ Bun.serve({
     return new Response('websocket only', { status: 400 });
   },
   websocket: {
-    perMessageDeflate: flag('deflate'),
+    perMessageDeflate: deflate,
     idleTimeout: 0,
     message(ws, msg) {
-      ws.send(msg);
+      ws.send(msg, deflate);
     },
   },
 });
